@@ -1,0 +1,202 @@
+"""PDF report at scale: time and peak memory for 1,000 and 10,000 incidents, with charts.
+
+    python bench/bench_report.py [--sizes 1000 10000] [--seed 7] [--dir /tmp] [--no-baseline]
+
+Uses the weak test KDF (SAFETRAIL_TEST_WEAK_KDF=1): unlocking is not what is measured.
+For each size a vault is filled with synthetic incidents (18 months of dates, 1-3 tactics,
+offenders, witnesses on 15 %, police details on 10 %, fear on 70 %, descriptions of 20-400
+characters, a few Japanese and Korean ones, private notes) and 50 evidence files linked to
+incidents. The report is then built in a fresh child process (open vault, gather, signals,
+three matplotlib charts, layout, PDF output), so its peak RSS is the report's own.
+
+Goals: 1,000 incidents under 10 s; 10,000 under 60 s. For context the script also times,
+in the same run, fpdf2's own ``table()`` laying out the same incident rows (at most 1,000),
+which is what the report's layout layer replaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+PASSPHRASE = "correct horse battery staple"
+SENTENCES = [
+    "He was waiting outside my work when I left at six.",
+    "A car followed me from the station to my street and parked opposite the house.",
+    "I got eleven missed calls from a withheld number between 2 and 3 am.",
+    "She sent a message to my sister asking where I am living now.",
+    "There was a letter under the door with no stamp, in his handwriting.",
+    "Someone logged into my email from a new device; I did not recognise it.",
+    "He posted photos of my flat on a public page with the street name.",
+    "Flowers were delivered to the office with a card that said I cannot hide.",
+    "駅で待ち伏せされて、家の近くまでついて来られた。",
+    "회사 앞에서 기다리고 있다가 집까지 따라왔다.",
+]
+TACTICS = ["unwanted_calls", "unwanted_messages", "following", "watching", "showing_up", "threats"]
+
+
+def _quiet() -> None:
+    os.environ["SAFETRAIL_TEST_WEAK_KDF"] = "1"
+    import logging
+
+    logging.getLogger("exifread").setLevel(logging.ERROR)
+
+
+def populate(root: Path, count: int, seed: int) -> None:
+    _quiet()
+    from safetrail.errors import ValidationError
+    from safetrail.services import evidence, people
+    from safetrail.services.incidents import IncidentInput, Witness, build_data
+    from safetrail.services.people import PersonInput
+    from safetrail.services.vault import create_vault
+
+    rng = random.Random(seed)
+    vault = create_vault(root / "vault", PASSPHRASE, "GB", "Europe/London")
+    person = people.add_person(
+        vault, PersonInput(names=["Mark Example"], identifiers=["07700 900123"])
+    )
+    exhibits = []
+    for n in range(50):
+        path = root / f"photo-{n}.jpg"
+        path.write_bytes(rng.randbytes(20_000))
+        exhibits.append(evidence.add_evidence(vault, path).record.ref)
+    start = datetime(2025, 1, 1, 8, 0)
+    batch = 1000
+    for first in range(0, count, batch):
+        with vault.write() as conn:
+            for n in range(first, min(first + batch, count)):
+                moment = start + timedelta(minutes=rng.randrange(548 * 24 * 60))
+                text = " ".join(rng.choice(SENTENCES) for _ in range(rng.randint(1, 6)))
+                given = IncidentInput(
+                    what_happened=text,
+                    when=moment.strftime("%Y-%m-%d %H:%M"),
+                    where=rng.choice(["home, front door", "Central station", "outside work"]),
+                    tactics=rng.sample(TACTICS, rng.randint(1, 3)),
+                    channel=rng.choice(["in_person", "phone_call", "text_message"]),
+                    offenders=[person.ref] if rng.random() < 0.7 else [],
+                    witnesses=[Witness("Jo Evans", "07700 900456")] if rng.random() < 0.15 else [],
+                    fear=rng.randint(0, 4) if rng.random() < 0.7 else None,
+                    police_reported=True if rng.random() < 0.1 else None,
+                    police_reference=f"CAD {n}/25" if rng.random() < 0.1 else None,
+                    evidence=[rng.choice(exhibits)] if rng.random() < 0.05 else [],
+                    private_note="private",
+                )
+                try:
+                    data = build_data(vault, given, conn)
+                except ValidationError:  # a clock time skipped by the spring change
+                    given.when = (moment + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+                    data = build_data(vault, given, conn)
+                vault.store.create(conn, "incident", data)
+    vault.close()
+
+
+def child(root: Path) -> None:
+    """Build the report once in this (fresh) process and print figures as JSON."""
+    _quiet()
+    from safetrail.reports.model import ReportOptions
+    from safetrail.reports.pdf_report import build_report
+    from safetrail.services.vault import open_vault
+
+    vault = open_vault(root / "vault", PASSPHRASE)
+    started = time.perf_counter()
+    made = build_report(vault, ReportOptions(witness_contacts=True))
+    seconds = time.perf_counter() - started
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(__import__("io").BytesIO(made.pdf)).pages)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "pages": pages,
+                "mb": len(made.pdf) / 1e6,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "incidents": len(made.case.incidents),
+            }
+        )
+    )
+    vault.close()
+
+
+def baseline(root: Path, rows: int) -> float:
+    """fpdf2's table() on the same incident rows, for comparison (same fonts)."""
+    _quiet()
+    from safetrail.reports.model import ReportOptions, gather
+    from safetrail.reports.pdf_report import _incident_rows
+    from safetrail.reports.typeset import Doc
+    from safetrail.services.vault import open_vault
+
+    vault = open_vault(root / "vault", PASSPHRASE)
+    case = gather(vault, ReportOptions())
+    case.incidents = case.incidents[:rows]
+    vault.close()
+    doc = Doc("A4", "", "", "baseline", datetime.now().astimezone())
+    doc.set_auto_page_break(True, 17)
+    doc.add_page(orientation="L")
+    doc.set_font("sans", "", 7.5)
+    started = time.perf_counter()
+    with doc.table(col_widths=(17, 21, 15, 76, 26, 26, 28, 27, 10, 16), line_height=3.4) as table:
+        for row in _incident_rows(case, False):
+            cells = table.row()
+            for text in row:
+                cells.cell(doc.printable(text))
+    doc.output()
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return 0
+    print(f"cpus: {os.cpu_count()}  load: {os.getloadavg()[0]:.2f}")
+    goals = {1000: 10.0, 10000: 60.0}
+    for size in args.sizes:
+        root = Path(tempfile.mkdtemp(prefix="st-bench-report-", dir=args.dir))
+        try:
+            started = time.perf_counter()
+            populate(root, size, args.seed)
+            filled = time.perf_counter() - started
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", str(root)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            goal = goals.get(size)
+            verdict = "" if goal is None else ("PASS" if figures["seconds"] < goal else "MISS")
+            print(
+                f"{size:>6} incidents (filled in {filled:.1f} s): "
+                f"report {figures['seconds']:.2f} s, "
+                f"{figures['pages']} pages, {figures['mb']:.1f} MB, "
+                f"peak RSS {figures['peak_rss_mb']:.0f} MB"
+                + (f"  goal < {goal:.0f} s: {verdict}" if goal else "")
+            )
+            if not args.no_baseline:
+                rows = min(size, 1000)
+                alone = baseline(root, rows)
+                print(f"        baseline: fpdf2 table() for {rows} rows alone: {alone:.2f} s")
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Shared CLI plumbing: options, passphrase, opening the vault, printing."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from safetrail.config import Settings
+from safetrail.errors import WrongPassphrase
+from safetrail.i18n import _
+from safetrail.services.vault import Vault, open_vault
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+VaultOption = typer.Option(
+    None, "--vault", envvar="SAFETRAIL_VAULT", help="Vault folder (default: your user data folder)."
+)
+
+
+def settings(vault: Path | None) -> Settings:
+    return Settings.from_env(vault)
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def ask_passphrase(prompt: str | None = None, confirm: bool = False) -> str:
+    env = os.environ.get("SAFETRAIL_PASSPHRASE")
+    if env:
+        return env
+    if not interactive():
+        raise WrongPassphrase(
+            _("No passphrase was given."),
+            _("Run SafeTrail in a terminal, or set SAFETRAIL_PASSPHRASE for scripts."),
+        )
+    first = getpass.getpass(prompt or _("Passphrase: "))
+    if confirm:
+        again = getpass.getpass(_("Type it again: "))
+        if again != first:
+            raise WrongPassphrase(_("The two passphrases are different."), _("Try again."))
+    return first
+
+
+@contextmanager
+def opened(vault_path: Path | None) -> Iterator[Vault]:
+    config = settings(vault_path)
+    vault = open_vault(config.vault, ask_passphrase())
+    try:
+        yield vault
+    finally:
+        vault.close()
+
+
+def ok(message: str) -> None:
+    console.print(f"[green]✓[/green] {message}")

@@ -1,0 +1,71 @@
+"""The ``safetrail`` command. Handlers parse input, call one service, print the result."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from safetrail.cli import (
+    analysis_cmds,
+    checkins_cmds,
+    common,
+    events,
+    evidence,
+    incident,
+    person,
+    planning_cmds,
+    report_cmds,
+    vault_cmds,
+)
+from safetrail.errors import SafetrailError
+from safetrail.i18n import _
+
+app = typer.Typer(
+    name="safetrail",
+    help="SafeTrail: a private, encrypted log of what is happening to you, and its evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+vault_cmds.register(app)
+analysis_cmds.register(app)
+planning_cmds.register(app)
+checkins_cmds.register(app)
+report_cmds.register(app)
+app.add_typer(incident.app, name="incident")
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(person.app, name="person")
+app.add_typer(events.notice_app, name="notice")
+app.add_typer(events.order_app, name="order")
+
+
+def run() -> None:
+    """Entry point: every failure becomes one line and a hint, never a traceback."""
+    os.umask(0o077)  # anything SafeTrail creates is readable by this user only
+    try:
+        app()
+    except SafetrailError as exc:
+        common.err_console.print(f"[red]{_('Error')}:[/red] {exc.message}")
+        common.err_console.print(f"[dim]{_('What to do')}:[/dim] {exc.hint}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        common.err_console.print(_("Stopped."))
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("SAFETRAIL_DEBUG") == "1":
+            raise
+        common.err_console.print(
+            f"[red]{_('Error')}:[/red] {_('Something unexpected went wrong')} "
+            f"({type(exc).__name__}: {exc})."
+        )
+        common.err_console.print(
+            f"[dim]{_('What to do')}:[/dim] "
+            + _("Run 'safetrail verify' to check that your vault is intact.")
+        )
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,85 @@
+"""``safetrail serve``: the local web app, on loopback only unless TLS is configured."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import webbrowser
+from pathlib import Path
+
+import typer
+
+from safetrail.cli import common
+from safetrail.cli.common import VaultOption, console
+from safetrail.errors import ConfigError
+from safetrail.i18n import _
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            _("SafeTrail cannot listen on {host}:{port}: {why}.").format(
+                host=host, port=port, why=exc.strerror
+            ),
+            _("Choose another port with --port, or leave it out to pick a free one."),
+        ) from None
+    sock.listen(64)
+    return sock
+
+
+def serve(
+    vault: Path | None = VaultOption,
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(0, help="Port (default: a free one)."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
+    tls_cert: Path | None = typer.Option(None, help="TLS certificate (needed off loopback)."),
+    tls_key: Path | None = typer.Option(None, help="TLS private key (needed off loopback)."),
+) -> None:
+    """Start SafeTrail in your browser (this computer only)."""
+    import uvicorn
+
+    from safetrail.web.app import create_app
+
+    if not _is_loopback(host) and not (tls_cert and tls_key):
+        raise ConfigError(
+            _(
+                "SafeTrail will not listen on {host} without TLS: others on the network could "
+                "read your record."
+            ).format(host=host),
+            _("Leave --host out to use this computer only, or give --tls-cert and --tls-key."),
+        )
+    config_path = common.settings(vault).vault
+    sock = bind_socket(host, port)
+    actual_port = sock.getsockname()[1]
+    scheme = "https" if tls_cert else "http"
+    shown_host = "127.0.0.1" if host == "localhost" else host
+    address = f"{scheme}://{shown_host}:{actual_port}/"
+    console.print(_("SafeTrail is running at {address}").format(address=address))
+    console.print(_("Press Ctrl+C here to stop it. Closing the browser does not stop it."))
+    if not no_browser:
+        threading.Timer(0.8, lambda: webbrowser.open(address)).start()
+    config = uvicorn.Config(
+        create_app(config_path),
+        log_level="warning",
+        access_log=False,  # paths can name records; nothing about the record goes to logs
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        server_header=False,
+    )
+    uvicorn.Server(config).run(sockets=[sock])

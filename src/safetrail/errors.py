@@ -1,0 +1,129 @@
+"""One error tree for SafeTrail.
+
+Every error carries a plain message (what happened) and a hint (what to do next).
+The CLI and the web app map these to exit codes / HTTP responses; nothing else
+is shown to the person.
+
+    SafetrailError
+    ├── VaultError
+    │   ├── VaultNotFound          no vault where one was expected
+    │   ├── VaultExists            init on top of an existing vault
+    │   ├── HeaderError            header missing, truncated, corrupt, foreign or too new
+    │   ├── WrongPassphrase        the passphrase does not unlock this vault
+    │   ├── WeakPassphrase         refused at init / passwd
+    │   ├── VaultBusy              another program holds the vault too long
+    │   └── DatabaseCorrupt        the encrypted database cannot be read
+    ├── EvidenceError
+    │   ├── EvidenceMissing        a stored blob is gone
+    │   ├── EvidenceDamaged        a stored blob fails authentication
+    │   └── InputFileError         a file given to SafeTrail cannot be read
+    ├── RecordError
+    │   ├── RecordNotFound         no record with that id / exhibit number
+    │   ├── RecordVoided           the record was voided; amend is refused
+    │   └── ValidationError        a field value is not acceptable
+    ├── BackupError                a backup file is damaged, foreign or from another vault
+    └── ConfigError                an unsafe or invalid setting
+"""
+
+from __future__ import annotations
+
+
+class SafetrailError(Exception):
+    """Base of every error SafeTrail reports to a person."""
+
+    exit_code = 1
+    default_hint = "Check what was entered and try again."
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class VaultError(SafetrailError):
+    exit_code = 2
+
+
+class VaultNotFound(VaultError):
+    default_hint = "Create a vault with 'safetrail init', or point to yours with --vault PATH."
+
+
+class VaultExists(VaultError):
+    default_hint = "Use the existing vault, or choose another place with --vault PATH."
+
+
+class HeaderError(VaultError):
+    default_hint = (
+        "Restore the vault from a backup with 'safetrail restore FILE --vault NEW_PATH'. "
+        "Do not delete the damaged vault: it may still be recoverable."
+    )
+
+
+class WrongPassphrase(VaultError):
+    exit_code = 3
+    default_hint = "Check the passphrase (capital letters, keyboard layout) and try again."
+
+
+class WeakPassphrase(VaultError):
+    default_hint = "Use at least 10 characters; a few unrelated words work well."
+
+
+class VaultBusy(VaultError):
+    exit_code = 4
+    default_hint = "Another SafeTrail window or command is using the vault. Close it and try again."
+
+
+class DatabaseCorrupt(VaultError):
+    default_hint = (
+        "Restore from a backup with 'safetrail restore FILE --vault NEW_PATH'. "
+        "Keep the damaged vault: do not delete it."
+    )
+
+
+class EvidenceError(SafetrailError):
+    exit_code = 5
+
+
+class EvidenceMissing(EvidenceError):
+    default_hint = (
+        "Restore the vault from a backup; run 'safetrail verify' to list what is missing."
+    )
+
+
+class EvidenceDamaged(EvidenceError):
+    default_hint = (
+        "Restore the vault from a backup; run 'safetrail verify' to list what is damaged."
+    )
+
+
+class InputFileError(EvidenceError):
+    default_hint = "Check that the file exists and that you are allowed to read it."
+
+
+class RecordError(SafetrailError):
+    exit_code = 6
+
+
+class RecordNotFound(RecordError):
+    default_hint = "Check the reference (for example I-0003, P-001 or EX-0002) in the lists."
+
+
+class RecordVoided(RecordError):
+    default_hint = "A voided record stays in the history but cannot be changed."
+
+
+class ValidationError(RecordError):
+    default_hint = "Correct the value and try again."
+
+
+class BackupError(SafetrailError):
+    exit_code = 7
+    default_hint = "Check that this is a SafeTrail backup file and that it was copied completely."
+
+
+class ConfigError(SafetrailError):
+    exit_code = 8
+    default_hint = "Correct the setting and start SafeTrail again."

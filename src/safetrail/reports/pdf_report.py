@@ -1,0 +1,774 @@
+"""The full PDF report: what police, lawyers and judges read.
+
+Order: cover summary, charts, the chronological incident table (SPARC columns plus
+behaviour, fear and evidence), evidence index, imported communications, witnesses, police
+references, notices and orders, the record index (every incident's version and hash) and
+the integrity statement. Every page carries the report ID, the ledger head prefix and
+"Page X of Y".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from safetrail.domain import vocab
+from safetrail.i18n import _
+from safetrail.reports import facts
+from safetrail.reports.adapters import (
+    AnalysisSections,
+    CommunicationsSection,
+    analysis_sections,
+    communications_section,
+)
+from safetrail.reports.model import (
+    CaseData,
+    IncidentRow,
+    ReportOptions,
+    day_text,
+    gather,
+    stamp_text,
+    when_columns,
+)
+from safetrail.reports.typeset import (
+    BOX_FILL,
+    MONO,
+    MUTED,
+    SMALL,
+    STRONG,
+    TITLE,
+    Column,
+    Doc,
+    Font,
+    paper_for,
+)
+from safetrail.services import exports
+from safetrail.services.evidence import human_size
+from safetrail.services.people import IDENTIFIER_KIND_LABELS
+from safetrail.services.vault import Vault
+
+HASH_FONT = Font("mono", 6.5)
+
+
+@dataclass(frozen=True)
+class Report:
+    pdf: bytes
+    case: CaseData
+    sha256: str
+    file_name: str
+
+
+def new_doc(case: CaseData, title: str) -> Doc:
+    return Doc(
+        paper=paper_for(case.country),
+        running_head=f"{title} · {case.period_text()}",
+        footer_left=_("Report {id} · ledger head {head}…").format(
+            id=case.report_id, head=case.head_hash[:16]
+        ),
+        title=title,
+        created=case.generated_at,
+    )
+
+
+def _percent(n: int, total: int) -> str:
+    return f"{int(100 * n / total + 0.5)}%"  # half up, as people round
+
+
+def yes_no(value: bool | None) -> str:
+    return _("yes") if value is True else _("no") if value is False else _("not recorded")
+
+
+def identifiers_text(identifiers: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(
+        f"{_(IDENTIFIER_KIND_LABELS.get(kind, IDENTIFIER_KIND_LABELS['other']))}: {value}"
+        for kind, value in identifiers
+    )
+
+
+def people_table(doc: Doc, case: CaseData) -> None:
+    if not case.people:
+        doc.para(_("No person is named in the log."), color=MUTED)
+        return
+    doc.grid_table(
+        [
+            Column(_("Ref"), 10),
+            Column(_("Name(s)"), 28),
+            Column(_("Relationship"), 20),
+            Column(_("Phone, email, accounts"), 34),
+            Column(_("Vehicles"), 22),
+        ],
+        (
+            [
+                p.ref,
+                "\n".join(p.names),
+                p.relationship or "",
+                identifiers_text(p.identifiers),
+                "\n".join(f"{d} ({plate})" if plate else d for d, plate in p.vehicles),
+            ]
+            for p in case.people
+        ),
+        zebra=False,
+    )
+    notes = [(p, p.notes) for p in case.people if p.notes]
+    for person, note in notes:
+        doc.para(f"{person.ref} — {_('notes')}: {note}", SMALL)
+
+
+def _cover(doc: Doc, case: CaseData, analysis: AnalysisSections) -> None:
+    doc.new_page("P")
+    doc.lines([_("Incident log report")], TITLE, doc.l_margin)
+    doc.para(
+        _("A chronological record of incidents, with evidence and integrity details."),
+        color=MUTED,
+        after=3,
+    )
+    generated_local = stamp_text(case.generated_at.isoformat(), case.timezone)
+    facts_rows = [
+        (_("Report ID"), case.report_id),
+        (_("Period covered"), case.period_text()),
+        (_("Prepared by"), case.options.prepared_by.strip() or _("the person keeping this log")),
+        (
+            _("Generated"),
+            f"{generated_local} ({case.timezone}); {case.generated_at:%Y-%m-%d %H:%M:%S} UTC",
+        ),
+        (_("Times shown in"), _("{tz}, unless another zone is shown").format(tz=case.timezone)),
+        (_("Software"), case.software),
+    ]
+    doc.grid_table(
+        [Column("", 28), Column("", 72)],
+        ([label, value] for label, value in facts_rows),
+        header=False,
+        zebra=False,
+        font=Font("sans", 8.5),
+    )
+    doc.lines([_("Ledger head at the time of this report")], STRONG, doc.l_margin)
+    doc.lines([case.head_hash], MONO, doc.l_margin)
+    doc.gap(2)
+
+    doc.heading(_("Who this is about"))
+    people_table(doc, case)
+
+    doc.heading(_("Summary"))
+    live = case.incidents
+    reported = sum(1 for i in live if i.police.reported)
+    with_evidence = sum(1 for i in live if case.exhibit_refs(i.evidence_ids))
+    with_witnesses = sum(1 for i in live if i.witnesses)
+    summary = [
+        _("Incidents in this report: {n}.").format(n=len(live)),
+    ]
+    if case.first_day and case.last_day:
+        summary.append(
+            _("First: {first}. Most recent: {last}.").format(
+                first=day_text(case.first_day), last=day_text(case.last_day)
+            )
+        )
+    summary += [
+        _("Reported to the police: {n}. With evidence attached: {e}. With witnesses: {w}.").format(
+            n=reported, e=with_evidence, w=with_witnesses
+        ),
+        _("Evidence files (exhibits) listed: {n}.").format(n=len(case.exhibits)),
+    ]
+    if case.withdrawn:
+        summary.append(
+            _(
+                "Entries in this period withdrawn by the person, not shown: {n}. They remain in "
+                "the vault's history."
+            ).format(n=case.withdrawn)
+        )
+    doc.bullets(summary)
+
+    doc.heading(_("Kinds of behaviour"), font=Font("bold", 11), rule=False)
+    total = len(live) or 1
+    tactic_rows = [
+        [vocab.tactic(slug).label_text(), str(n), _percent(n, total)]
+        for slug, n in case.tactic_counts()
+    ]
+    if tactic_rows:
+        doc.grid_table(
+            [
+                Column(_("Kind of behaviour"), 60),
+                Column(_("Incidents"), 14, align="R"),
+                Column(_("Share"), 12, align="R"),
+            ],
+            tactic_rows,
+        )
+    else:
+        doc.para(_("No kind of behaviour was recorded."), color=MUTED)
+    doc.heading(_("How it reached the person"), font=Font("bold", 11), rule=False)
+    doc.grid_table(
+        [
+            Column(_("Channel"), 60),
+            Column(_("Incidents"), 14, align="R"),
+            Column(_("Share"), 12, align="R"),
+        ],
+        (
+            [
+                vocab.channel(slug).label_text() if slug else _("not recorded"),
+                str(n),
+                _percent(n, total),
+            ]
+            for slug, n in case.channel_counts()
+        ),
+    )
+
+    doc.heading(_("No-contact notice and court orders"))
+    if not case.notices and not case.orders:
+        doc.para(_("No no-contact notice or court order is recorded."), color=MUTED)
+    doc.bullets(
+        [facts.notice_sentence(case, n) for n in case.notices]
+        + [facts.order_sentence(case, o) for o in case.orders]
+    )
+
+    doc.heading(_("Escalation signals"))
+    doc.bullets(analysis.signals)
+    doc.para(_(facts.CAVEAT), SMALL, color=MUTED)
+    doc.para(_("Signals and charts: {source}.").format(source=analysis.source), SMALL, color=MUTED)
+
+    witness_note = (
+        _("Witnesses' contact details are included.")
+        if case.options.witness_contacts
+        else _("Witnesses' contact details are left out of this report.")
+    )
+    doc.box(
+        [
+            (_("About this report"), STRONG),
+            (
+                _(
+                    "Each entry was written by the person at the time shown in the record index "
+                    "and cannot be changed without trace: corrections are kept as new versions "
+                    "(marked “corrected” in the table) and withdrawals keep the original."
+                ),
+                SMALL,
+            ),
+            (_("Private notes the person keeps for themselves are never included."), SMALL),
+            (witness_note, SMALL),
+            (
+                _(
+                    "Symbols that cannot be printed (such as some emoji) appear as their Unicode "
+                    "name in square brackets."
+                ),
+                SMALL,
+            ),
+        ],
+        BOX_FILL,
+    )
+
+
+def _charts(doc: Doc, analysis: AnalysisSections) -> None:
+    if not analysis.charts:
+        return
+    doc.new_page("P")
+    doc.heading(_("Charts"))
+    for chart in analysis.charts:
+        width = doc.content_width * 0.86
+        height = min(width * chart.aspect, 95.0)
+        width = height / chart.aspect if chart.aspect else width
+        doc.ensure(height + 16)
+        doc.lines([chart.title], Font("bold", 10.5), doc.l_margin)
+        doc.para(chart.description, SMALL, color=MUTED)
+        doc.image_png(chart.png, width, height)
+        doc.gap(3)
+
+
+def _police_text(incident: IncidentRow) -> str:
+    police = incident.police
+    if not police.any:
+        return _("not recorded")
+    parts = [_("Reported: {v}").format(v=yes_no(police.reported))]
+    if police.reference:
+        parts.append(_("Ref: {v}").format(v=police.reference))
+    if police.officer:
+        parts.append(_("Officer: {v}").format(v=police.officer))
+    if police.badge:
+        parts.append(_("Badge: {v}").format(v=police.badge))
+    return "\n".join(parts)
+
+
+def _where_text(incident: IncidentRow) -> str:
+    place = incident.location or ""
+    if incident.latitude is not None and incident.longitude is not None:
+        place = f"{place}\n({incident.latitude:.5f}, {incident.longitude:.5f})".strip()
+    return place
+
+
+def _witness_text(incident: IncidentRow) -> str:
+    return "\n".join(f"{w.name} ({w.contact})" if w.contact else w.name for w in incident.witnesses)
+
+
+def _kind_text(incident: IncidentRow, case: CaseData, show_people: bool) -> str:
+    parts = [", ".join(vocab.tactic(t).label_text() for t in incident.tactics)]
+    if incident.channel:
+        parts.append(
+            _("via {channel}").format(channel=vocab.channel(incident.channel).label_text().lower())
+        )
+    if incident.impacts:
+        parts.append(
+            _("Effects: {list}").format(
+                list=", ".join(vocab.impact(i).label_text().lower() for i in incident.impacts)
+            )
+        )
+    if show_people and incident.offender_ids:
+        parts.append(
+            _("Who: {refs}").format(
+                refs=", ".join(case.refs.get(p, p) for p in incident.offender_ids)
+            )
+        )
+    return "\n".join(p for p in parts if p)
+
+
+def _incident_rows(case: CaseData, show_people: bool) -> Iterator[list[str]]:
+    for incident in case.incidents:
+        day, clock = when_columns(incident.occurred, case.timezone)
+        ref = incident.ref
+        if incident.version > 1:
+            ref += "\n" + _("corrected (v{n})").format(n=incident.version)
+        yield [
+            ref,
+            day,
+            clock,
+            incident.what_happened,
+            _where_text(incident),
+            _witness_text(incident),
+            _police_text(incident),
+            _kind_text(incident, case, show_people),
+            "" if incident.fear is None else str(incident.fear),
+            ", ".join(case.exhibit_refs(incident.evidence_ids)),
+        ]
+
+
+def incident_table(doc: Doc, case: CaseData) -> None:
+    doc.new_page("L")
+    doc.heading(_("Chronological incident log"))
+    doc.para(
+        _(
+            "Oldest first. Times are local times in {tz} unless another zone is shown; a time "
+            "is only as precise as the person could say. Fear: 0 not afraid, 1 a little uneasy, "
+            "2 worried, 3 very frightened, 4 terrified, afraid for my life. Evidence refers to "
+            "the evidence index."
+        ).format(tz=case.timezone),
+        SMALL,
+        color=MUTED,
+    )
+    if not case.incidents:
+        doc.para(_("No incidents in the chosen period."))
+        return
+    show_people = len(case.people) > 1
+    doc.grid_table(
+        [
+            Column(_("Ref"), 17),
+            Column(_("Date"), 21),
+            Column(_("Time"), 15),
+            Column(_("What happened"), 76),
+            Column(_("Where"), 26),
+            Column(_("Witnesses"), 26),
+            Column(_("Police called / report no. / officer and badge"), 28),
+            Column(_("Kind of behaviour"), 27),
+            Column(_("Fear 0–4"), 10, align="R"),
+            Column(_("Evidence"), 16),
+        ],
+        _incident_rows(case, show_people),
+    )
+
+
+def communications(doc: Doc, case: CaseData, section: CommunicationsSection) -> None:
+    doc.heading(_("Imported communications"))
+    if not section.rows:
+        doc.para(_("No imported communications are in this log."))
+        return
+    doc.para(
+        _("Messages and calls imported from the person's devices and accounts: {n}.").format(
+            n=len(section.rows)
+        )
+    )
+    doc.grid_table(
+        [
+            Column(_("From / to"), 30),
+            Column(_("Channel"), 16),
+            Column(_("Direction"), 14),
+            Column(_("Count"), 10, align="R"),
+            Column(_("First"), 24),
+            Column(_("Last"), 24),
+        ],
+        (
+            [
+                who,
+                channel,
+                direction,
+                str(n),
+                stamp_text(first, case.timezone),
+                stamp_text(last, case.timezone),
+            ]
+            for who, channel, direction, n, first, last in section.summary()
+        ),
+    )
+    if not case.options.communications_appendix:
+        doc.para(
+            _("The full list is in the case bundle's communications file."), SMALL, color=MUTED
+        )
+
+
+def communications_appendix(doc: Doc, case: CaseData, section: CommunicationsSection) -> None:
+    if not case.options.communications_appendix or not section.rows:
+        return
+    doc.new_page("L")
+    doc.heading(_("Appendix: imported communications in full"))
+    doc.grid_table(
+        [
+            Column(_("When"), 22),
+            Column(_("Direction"), 12),
+            Column(_("Channel"), 14),
+            Column(_("From / to"), 26),
+            Column(_("Text"), 90),
+            Column(_("Attachments"), 16),
+            Column(_("Source"), 30),
+        ],
+        (
+            [
+                stamp_text(r.at, case.timezone),
+                r.direction,
+                r.channel,
+                r.counterpart + (f"\n{r.person_ref}" if r.person_ref else ""),
+                r.text,
+                ", ".join(r.attachments),
+                f"{r.importer} {r.position}\n{r.source_sha256[:16]}…",
+            ]
+            for r in sorted(section.rows, key=lambda r: r.at)
+        ),
+    )
+
+
+def _captured(exhibit_taken: str | None, modified: str | None, tz: str) -> str:
+    from safetrail.reports.model import camera_time_text
+
+    if exhibit_taken:
+        return _("{when} (photo metadata)").format(when=camera_time_text(exhibit_taken))
+    if modified:
+        return _("{when} (file date)").format(when=stamp_text(modified, tz))
+    return _("not known")
+
+
+def evidence_index(doc: Doc, case: CaseData) -> None:
+    doc.new_page("L")
+    doc.heading(_("Evidence index"))
+    doc.para(
+        _(
+            "Each exhibit's SHA-256 is the fingerprint of the original file, computed when it "
+            "was added to the vault and re-checked by 'safetrail verify'. Any change to a file, "
+            "even one byte, gives a different SHA-256."
+        ),
+        SMALL,
+        color=MUTED,
+    )
+    if not case.exhibits:
+        doc.para(_("No evidence files are attached to the incidents in this report."))
+        return
+    hash_width = doc.width("0" * 64, HASH_FONT) + 2.6
+    rest = doc.content_width - hash_width
+    scale = rest / 180
+    columns = [
+        Column(_("Exhibit"), 17 * scale),
+        Column(_("File name"), 38 * scale),
+        Column(_("Type and size"), 22 * scale),
+        Column(_("Captured"), 29 * scale),
+        Column(_("Added to the vault"), 26 * scale),
+        Column(_("Source"), 28 * scale),
+        Column(_("Incidents"), 20 * scale),
+        Column(_("SHA-256"), hash_width, mono=True),
+    ]
+    doc.grid_table(
+        columns,
+        (
+            [
+                e.ref,
+                e.name + (f"\n{e.description}" if e.description else ""),
+                f"{e.media_type}\n{human_size(e.size)}",
+                _captured(e.taken_at, e.file_modified_at, case.timezone),
+                stamp_text(e.acquired_at, case.timezone),
+                "\n".join(
+                    x for x in (e.source_device, e.source_account, e.acquisition_method) if x
+                ),
+                ", ".join(e.incident_refs),
+                e.sha256,
+            ]
+            for e in case.exhibits
+        ),
+        mono_font=HASH_FONT,
+    )
+
+
+def witnesses(doc: Doc, case: CaseData) -> None:
+    doc.heading(_("Witnesses"))
+    seen: dict[tuple[str, str | None], list[str]] = {}
+    for incident in case.incidents:
+        for w in incident.witnesses:
+            seen.setdefault((w.name, w.contact), []).append(
+                f"{incident.ref} ({day_text(incident.occurred.local_start.date())})"
+            )
+    if not seen:
+        doc.para(_("No witnesses are recorded for these incidents."))
+        return
+    withheld = _("left out of this report")
+    doc.grid_table(
+        [Column(_("Name"), 30), Column(_("Contact"), 30), Column(_("Incidents"), 40)],
+        (
+            [name, contact or ("" if case.options.witness_contacts else withheld), ", ".join(refs)]
+            for (name, contact), refs in sorted(seen.items(), key=lambda kv: kv[0][0].casefold())
+        ),
+    )
+
+
+def police_references(doc: Doc, case: CaseData) -> None:
+    doc.heading(_("Police references"))
+    rows = [i for i in case.incidents if i.police.any]
+    if not rows:
+        doc.para(_("No police contact is recorded for these incidents."))
+        return
+    doc.grid_table(
+        [
+            Column(_("Incident"), 13),
+            Column(_("Date"), 20),
+            Column(_("Reported"), 11),
+            Column(_("Reference number"), 22),
+            Column(_("Officer"), 20),
+            Column(_("Badge"), 14),
+        ],
+        (
+            [
+                i.ref,
+                when_columns(i.occurred, case.timezone)[0],
+                yes_no(i.police.reported),
+                i.police.reference or "",
+                i.police.officer or "",
+                i.police.badge or "",
+            ]
+            for i in rows
+        ),
+    )
+
+
+def notices_and_orders(doc: Doc, case: CaseData) -> None:
+    from safetrail.services.events import method_label
+
+    doc.heading(_("Notices and orders"))
+    if case.notices:
+        doc.grid_table(
+            [
+                Column(_("Ref"), 10),
+                Column(_("Date"), 16),
+                Column(_("How it was given"), 18),
+                Column(_("To"), 22),
+                Column(_("What it said"), 50),
+            ],
+            (
+                [
+                    n.ref,
+                    day_text(n.day),
+                    method_label(n.method),
+                    case.names_for([n.person_id]) if n.person_id else "",
+                    n.summary or "",
+                ]
+                for n in case.notices
+            ),
+        )
+    if case.orders:
+        doc.grid_table(
+            [
+                Column(_("Ref"), 10),
+                Column(_("Order"), 20),
+                Column(_("Made"), 15),
+                Column(_("Ends"), 15),
+                Column(_("Issued by / number"), 22),
+                Column(_("Conditions"), 34),
+                Column(_("Against"), 20),
+            ],
+            (
+                [
+                    o.ref,
+                    o.order_type,
+                    day_text(o.starts),
+                    day_text(o.ends) if o.ends else _("no end date"),
+                    "\n".join(x for x in (o.issuer, o.reference) if x),
+                    o.conditions or "",
+                    case.names_for([o.person_id]) if o.person_id else "",
+                ]
+                for o in case.orders
+            ),
+        )
+    if not case.notices and not case.orders:
+        doc.para(_("None recorded."))
+
+
+def record_index(doc: Doc, case: CaseData) -> None:
+    if not case.incidents:
+        return
+    doc.new_page("L")
+    doc.heading(_("Record index"))
+    doc.para(
+        _(
+            "When each incident was written down and corrected, and the SHA-256 of its current "
+            "version as stored in the ledger. 'safetrail verify' recomputes these."
+        ),
+        SMALL,
+        color=MUTED,
+    )
+    hash_width = doc.width("0" * 64, HASH_FONT) + 2.6
+    rest = doc.content_width - hash_width
+    scale = rest / 100
+    doc.grid_table(
+        [
+            Column(_("Incident"), 12 * scale),
+            Column(_("Version"), 9 * scale, align="R"),
+            Column(_("Happened"), 21 * scale),
+            Column(_("First written"), 22 * scale),
+            Column(_("This version written"), 22 * scale),
+            Column(_("Ledger entry"), 14 * scale, align="R"),
+            Column(_("Content SHA-256"), hash_width, mono=True),
+        ],
+        (
+            [
+                i.ref,
+                str(i.version),
+                when_columns(i.occurred, case.timezone)[0],
+                stamp_text(i.recorded_at, case.timezone),
+                stamp_text(i.changed_at, case.timezone),
+                str(i.ledger_seq),
+                i.content_sha256,
+            ]
+            for i in case.incidents
+        ),
+        mono_font=HASH_FONT,
+    )
+
+
+def integrity_statement(doc: Doc, case: CaseData, what: str) -> None:
+    doc.new_page("P")
+    doc.heading(_("Integrity statement"))
+    generated_local = stamp_text(case.generated_at.isoformat(), case.timezone)
+    doc.para(
+        _(
+            "This {what} was generated by {software} on {local} ({tz}), "
+            "{utc} UTC, from the person's encrypted, append-only SafeTrail log."
+        ).format(
+            what=what,
+            software=case.software,
+            local=generated_local,
+            tz=case.timezone,
+            utc=f"{case.generated_at:%Y-%m-%d %H:%M:%S}",
+        )
+    )
+    doc.para(
+        _(
+            "Every incident, correction, withdrawal, evidence file and export in that log is an "
+            "entry in a hash chain (the ledger). Each entry's SHA-256 includes the hash of the "
+            "entry before it, so changing, removing or reordering any earlier entry changes "
+            "every hash after it."
+        )
+    )
+    doc.para(
+        _(
+            "When this {what} was made the ledger had {n} entries. The hash of the latest one "
+            "(the ledger head) was:"
+        ).format(what=what, n=case.ledger_entries)
+    )
+    doc.lines([case.head_hash], MONO, doc.l_margin + 4)
+    doc.gap(2)
+    doc.para(_("The ledger head is signed with the vault's Ed25519 key; its public key is:"))
+    doc.lines([case.public_key], MONO, doc.l_margin + 4)
+    doc.gap(2)
+    doc.para(
+        _(
+            "Report ID {id}. Its fingerprint, a SHA-256 over the ledger head, the choices made "
+            "for this {what}, and every record version and exhibit hash it shows, is:"
+        ).format(id=case.report_id, what=what)
+    )
+    doc.lines([case.fingerprint], MONO, doc.l_margin + 4)
+    doc.gap(2)
+    doc.para(
+        _(
+            "Making this {what} was itself recorded in the ledger, as the next export entry, "
+            "with the SHA-256 of this PDF file. A file cannot contain its own hash, so that "
+            "hash is kept in the vault and in the case bundle's SHA256SUMS file."
+        ).format(what=what)
+    )
+    doc.heading(_("How to verify"), font=Font("bold", 11), rule=False)
+    doc.bullets(
+        [
+            _(
+                "In the person's vault, 'safetrail verify' recomputes every ledger entry and the "
+                "SHA-256 of every evidence file, and names anything that was changed or lost. "
+                "Entry {n} of its ledger must have the head hash printed above."
+            ).format(n=case.ledger_entries),
+            _(
+                "'safetrail exports' lists every report, bundle and export made from the vault "
+                "with its SHA-256; compare it with the SHA-256 of this file (for example "
+                "'sha256sum report.pdf', or 'certutil -hashfile report.pdf SHA256' on Windows)."
+            ),
+            _(
+                "In a case bundle, run 'sha256sum -c SHA256SUMS' in the bundle's folder: every "
+                "file, including each original evidence file, must print OK. The SHA256SUMS "
+                "file is signed with the key above (SHA256SUMS.sig; see README.txt)."
+            ),
+            _(
+                "Each exhibit's SHA-256 in the evidence index must equal the SHA-256 of the "
+                "original file handed over."
+            ),
+        ]
+    )
+
+
+def build_report(vault: Vault, options: ReportOptions) -> Report:
+    """Gather, lay out and return the PDF (nothing is written or recorded here)."""
+    case = gather(vault, options)
+    analysis = analysis_sections(vault, case)
+    comms = communications_section(vault, case)
+    title = _("Incident log report")
+    doc = new_doc(case, title)
+    _cover(doc, case, analysis)
+    _charts(doc, analysis)
+    incident_table(doc, case)
+    evidence_index(doc, case)
+    doc.new_page("P")
+    communications(doc, case, comms)
+    witnesses(doc, case)
+    police_references(doc, case)
+    notices_and_orders(doc, case)
+    record_index(doc, case)
+    communications_appendix(doc, case, comms)
+    integrity_statement(doc, case, _("report"))
+    pdf = bytes(doc.output())
+    import hashlib
+
+    digest = hashlib.sha256(pdf).hexdigest()
+    return Report(
+        pdf, case, digest, f"report-{case.generated_at:%Y-%m-%d}-{case.fingerprint[:8]}.pdf"
+    )
+
+
+def custody_details(case: CaseData) -> dict[str, object]:
+    return {
+        "report_id": case.report_id,
+        "fingerprint": case.fingerprint,
+        "ledger_head": case.head_hash,
+        "ledger_entries": case.ledger_entries,
+        "incidents": len(case.incidents),
+        "exhibits": len(case.exhibits),
+        "options": case.options.describe(),
+    }
+
+
+def record_report(vault: Vault, report: Report, file_name: str, fmt: str = "pdf-report") -> None:
+    exports.record_export(
+        vault, fmt, file_name, report.sha256, len(report.pdf), custody_details(report.case)
+    )
+
+
+def write_report(vault: Vault, options: ReportOptions, output: Path) -> Report:
+    """Make the report, write it to ``output`` (never overwriting) and record the export."""
+    exports.check_output(output)
+    report = build_report(vault, options)
+    from safetrail.fsutil import atomic_write
+
+    atomic_write(output, report.pdf)
+    record_report(vault, report, output.name)
+    return report

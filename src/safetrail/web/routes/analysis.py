@@ -1,0 +1,260 @@
+"""Pages for analysis: the pattern and its signals, charts, the self-check and risk screening."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from safetrail.analysis import charts, risk, self_check
+from safetrail.analysis.case import Analysis
+from safetrail.analysis.escalation import EVIDENCE_KEPT
+from safetrail.analysis.local_info import local_help
+from safetrail.analysis.service import (
+    analyse_vault,
+    assessment,
+    assessments,
+    risk_questions,
+    save_risk,
+    save_self_check,
+    self_check_for,
+    today_in,
+)
+from safetrail.analysis.text import day_text, weekday_name
+from safetrail.errors import RecordNotFound, SafetrailError
+from safetrail.i18n import _
+from safetrail.services.vault import Vault
+from safetrail.storage import ledger
+from safetrail.web.routes.home import current_vault
+from safetrail.web.routes.incidents import not_found, problem
+from safetrail.web.security import require_csrf
+from safetrail.web.templating import render
+
+router = APIRouter()
+
+EVIDENCE_SHOWN = 12  # links shown at once; the rest sit behind a "show all" toggle
+BREACHES_SHOWN = 200  # rows on the page; reports list every one
+
+
+# --- one analysis per vault state -------------------------------------------------------
+#
+# A page and its three charts would otherwise analyse the whole log four times. The result
+# is kept in server memory only, keyed by the ledger head (any change to the vault moves
+# it) and today's date, and dropped with the vault object when the vault locks.
+
+
+@dataclass
+class _Cached:
+    key: tuple[int, date, bool]
+    analysis: Analysis
+
+
+_CACHE: weakref.WeakKeyDictionary[Vault, dict[bool, _Cached]] = weakref.WeakKeyDictionary()
+
+
+_LOCK = threading.Lock()  # the page's three charts arrive together: analyse once, not four times
+
+
+def _analysis(vault: Vault, with_impacts: bool = False) -> Analysis:
+    with _LOCK:
+        with vault.read() as conn:
+            head = ledger.head(conn)
+        key = (head.seq if head else 0, today_in(vault), with_impacts)
+        for other in [v for v in _CACHE if v is not vault]:  # an earlier unlock's results
+            del _CACHE[other]
+        slots = _CACHE.setdefault(vault, {})
+        cached = slots.get(with_impacts)
+        if cached is None or cached.key != key:
+            found = analyse_vault(vault, key[1], with_impacts)
+            cached = slots[with_impacts] = _Cached(key, found)
+        return cached.analysis
+
+
+# --- the pattern page --------------------------------------------------------------------
+
+
+@router.get("/analysis")
+def analysis_page(request: Request) -> Response:
+    vault = current_vault(request)
+    found = _analysis(vault)
+    help_ = local_help(found.facts.country)
+    grid = charts.tactic_grid(found)
+    return render(
+        request,
+        "analysis.html",
+        title_key="analysis",
+        a=found,
+        p=found.pattern,
+        help=help_,
+        grid=grid,
+        series=charts.chart_series(found),
+        frequency_alt=charts.frequency_alt(found),
+        heatmap_alt=charts.heatmap_alt(found),
+        tactics_alt=charts.tactics_alt(found),
+        day_text=day_text,
+        weekday_name=weekday_name,
+        shown=EVIDENCE_SHOWN,
+        breaches_shown=BREACHES_SHOWN,
+        kept=EVIDENCE_KEPT,
+        urgent=any(s.urgent for s in found.signals),
+    )
+
+
+_CHARTS: dict[str, Callable[[Analysis], bytes]] = {
+    "frequency": charts.frequency_png,
+    "heatmap": charts.heatmap_png,
+    "tactics": charts.tactics_png,
+}
+
+
+@router.get("/analysis/chart/{name}.png")
+def chart(request: Request, name: str) -> Response:
+    draw = _CHARTS.get(name)
+    if draw is None:
+        return not_found(request, _("There is no chart called {name}.").format(name=name))
+    png = draw(_analysis(current_vault(request)))
+    return Response(png, media_type="image/png")
+
+
+# --- "Is this stalking?" --------------------------------------------------------------------
+
+
+def _check_page(
+    request: Request,
+    status_code: int = 200,
+    answers: dict[str, str] | None = None,
+    ticked: list[str] | None = None,
+    outcome: self_check.CheckResult | None = None,
+    saved: str | None = None,
+) -> Response:
+    vault = current_vault(request)
+    check = self_check_for(_analysis(vault, with_impacts=True))
+    if answers is None:
+        answers = {q.key: q.suggested or "" for q in check.questions}
+    if ticked is None:
+        ticked = [t.slug for t in check.tactics if t.count]
+    return render(
+        request,
+        "analysis_check.html",
+        status_code=status_code,
+        title_key="check",
+        check=check,
+        answers=answers,
+        ticked=ticked,
+        outcome=outcome,
+        saved=saved,
+        help=check.help,
+    )
+
+
+@router.get("/analysis/check")
+def check_page(request: Request) -> Response:
+    return _check_page(request)
+
+
+@router.post("/analysis/check", dependencies=[Depends(require_csrf)])
+async def check_answers(request: Request) -> Response:
+    form = await request.form()
+    answers = {key: str(form.get(key, "")) for key, _text, _help in self_check.QUESTIONS}
+    ticked = [str(v) for v in form.getlist("tactic")]
+    keep = form.get("keep") == "1"
+
+    def work() -> Response:
+        vault = current_vault(request)
+        check = self_check_for(_analysis(vault, with_impacts=True))
+        outcome = self_check.result(check, answers, ticked)
+        saved = save_self_check(vault, outcome).ref if keep else None
+        return _check_page(request, 200, answers, list(outcome.tactics), outcome, saved)
+
+    return await run_in_threadpool(work)
+
+
+# --- risk screening -----------------------------------------------------------------------
+
+
+def _risk_page(
+    request: Request,
+    status_code: int = 200,
+    answers: dict[str, str] | None = None,
+    error: str | None = None,
+    hint: str | None = None,
+) -> Response:
+    vault = current_vault(request)
+    found = _analysis(vault, with_impacts=True)
+    questions = risk_questions(found)
+    if answers is None:
+        answers = {q.key: q.suggested or "" for q in questions}
+    return render(
+        request,
+        "analysis_risk.html",
+        status_code=status_code,
+        title_key="risk",
+        questions=questions,
+        sections=[(key, _(label)) for key, label in risk.SECTIONS.items()],
+        answers=answers,
+        past=list(reversed(assessments(vault))),
+        day_text=day_text,
+        error=error,
+        hint=hint,
+    )
+
+
+@router.get("/analysis/risk")
+def risk_page(request: Request) -> Response:
+    return _risk_page(request)
+
+
+@router.post("/analysis/risk", dependencies=[Depends(require_csrf)])
+async def risk_answers(request: Request) -> Response:
+    form = await request.form()
+    answers = {key: str(form.get(key, "")) for key in risk.QUESTIONS}
+    answers = {k: v for k, v in answers.items() if v in risk.ANSWERS}
+
+    def work() -> Response:
+        vault = current_vault(request)
+        found = _analysis(vault, with_impacts=True)
+        evidence = {q.key: q.from_log for q in risk_questions(found)}
+        try:
+            record, _outcome = save_risk(vault, answers, evidence)
+        except SafetrailError as exc:
+            message, hint = problem(exc)
+            return _risk_page(request, 400, answers, message, hint)
+        return RedirectResponse(f"/analysis/risk/{record.ref}?saved=1", status_code=303)
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/analysis/risk/{ref}")
+def risk_result_page(request: Request, ref: str, compare: str = "") -> Response:
+    vault = current_vault(request)
+    try:
+        chosen = assessment(vault, ref)
+    except RecordNotFound:
+        return not_found(request, _("There is no saved risk check called {ref}.").format(ref=ref))
+    history = assessments(vault)
+    earlier = [s for s in history if s.ref != chosen.ref and s.recorded_at < chosen.recorded_at]
+    other = next((s for s in history if s.ref == compare), None) if compare else None
+    if other is None and earlier:
+        other = earlier[-1]
+    comparison = None
+    if other is not None and other.ref != chosen.ref:
+        first, second = sorted((other, chosen), key=lambda s: s.recorded_at)
+        comparison = (other, risk.compare(first.result, second.result))
+    found = _analysis(vault)
+    return render(
+        request,
+        "analysis_risk_result.html",
+        title_key="risk",
+        chosen=chosen,
+        history=history,
+        comparison=comparison,
+        help=local_help(found.facts.country),
+        saved=request.query_params.get("saved") == "1",
+        day_text=day_text,
+    )

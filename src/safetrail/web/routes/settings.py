@@ -1,0 +1,117 @@
+"""Settings: where you are, how the app behaves, and the passphrase."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from safetrail.errors import SafetrailError, WrongPassphrase
+from safetrail.i18n import _
+from safetrail.services import settings
+from safetrail.vault.session import change_passphrase
+from safetrail.web.routes.home import current_vault
+from safetrail.web.security import require_csrf
+from safetrail.web.state import AppState
+from safetrail.web.templating import render
+
+router = APIRouter()
+
+
+def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
+    vault = current_vault(request)
+    place = settings.current(vault)
+    prefs = settings.preferences(vault)
+    values = {
+        "country": place.country,
+        "timezone": place.timezone,
+        "auto_lock_minutes": prefs.auto_lock_minutes,
+        "discreet": prefs.discreet,
+        "exit_url": prefs.exit_url,
+    }
+    values.update(context.pop("values", {}))
+    page: dict[str, Any] = {
+        "saved": None,
+        "error": None,
+        "hint": None,
+        "pass_error": None,
+        "pass_hint": None,
+    }
+    page.update(context)
+    return render(
+        request,
+        "settings.html",
+        status_code=status_code,
+        title_key="settings",
+        values=values,
+        zones=settings.timezone_names(),
+        **page,
+    )
+
+
+@router.get("/settings")
+def settings_page(request: Request) -> Response:
+    return _page(request, saved=request.query_params.get("saved"))
+
+
+@router.post("/settings", dependencies=[Depends(require_csrf)])
+def save_settings(
+    request: Request,
+    country: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
+    auto_lock_minutes: Annotated[str, Form()] = "",
+    discreet: Annotated[str, Form()] = "",
+    exit_url: Annotated[str, Form()] = "",
+) -> Response:
+    state: AppState = request.app.state.safetrail
+    try:
+        prefs = settings.save_preferences(
+            current_vault(request),
+            country,
+            timezone,
+            auto_lock_minutes,
+            discreet == "on",
+            exit_url,
+            _("settings changed in the app"),
+        )
+    except SafetrailError as exc:
+        values = {
+            "country": country,
+            "timezone": timezone,
+            "auto_lock_minutes": auto_lock_minutes,
+            "discreet": discreet == "on",
+            "exit_url": exit_url,
+        }
+        return _page(request, 400, error=exc.message, hint=exc.hint, values=values)
+    state.apply(prefs)
+    return RedirectResponse("/settings?saved=settings", status_code=303)
+
+
+@router.post("/settings/passphrase", dependencies=[Depends(require_csrf)])
+def change_pass(
+    request: Request,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    state: AppState = request.app.state.safetrail
+    current_vault(request)
+    if new != confirm:
+        return _page(
+            request,
+            400,
+            pass_error=_("The two new passphrases are different. Please type them again."),
+        )
+    try:
+        change_passphrase(state.vault_path, current, new)
+    except WrongPassphrase:
+        return _page(
+            request,
+            400,
+            pass_error=_("That is not the passphrase you use now, so nothing was changed."),
+            pass_hint=_("Check capital letters and the keyboard layout, then try again."),
+        )
+    except SafetrailError as exc:
+        return _page(request, 400, pass_error=exc.message, pass_hint=exc.hint)
+    return RedirectResponse("/settings?saved=passphrase", status_code=303)

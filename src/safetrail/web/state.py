@@ -1,0 +1,96 @@
+"""The one unlocked vault of a running app, held in server memory only.
+
+Locking closes the database engine and drops every reference to the keys; the
+session cookie and CSRF token are random per unlock, so an old tab is useless.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from safetrail.services import settings
+from safetrail.services.vault import Vault, create_vault, open_vault
+from safetrail.vault.session import VaultLayout
+
+
+@dataclass
+class AppState:
+    vault_path: Path
+    monotonic: Callable[[], float] = time.monotonic
+    vault: Vault | None = None
+    session_token: str | None = None
+    csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    pre_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    last_seen: float = 0.0
+    auto_lock_minutes: int = 5
+    discreet: bool = False
+    exit_url: str = "/away"
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    idle_override_seconds: float | None = None  # tests: lock after seconds, not minutes
+
+    @property
+    def idle_seconds(self) -> float:
+        if self.idle_override_seconds is not None:
+            return self.idle_override_seconds
+        return self.auto_lock_minutes * 60.0
+
+    @property
+    def exists(self) -> bool:
+        layout = VaultLayout(self.vault_path)
+        return layout.header.exists() or layout.database.exists()
+
+    @property
+    def unlocked(self) -> bool:
+        return self.vault is not None
+
+    def _opened(self, vault: Vault) -> str:
+        with self.lock:
+            if self.vault is not None:
+                self.vault.close()
+            self.vault = vault
+            prefs = settings.preferences(vault)
+            self.apply(prefs)
+            self.session_token = secrets.token_urlsafe(32)
+            self.csrf_token = secrets.token_urlsafe(32)
+            self.pre_token = secrets.token_urlsafe(32)
+            self.last_seen = self.monotonic()
+            return self.session_token
+
+    def apply(self, prefs: settings.Preferences) -> None:
+        self.auto_lock_minutes = prefs.auto_lock_minutes
+        self.discreet = prefs.discreet
+        self.exit_url = prefs.exit_url
+
+    def unlock(self, passphrase: str) -> str:
+        return self._opened(open_vault(self.vault_path, passphrase))
+
+    def create(self, passphrase: str, country: str, timezone: str) -> str:
+        return self._opened(create_vault(self.vault_path, passphrase, country, timezone))
+
+    def lock_now(self) -> None:
+        with self.lock:
+            if self.vault is not None:
+                self.vault.close()
+            self.vault = None
+            self.session_token = None
+            self.csrf_token = secrets.token_urlsafe(32)
+
+    def session_valid(self, token: str | None) -> bool:
+        with self.lock:
+            if self.vault is None or token is None or self.session_token is None:
+                return False
+            if not secrets.compare_digest(token, self.session_token):
+                return False
+            if self.idle_expired():
+                self.lock_now()
+                return False
+            self.last_seen = self.monotonic()
+            return True
+
+    def idle_expired(self) -> bool:
+        return self.vault is not None and self.monotonic() - self.last_seen > self.idle_seconds

@@ -1,0 +1,38 @@
+"""Jinja2 templates with autoescaping and gettext, shared by every route."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from safetrail.i18n import translations
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    extensions=["jinja2.ext.i18n"],
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    state = request.app.state.safetrail
+    page = env.get_template(name).render(
+        request=request,
+        csrf=state.csrf_token,
+        pre_token=state.pre_token,
+        unlocked=state.unlocked,
+        discreet=state.discreet,
+        auto_lock_seconds=int(state.idle_seconds),
+        exit_url=state.exit_url,
+        **context,
+    )
+    return HTMLResponse(page, status_code=status_code)
