@@ -83,9 +83,11 @@ def _impacts(conn: Connection) -> dict[str, tuple[str, ...]]:
 
 
 def load_communications(vault: Vault, conn: Connection) -> CommunicationLog:
-    """Imported communications. None exist until the importers land; then read them here."""
-    del vault, conn
-    return CommunicationLog.empty()
+    """Imported communications (live, non-system), as columns."""
+    del vault
+    from safetrail.services.communications import load_log
+
+    return load_log(conn)
 
 
 def load_case(vault: Vault, with_impacts: bool = False) -> CaseFacts:

@@ -13,6 +13,7 @@ from safetrail.cli import (
     common,
     events,
     evidence,
+    import_cmds,
     incident,
     person,
     planning_cmds,
@@ -34,6 +35,7 @@ analysis_cmds.register(app)
 planning_cmds.register(app)
 checkins_cmds.register(app)
 report_cmds.register(app)
+import_cmds.register(app)
 app.add_typer(incident.app, name="incident")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(person.app, name="person")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from safetrail.i18n import _
+from safetrail.services import verify_comms as communications_check
 from safetrail.services.vault import Vault
 from safetrail.storage import ledger as ledger_mod
 from safetrail.storage import projections
@@ -62,6 +63,7 @@ def verify_database(conn: Connection, report: VerifyReport) -> dict[str, tuple[s
     entries = _check_chain(conn, report, names)
     blobs = _check_versions(conn, report, names, entries)
     _check_projections(conn, report, names)
+    communications_check.check(conn, report, names, entries)
     return blobs
 
 
@@ -194,6 +196,8 @@ def _check_versions(
                     )
     for seq in sorted(set(entries) - seen_seqs):
         _kind, record_id, number, _content, _at = entries[seq]
+        if _kind == communications_check.BATCH_KIND:
+            continue  # checked against the communications themselves
         report.problems.append(
             Problem(
                 _name(names, record_id, number),

@@ -50,6 +50,8 @@ REF_PREFIX = {
     "contact": "TC-",
     "checkin": "CK-",
     "alert": "AL-",
+    "import": "IM-",
+    "mapping": "MAP-",
 }
 REF_WIDTH = {"evidence": 4, "incident": 4}
 

@@ -164,3 +164,4 @@ events = Table(
     Index("ix_events_kind_start", "kind", "starts_on"),
 )
 from safetrail.checkins import tables as _checkin_tables  # noqa: E402, F401  (adds its tables)
+from safetrail.storage import comm_tables as _comm_tables  # noqa: E402, F401  (adds its tables)

@@ -1,0 +1,1 @@
+"""Importers: phone and app exports → communications (see :mod:`.base` for the contract)."""

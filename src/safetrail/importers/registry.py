@@ -1,0 +1,69 @@
+"""Which importer reads which file: every importer scores a probe; the best score wins."""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+from safetrail.errors import ValidationError
+from safetrail.i18n import _
+from safetrail.importers.base import Importer, Probe
+
+__all__ = ["DETECT_THRESHOLD", "all_importers", "by_name", "choose"]
+
+#: one module per source format; each exposes ``IMPORTERS: tuple[Importer, ...]``
+MODULES = (
+    "whatsapp",
+    "smsbackup",
+    "phonedb",
+    "email",
+    "telegram",
+    "meta",
+    "discord",
+    "csvfile",
+)
+
+DETECT_THRESHOLD = 0.5
+
+
+@lru_cache(maxsize=1)
+def all_importers() -> tuple[Importer, ...]:
+    found: list[Importer] = []
+    for module in MODULES:
+        try:
+            loaded = importlib.import_module(f"safetrail.importers.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"safetrail.importers.{module}":
+                raise
+            continue
+        found.extend(loaded.IMPORTERS)
+    return tuple(found)
+
+
+def by_name(name: str) -> Importer:
+    for importer in all_importers():
+        if importer.name == name:
+            return importer
+    names = ", ".join(sorted(i.name for i in all_importers()))
+    raise ValidationError(
+        _("There is no import format called '{name}'.").format(name=name),
+        _("Choose one of: {names}.").format(names=names),
+    )
+
+
+def choose(probe: Probe, forced: str | None = None) -> tuple[Importer, float] | None:
+    """The importer for this file (or None when no importer is sure enough).
+
+    Every importer's ``detect`` runs; one that raises is treated as a "no" so one broken
+    detector never hides the others. Ties go to the importer listed first."""
+    if forced:
+        return by_name(forced), 1.0
+    best: tuple[Importer, float] | None = None
+    for importer in all_importers():
+        try:
+            score = float(importer.detect(probe))
+        except Exception:  # a detector's bug must not stop the import
+            continue
+        if score >= DETECT_THRESHOLD and (best is None or score > best[1]):
+            best = (importer, score)
+    return best

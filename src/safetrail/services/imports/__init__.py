@@ -1,0 +1,1 @@
+"""Importing phone and app exports: preview, commit, undo (see :mod:`.run`)."""

@@ -1,0 +1,134 @@
+"""What an import found and did, per file: counted, explained, stored with the import."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["MAX_EXAMPLES", "ImportReport", "SourceReport"]
+
+MAX_EXAMPLES = 20
+MAX_UNMATCHED = 2000
+
+
+@dataclass
+class SourceReport:
+    name: str
+    importer: str = ""
+    importer_label: str = ""
+    evidence_ref: str | None = None
+    sha256: str | None = None
+    records: int = 0
+    new: int = 0
+    duplicates: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    examples: list[tuple[str, str]] = field(default_factory=list)
+    rest_lost: str | None = None
+    refused: str | None = None
+    first_at: str | None = None
+    last_at: str | None = None
+
+    def skip(self, position: str, reason: str) -> None:
+        self.skipped[reason] += 1
+        if len(self.examples) < MAX_EXAMPLES:
+            self.examples.append((position, reason))
+
+    def seen(self, stamp: str) -> None:
+        if self.first_at is None or stamp < self.first_at:
+            self.first_at = stamp
+        if self.last_at is None or stamp > self.last_at:
+            self.last_at = stamp
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "importer": self.importer,
+            "evidence_ref": self.evidence_ref,
+            "sha256": self.sha256,
+            "records": self.records,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "skipped": dict(sorted(self.skipped.items())),
+            "examples": [list(e) for e in self.examples],
+            "rest_lost": self.rest_lost,
+            "refused": self.refused,
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+        }
+
+
+@dataclass
+class PersonCount:
+    ref: str
+    name: str
+    count: int = 0
+
+
+@dataclass
+class ImportReport:
+    preview: bool
+    ref: str | None = None
+    status: str = "running"
+    sources: list[SourceReport] = field(default_factory=list)
+    people: dict[str, PersonCount] = field(default_factory=dict)
+    unmatched: Counter[str] = field(default_factory=Counter)
+    incidents_created: int = 0
+    incidents_amended: int = 0
+    incidents_voided: int = 0
+    attachments_stored: int = 0
+    seconds: float = 0.0
+
+    def count_unmatched(self, who: str) -> None:
+        if who in self.unmatched or len(self.unmatched) < MAX_UNMATCHED:
+            self.unmatched[who] += 1
+
+    @property
+    def records(self) -> int:
+        return sum(s.records for s in self.sources)
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.sources)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(s.duplicates for s in self.sources)
+
+    @property
+    def skipped(self) -> int:
+        return sum(s.skipped_total for s in self.sources)
+
+    @property
+    def first_at(self) -> str | None:
+        stamps = [s.first_at for s in self.sources if s.first_at]
+        return min(stamps) if stamps else None
+
+    @property
+    def last_at(self) -> str | None:
+        stamps = [s.last_at for s in self.sources if s.last_at]
+        return max(stamps) if stamps else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "records": self.records,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+            "sources": [s.to_json() for s in self.sources],
+            "people": {pid: [p.ref, p.count] for pid, p in sorted(self.people.items())},
+            "unmatched": self.unmatched.most_common(10),
+            "incidents": {
+                "created": self.incidents_created,
+                "amended": self.incidents_amended,
+                "voided": self.incidents_voided,
+            },
+            "attachments_stored": self.attachments_stored,
+        }

@@ -1,0 +1,189 @@
+"""From a parsed record to a stored row: identifiers normalised, times in UTC, hashes.
+
+``dedupe_key`` identifies a communication independently of the file it came from, so the
+same message in two overlapping exports is stored once: channel, kind, the UTC second,
+direction, who (normalised), text, duration, and how many identical records came in the
+same second before it (two "ok" replies in one minute stay two messages).
+``content_sha256`` covers every stored field; batches of these hashes are chained in the
+ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from safetrail.domain.identifiers import parse_identifier
+from safetrail.errors import ValidationError
+from safetrail.importers.base import ParsedRecord
+
+__all__ = ["COLUMNS", "RowBuilder", "content_digest"]
+
+#: stored columns in insert order (besides id, import_id, batch_no, person_id, undone)
+COLUMNS = (
+    "source_no",
+    "dedupe_key",
+    "content_sha256",
+    "kind",
+    "channel",
+    "direction",
+    "at",
+    "wall_time",
+    "counterpart_kind",
+    "counterpart",
+    "counterpart_raw",
+    "counterpart_name",
+    "sender",
+    "participants",
+    "text",
+    "subject",
+    "duration",
+    "outcome",
+    "withheld",
+    "thread",
+    "source_id",
+    "system",
+    "attachments",
+    "position",
+)
+#: the columns the content hash covers, in this order
+HASHED = tuple(c for c in COLUMNS if c != "content_sha256")
+_SEP = "\x1f"
+_RECENT_SECONDS = 4096
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def content_digest(row: dict[str, object]) -> str:
+    """SHA-256 over the hashed columns of one row (used at import and by verify)."""
+    joined = _SEP.join(_text(row[c]) for c in HASHED)
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def clean(value: str | None) -> str | None:
+    """Text as the database can store it: lone surrogates and NULs replaced."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class Identified:
+    kind: str | None
+    normalised: str | None
+
+
+class RowBuilder:
+    """Turns parsed records into row dicts for one source of one import."""
+
+    def __init__(self, region: str, timezone: str, source_no: int) -> None:
+        self.region = region
+        self.zone = ZoneInfo(timezone)
+        self.source_no = source_no
+        self._recent: OrderedDict[str, Counter[str]] = OrderedDict()
+        self._identify = lru_cache(maxsize=65536)(self._identify_uncached)
+
+    def _identify_uncached(self, raw: str) -> Identified:
+        try:
+            found = parse_identifier(raw, self.region)
+        except ValidationError:
+            return Identified(None, None)
+        return Identified(found.kind, found.normalised)
+
+    def identify(self, raw: str | None) -> Identified:
+        if raw is None or not raw.strip():
+            return Identified(None, None)
+        return self._identify(raw)
+
+    def _occurrence(self, second: str, base: str) -> int:
+        seen = self._recent.get(second)
+        if seen is None:
+            seen = Counter()
+            self._recent[second] = seen
+            if len(self._recent) > _RECENT_SECONDS:
+                self._recent.popitem(last=False)
+        number = seen[base]
+        seen[base] = number + 1
+        return number
+
+    def row(self, record: ParsedRecord) -> dict[str, object]:
+        at = record.at
+        wall_time = at.tzinfo is None
+        if wall_time:
+            at = at.replace(tzinfo=self.zone)
+        stamp = _stamp(at)
+        who = self.identify(record.counterpart)
+        attachments = [
+            {
+                "name": a.name,
+                "media_type": a.media_type,
+                "note": a.note,
+                "member": a.member,
+            }
+            for a in record.attachments
+        ]
+        text = clean(record.text)
+        key_who = who.normalised or (record.sender or "")
+        base = _SEP.join(
+            (
+                record.channel,
+                record.kind,
+                record.direction or "",
+                key_who,
+                text or "",
+                _text(record.duration),
+                _text(record.system),
+            )
+        )
+        occurrence = self._occurrence(stamp[:19], base)
+        dedupe = hashlib.sha256(
+            f"{stamp[:19]}{_SEP}{base}{_SEP}{occurrence}".encode("utf-8", "surrogatepass")
+        ).hexdigest()
+        row: dict[str, object] = {
+            "source_no": self.source_no,
+            "dedupe_key": dedupe,
+            "content_sha256": "",
+            "kind": record.kind,
+            "channel": record.channel,
+            "direction": record.direction,
+            "at": stamp,
+            "wall_time": wall_time,
+            "counterpart_kind": who.kind,
+            "counterpart": who.normalised,
+            "counterpart_raw": clean(record.counterpart),
+            "counterpart_name": clean(record.counterpart_name),
+            "sender": clean(record.sender),
+            "participants": json.dumps(list(record.participants), ensure_ascii=False)
+            if record.participants
+            else None,
+            "text": text,
+            "subject": clean(record.subject),
+            "duration": record.duration,
+            "outcome": record.outcome,
+            "withheld": record.withheld,
+            "thread": clean(record.thread),
+            "source_id": clean(record.source_id),
+            "system": record.system,
+            "attachments": json.dumps(attachments, ensure_ascii=False) if attachments else None,
+            "position": record.position,
+        }
+        return row

@@ -1,0 +1,619 @@
+"""Preview, commit and undo an import.
+
+Commit, step by step (each step its own transaction, so a crash or a kill loses at most
+the batch in flight, and running the same import again completes it):
+
+1. the import record (IM-001) is created with status "running";
+2. each input file is stored as evidence (once: the same file is never stored twice);
+3. records are parsed and written in batches (see :mod:`.writer`), duplicates of what the
+   vault already holds are left out;
+4. summary incidents are brought up to date for the people whose contacts were imported;
+5. the import record gets its final version: the counts, the skip reasons, the status.
+
+Preview runs the same parsing and matching without writing anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from sqlalchemy import Connection, select, update
+
+from safetrail.errors import InputFileError, SafetrailError, ValidationError
+from safetrail.i18n import _
+from safetrail.importers import registry
+from safetrail.importers.base import (
+    Attachment,
+    CsvMapping,
+    Importer,
+    ParsedRecord,
+    ParseOptions,
+    Skipped,
+)
+from safetrail.importers.sources import (
+    FileSource,
+    FolderSource,
+    SourceItem,
+    ZipMemberSource,
+    find_sources,
+    probe,
+    zip_sources,
+)
+from safetrail.services import settings
+from safetrail.services.vault import Vault
+from safetrail.storage.comm_tables import communications
+from safetrail.storage.records import Record, format_ref, utc_stamp
+from safetrail.storage.tables import records
+
+from .matching import Matcher
+from .report import ImportReport, PersonCount, SourceReport
+from .rows import RowBuilder
+from .summaries import Span, resummarise
+from .writer import Pending, evidence_for_blob, existing_keys
+
+__all__ = [
+    "ImportOptions",
+    "Progress",
+    "ProgressInfo",
+    "list_imports",
+    "run_import",
+    "undo_import",
+]
+
+BATCH_SIZE = 10_000
+IMPORT_METHOD = "imported by SafeTrail from an export file"
+ATTACHMENT_METHOD = "attachment extracted by SafeTrail from an imported export file"
+
+
+@dataclass(frozen=True)
+class ProgressInfo:
+    source: str
+    done_bytes: int
+    total_bytes: int
+    records: int
+
+
+Progress = Callable[[ProgressInfo], None]
+
+
+@dataclass
+class ImportOptions:
+    format: str | None = None
+    me: str | None = None
+    day_first: bool | None = None
+    csv_mapping: CsvMapping | None = None
+    batch_size: int = BATCH_SIZE
+
+
+@dataclass
+class _Input:
+    """A path given on the command line, or an exhibit already in the vault (uploads)."""
+
+    path: Path | None = None
+    evidence_ref: str | None = None
+
+
+@dataclass
+class _Run:
+    vault: Vault
+    options: ImportOptions
+    report: ImportReport
+    matcher: Matcher
+    region: str
+    timezone: str
+    commit: bool
+    import_id: str = ""
+    batch_no: int = 0
+    spans: dict[str, Span] = field(default_factory=dict)
+    containers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    progress: Progress | None = None
+    cancel: threading.Event | None = None
+    last_progress: float = 0.0
+
+
+class ImportCancelled(SafetrailError):
+    default_hint = "What was saved before stopping stays; run the same import again to finish it."
+
+
+# -- locking -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _import_lock(vault: Vault) -> Iterator[None]:
+    path = vault.layout.root / "import.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValidationError(
+                _("Another import into this vault is running."),
+                _("Wait until it has finished, then try again."),
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _close_interrupted(vault: Vault) -> None:
+    """Imports left "running" by a crash (we hold the lock, so none is really running)."""
+    with vault.write() as conn:
+        for record_id in vault.store.list_ids(conn, "import"):
+            record = vault.store.get(conn, record_id)
+            if record.data.get("status") == "running":
+                vault.store.amend(
+                    conn,
+                    record_id,
+                    {**record.data, "status": "interrupted"},
+                    _("the import stopped before it finished"),
+                )
+
+
+# -- evidence ----------------------------------------------------------------------------
+
+
+def _container(source: SourceItem) -> tuple[str, Path | None]:
+    """The file the person gave (a zip for its members) that is kept as evidence."""
+    if isinstance(source, ZipMemberSource):
+        return f"zip:{source.archive}", None
+    if isinstance(source, FolderSource):
+        path = source.root / source.relative
+        return f"file:{path}", path
+    if isinstance(source, FileSource):
+        return f"file:{source.path}", source.path
+    return f"bytes:{source.member}", None
+
+
+def _keep_source(run: _Run, source: SourceItem, given: _Input, rep: SourceReport) -> None:
+    key, path = _container(source)
+    if given.evidence_ref is not None:
+        key = f"evidence:{given.evidence_ref}"
+    if key not in run.containers:
+        if given.evidence_ref is not None:
+            with run.vault.read() as conn:
+                found = run.vault.store.get(
+                    conn, run.vault.store.resolve(conn, "evidence", given.evidence_ref)
+                )
+            run.containers[key] = (found.ref, str(found.data["sha256"]))
+        else:
+            file = path if path is not None else given.path
+            assert file is not None
+            stored = run.vault.blobs.put_file(file)
+            with run.vault.write() as conn:
+                record_id, _created = evidence_for_blob(
+                    run.vault,
+                    conn,
+                    stored,
+                    file.name,
+                    IMPORT_METHOD,
+                    _("Export file imported as communications ({ref}).").format(ref=run.report.ref),
+                )
+                ref = run.vault.store.get(conn, record_id).ref
+            run.containers[key] = (ref, stored.sha256)
+    rep.evidence_ref, rep.sha256 = run.containers[key]
+
+
+def _store_attachment(
+    run: _Run, conn: Connection, source: SourceItem, item: Attachment, rep: SourceReport
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": item.name, "media_type": item.media_type, "note": item.note}
+    stream: BinaryIO | None = None
+    limit = ParseOptions().max_attachment_bytes
+    if item.data is not None:
+        stream = io.BytesIO(item.data)
+        size = len(item.data)
+    elif item.member is not None:
+        sibling = source.sibling(item.member)
+        if sibling is None:
+            entry["note"] = _("not found in the export")
+            return entry
+        size = sibling.size
+        stream = sibling.open() if size <= limit else None
+    else:
+        return entry
+    if stream is None or size > limit:
+        entry["note"] = _("too large to keep ({size} MB)").format(size=size // (1024 * 1024))
+        rep.skip(
+            item.name, _("An attachment was larger than SafeTrail keeps; its message was kept.")
+        )
+        return entry
+    with stream:
+        stored = run.vault.blobs.put_stream(stream)
+    record_id, created = evidence_for_blob(
+        run.vault,
+        conn,
+        stored,
+        item.name,
+        ATTACHMENT_METHOD,
+        _("Attachment from {file}.").format(file=source.name),
+        item.media_type,
+    )
+    run.report.attachments_stored += int(created)
+    entry["evidence_id"] = record_id
+    entry["sha256"] = stored.sha256
+    return entry
+
+
+# -- the batch loop -------------------------------------------------------------------------
+
+
+def _flush(
+    run: _Run,
+    source: SourceItem,
+    pending: list[dict[str, Any]],
+    attachments: dict[int, tuple[Attachment, ...]],
+    rep: SourceReport,
+) -> None:
+    if not pending:
+        return
+    if not run.commit:
+        with run.vault.read() as conn:
+            known = existing_keys(conn, [str(r["dedupe_key"]) for r in pending])
+        dupes = sum(1 for r in pending if r["dedupe_key"] in known)
+        rep.duplicates += dupes
+        rep.new += len(pending) - dupes
+        return
+    run.batch_no += 1
+    batch = Pending(pending)
+    with run.vault.write() as conn:
+        keys = [str(r["dedupe_key"]) for r in pending]
+        known = existing_keys(conn, keys)
+        for index, row in enumerate(pending):
+            items = attachments.get(index)
+            if items and row["dedupe_key"] not in known:
+                row["attachments"] = json.dumps(
+                    [_store_attachment(run, conn, source, a, rep) for a in items],
+                    ensure_ascii=False,
+                )
+        fresh = batch.write(conn, run.import_id, run.batch_no, run.vault.store.clock())
+    rep.new += len(fresh)
+    rep.duplicates += len(pending) - len(fresh)
+
+
+def _tick(run: _Run, source: SourceItem, rep: SourceReport, force: bool = False) -> None:
+    if run.cancel is not None and run.cancel.is_set():
+        raise ImportCancelled(_("The import was stopped."))
+    if run.progress is None:
+        return
+    now = time.monotonic()
+    if force or now - run.last_progress > 0.2:
+        run.last_progress = now
+        run.progress(
+            ProgressInfo(source.name, source.counter.consumed, max(source.size, 1), rep.records)
+        )
+
+
+def _parse_source(
+    run: _Run, source: SourceItem, importer: Importer, rep: SourceReport, source_no: int
+) -> None:
+    builder = RowBuilder(run.region, run.timezone, source_no)
+    options = ParseOptions(
+        region=run.region,
+        me=run.options.me,
+        csv_mapping=run.options.csv_mapping,
+        day_first=run.options.day_first,
+    )
+    pending: list[dict[str, Any]] = []
+    attachments: dict[int, tuple[Attachment, ...]] = {}
+    matcher = run.matcher
+    for item in importer.parse(source, options):
+        if isinstance(item, Skipped):
+            rep.skip(item.position, item.reason)
+            if item.rest_lost:
+                rep.rest_lost = item.reason
+            continue
+        row = builder.row(item)
+        person = matcher.match(
+            str(row["counterpart_kind"]) if row["counterpart_kind"] else None,
+            str(row["counterpart"]) if row["counterpart"] else None,
+            item.counterpart,
+            item.counterpart_name,
+        )
+        row["person_id"] = person
+        stamp = str(row["at"])
+        rep.records += 1
+        rep.seen(stamp)
+        _count_person(run, person, item, stamp)
+        if item.attachments:
+            attachments[len(pending)] = item.attachments
+        pending.append(row)
+        if len(pending) >= run.options.batch_size:
+            _flush(run, source, pending, attachments, rep)
+            pending, attachments = [], {}
+            _tick(run, source, rep)
+        elif rep.records % 2048 == 0:
+            _tick(run, source, rep)
+    _flush(run, source, pending, attachments, rep)
+    _tick(run, source, rep, force=True)
+
+
+def _count_person(run: _Run, person: str | None, item: ParsedRecord, stamp: str) -> None:
+    if person is None:
+        if not item.system and (item.counterpart or item.counterpart_name):
+            run.report.count_unmatched(str(item.counterpart or item.counterpart_name))
+        return
+    info = run.matcher.people[person]
+    counted = run.report.people.setdefault(person, PersonCount(info.ref, info.name))
+    counted.count += 1
+    span = run.spans.get(person)
+    if span is None:
+        run.spans[person] = Span(stamp, stamp)
+    else:
+        span.widen(stamp)
+
+
+def _sources_for(run: _Run, given: _Input) -> Iterator[SourceItem | Skipped]:
+    if given.path is not None:
+        yield from find_sources([given.path])
+        return
+    assert given.evidence_ref is not None
+    from safetrail.services.evidence import _blob_file, open_evidence
+
+    record, reader = open_evidence(run.vault, given.evidence_ref)
+    name = str(record.data.get("original_name") or record.ref)
+    stream = _blob_file(reader)
+    head = stream.read(4)
+    stream.seek(0)
+    if head == b"PK\x03\x04":
+        yield from zip_sources(name, stream)
+        return
+    yield _EvidenceSource(name, stream, int(record.data.get("size") or 0))
+
+
+class _EvidenceSource(FileSource):
+    """An exhibit already in the vault, read back (decrypted) as a stream."""
+
+    def __init__(self, name: str, stream: BinaryIO, size: int) -> None:
+        super().__init__(Path(name))
+        self._stream = stream
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def open(self) -> BinaryIO:
+        from safetrail.importers.sources import _wrap
+
+        self._stream.seek(0)
+        return _wrap(cast(BinaryIO, _Unclosing(self._stream)), self.counter)
+
+    def local_path(self) -> Path | None:
+        return None
+
+
+class _Unclosing(io.RawIOBase):
+    def __init__(self, inner: BinaryIO) -> None:
+        super().__init__()
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _one_input(run: _Run, given: _Input) -> None:
+    for source in _sources_for(run, given):
+        if isinstance(source, Skipped):
+            rep = SourceReport(source.position, refused=source.reason)
+            run.report.sources.append(rep)
+            continue
+        rep = SourceReport(source.name)
+        run.report.sources.append(rep)
+        try:
+            chosen = registry.choose(probe(source), run.options.format)
+        except SafetrailError as exc:
+            rep.refused = exc.message
+            continue
+        if chosen is None:
+            rep.refused = _("SafeTrail does not recognise this file as an export it can read.")
+            continue
+        importer = chosen[0]
+        rep.importer = f"{importer.name} {importer.version}"
+        rep.importer_label = importer.label
+        source.counter.consumed = 0
+        try:
+            if run.commit:
+                _keep_source(run, source, given, rep)
+            _parse_source(run, source, importer, rep, len(run.report.sources))
+        except ImportCancelled:
+            raise
+        except SafetrailError as exc:
+            rep.refused = exc.message
+        except Exception as exc:  # one broken importer must not stop the rest
+            rep.refused = _("This file could not be read ({problem}).").format(
+                problem=type(exc).__name__
+            )
+
+
+def _summarise(run: _Run) -> None:
+    reason = _("communications imported ({ref})").format(ref=run.report.ref)
+    with run.vault.write() as conn:
+        for person_id, span in sorted(run.spans.items()):
+            info = run.matcher.people[person_id]
+            if info.role != "offender":
+                continue
+            created, amended, voided = resummarise(
+                run.vault, conn, person_id, span, run.import_id, run.timezone, reason
+            )
+            run.report.incidents_created += created
+            run.report.incidents_amended += amended
+            run.report.incidents_voided += voided
+
+
+def run_import(
+    vault: Vault,
+    paths: list[Path] | None = None,
+    options: ImportOptions | None = None,
+    commit: bool = True,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    evidence_refs: list[str] | None = None,
+) -> ImportReport:
+    """Import ``paths`` (files, .zip archives, folders) or exhibits already in the vault."""
+    started = time.perf_counter()
+    options = options or ImportOptions()
+    if options.format:
+        registry.by_name(options.format)
+    inputs = [_Input(path=p) for p in paths or []]
+    inputs += [_Input(evidence_ref=r) for r in evidence_refs or []]
+    if not inputs:
+        raise ValidationError(_("Nothing to import was given."), _("Name a file or a folder."))
+    for given in inputs:
+        if given.path is not None and not given.path.exists():
+            raise InputFileError(_("There is no file or folder at {path}.").format(path=given.path))
+    place = settings.current(vault)
+    report = ImportReport(preview=not commit)
+    with vault.read() as conn:
+        matcher = Matcher.load(conn)
+    run = _Run(vault, options, report, matcher, place.country, place.timezone, commit)
+    run.progress, run.cancel = progress, cancel
+    if not commit:
+        try:
+            for given in inputs:
+                _one_input(run, given)
+            report.status = "preview"
+        except ImportCancelled:
+            report.status = "cancelled"
+        report.seconds = time.perf_counter() - started
+        return report
+    with _import_lock(vault):
+        _close_interrupted(vault)
+        with vault.write() as conn:
+            record = vault.store.create(
+                conn, "import", {"status": "running", "options": _options_json(options)}
+            )
+        run.import_id, report.ref = record.id, record.ref
+        try:
+            for given in inputs:
+                _one_input(run, given)
+            report.status = "complete"
+        except ImportCancelled:
+            report.status = "cancelled"
+        _summarise(run)
+        report.seconds = time.perf_counter() - started
+        with vault.write() as conn:
+            current = vault.store.get(conn, run.import_id)
+            vault.store.amend(
+                conn,
+                run.import_id,
+                {**current.data, **report.to_json()},
+                _("import finished") if report.status == "complete" else _("import stopped"),
+            )
+    return report
+
+
+def _options_json(options: ImportOptions) -> dict[str, Any]:
+    return {
+        "format": options.format,
+        "me": options.me,
+        "day_first": options.day_first,
+        "csv_mapping": None if options.csv_mapping is None else _mapping_json(options.csv_mapping),
+    }
+
+
+def _mapping_json(mapping: CsvMapping) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(mapping).items()}
+
+
+# -- undo and listing ---------------------------------------------------------------------
+
+
+def undo_import(vault: Vault, ref: str, reason: str) -> ImportReport:
+    """Take an import back: its communications are marked undone (kept, with their ledger
+    entries), its summary incidents are voided or brought down to what is left."""
+    if not reason.strip():
+        raise ValidationError(_("Please say why the import is being undone."))
+    report = ImportReport(preview=False)
+    place = settings.current(vault)
+    with _import_lock(vault), vault.write() as conn:
+        import_id = vault.store.resolve(conn, "import", ref)
+        record = vault.store.get(conn, import_id)
+        if record.data.get("status") == "undone":
+            raise ValidationError(_("{ref} was already undone.").format(ref=record.ref))
+        report.ref = record.ref
+        spans: dict[str, Span] = {}
+        for person_id, first, last in conn.execute(
+            select(
+                communications.c.person_id,
+                communications.c.at,
+                communications.c.at,
+            ).where(communications.c.import_id == import_id, communications.c.person_id.isnot(None))
+        ):
+            span = spans.setdefault(person_id, Span(first, last))
+            span.widen(first)
+        vault.store.amend(conn, import_id, {**record.data, "status": "undone"}, reason)
+        conn.execute(
+            update(communications)
+            .where(communications.c.import_id == import_id)
+            .values(undone=True)
+        )
+        matcher = Matcher.load(conn)
+        for person_id, span in sorted(spans.items()):
+            info = matcher.people.get(person_id)
+            if info is None or info.role != "offender":
+                continue
+            created, amended, voided = resummarise(
+                vault, conn, person_id, span, import_id, place.timezone, reason
+            )
+            report.incidents_created += created
+            report.incidents_amended += amended
+            report.incidents_voided += voided
+    report.status = "undone"
+    return report
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    ref: str
+    status: str
+    created_at: str
+    records: int
+    new: int
+    skipped: int
+    files: list[str]
+
+
+def list_imports(vault: Vault) -> list[ImportSummary]:
+    found = []
+    with vault.read() as conn:
+        rows = conn.execute(
+            select(records.c.id, records.c.ref_no, records.c.created_at)
+            .where(records.c.kind == "import")
+            .order_by(records.c.ref_no.desc())
+        ).all()
+        for record_id, ref_no, created_at in rows:
+            data: Record = vault.store.get(conn, record_id)
+            info = data.data
+            found.append(
+                ImportSummary(
+                    format_ref("import", ref_no),
+                    str(info.get("status", "")),
+                    created_at,
+                    int(info.get("records", 0)),
+                    int(info.get("new", 0)),
+                    int(info.get("skipped", 0)),
+                    [str(s.get("name")) for s in info.get("sources", [])],
+                )
+            )
+    return found
+
+
+def now_stamp(vault: Vault) -> str:
+    return utc_stamp(vault.store.clock())

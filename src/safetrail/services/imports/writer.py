@@ -1,0 +1,140 @@
+"""Storing communications in batches: one transaction and one ledger entry per batch.
+
+A batch is checked against what the vault already holds (by ``dedupe_key``), its new rows
+are inserted with one ``executemany``, and the SHA-256 over their content hashes, in order,
+is appended to the ledger as "import.batch" (record = the import, version = batch number).
+A crash loses at most the batch being written; running the import again fills it in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from safetrail import __version__
+from safetrail.services import settings
+from safetrail.services.vault import Vault
+from safetrail.storage import ledger
+from safetrail.storage.blobs import StoredBlob
+from safetrail.storage.comm_tables import communications
+from safetrail.storage.records import utc_stamp
+from safetrail.storage.tables import evidence
+
+from .rows import COLUMNS, content_digest
+
+__all__ = ["BATCH_KIND", "Pending", "batch_digest", "evidence_for_blob", "existing_keys"]
+
+BATCH_KIND = "import.batch"
+_LOOKUP_CHUNK = 900
+_INSERT_COLUMNS = ("import_id", "batch_no", *COLUMNS, "person_id", "undone")
+
+
+def batch_digest(import_id: str, batch_no: int, hashes: Iterable[str]) -> str:
+    """What the ledger entry of one batch holds: its rows' content hashes, in order."""
+    digest = hashlib.sha256(f"{import_id}\x1f{batch_no}\n".encode())
+    for value in hashes:
+        digest.update(value.encode("ascii"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def existing_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` the vault already holds (in imports that were not undone)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        chunk = keys[start : start + _LOOKUP_CHUNK]
+        rows = conn.execute(
+            select(communications.c.dedupe_key).where(
+                communications.c.dedupe_key.in_(chunk), communications.c.undone.is_(False)
+            )
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
+def evidence_for_blob(
+    vault: Vault,
+    conn: Connection,
+    stored: StoredBlob,
+    name: str,
+    method: str,
+    description: str | None = None,
+    media_type: str | None = None,
+) -> tuple[str, bool]:
+    """The evidence record holding this blob: an existing live one with the same SHA-256,
+    or a new one. Returns (record id, created)."""
+    existing = conn.execute(
+        select(evidence.c.record_id)
+        .where(evidence.c.sha256 == stored.sha256, evidence.c.voided.is_(False))
+        .limit(1)
+    ).scalar()
+    if existing:
+        return str(existing), False
+    data = {
+        "original_name": name,
+        "size": stored.size,
+        "sha256": stored.sha256,
+        "blob_address": stored.address,
+        "media_type": media_type or mimetypes.guess_type(name)[0] or "application/octet-stream",
+        "file_modified_at": None,
+        "acquired_at": datetime.now(UTC).isoformat(),
+        "device_timezone": settings.current(vault).timezone,
+        "source_device": None,
+        "source_account": None,
+        "acquisition_method": method,
+        "tool": f"SafeTrail {__version__}",
+        "performer": "vault owner",
+        "parent_id": None,
+        "description": description,
+        "exif": {},
+    }
+    record = vault.store.create(conn, "evidence", data)
+    return record.id, True
+
+
+@dataclass
+class Pending:
+    """Rows of one batch waiting to be written."""
+
+    rows: list[dict[str, Any]]
+
+    def write(
+        self, conn: Connection, import_id: str, batch_no: int, now: datetime
+    ) -> list[dict[str, Any]]:
+        """Insert the rows the vault does not hold yet; returns them (possibly none)."""
+        keys = [str(r["dedupe_key"]) for r in self.rows]
+        known = existing_keys(conn, keys)
+        fresh: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for row in self.rows:
+            key = str(row["dedupe_key"])
+            if key in known or key in seen:
+                continue
+            seen.add(key)
+            row["content_sha256"] = content_digest(row)
+            fresh.append(row)
+        if not fresh:
+            return fresh
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = "INSERT INTO communications ({}) VALUES ({})".format(
+            ", ".join(_INSERT_COLUMNS), ", ".join([mark] * len(_INSERT_COLUMNS))
+        )
+        params = [
+            (import_id, batch_no, *(r[c] for c in COLUMNS), r.get("person_id"), False)
+            for r in fresh
+        ]
+        conn.exec_driver_sql(sql, params)
+        digest = batch_digest(import_id, batch_no, (str(r["content_sha256"]) for r in fresh))
+        ledger.append(conn, BATCH_KIND, import_id, batch_no, digest, utc_stamp(now))
+        return fresh
+
+
+def attachment_json(items: list[dict[str, Any]]) -> str:
+    return json.dumps(items, ensure_ascii=False)

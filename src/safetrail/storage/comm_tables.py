@@ -1,0 +1,64 @@
+"""Imported communications: many rows, written in batches, each batch chained in the ledger.
+
+``communications``         one row per imported message or call. Its fields come from
+                           the export; ``content_sha256`` covers them, and the rows of one
+                           batch are chained in the ledger as one entry ("import.batch",
+                           record = the import, version = the batch number), so ``verify``
+                           proves no row was changed, added or removed. ``person_id`` (who
+                           the counterpart is) and ``undone`` are derived: the first from
+                           the people's identifiers at import time, the second from the
+                           import record's status.
+``communication_incidents`` which summary incident covers which communication.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+
+from safetrail.storage.tables import HASH, ID, STAMP, metadata
+
+communications = Table(
+    "communications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("import_id", ID, ForeignKey("records.id"), nullable=False),
+    Column("batch_no", Integer, nullable=False),
+    Column("source_no", Integer, nullable=False),
+    Column("dedupe_key", HASH, nullable=False),
+    Column("content_sha256", HASH, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("direction", String(8), nullable=True),
+    Column("at", STAMP, nullable=False),
+    Column("wall_time", Boolean, nullable=False),
+    Column("counterpart_kind", String(8), nullable=True),
+    Column("counterpart", String(320), nullable=True),
+    Column("counterpart_raw", Text, nullable=True),
+    Column("counterpart_name", Text, nullable=True),
+    Column("sender", Text, nullable=True),
+    Column("participants", Text, nullable=True),
+    Column("text", Text, nullable=True),
+    Column("subject", Text, nullable=True),
+    Column("duration", Integer, nullable=True),
+    Column("outcome", String(12), nullable=True),
+    Column("withheld", Boolean, nullable=False),
+    Column("thread", Text, nullable=True),
+    Column("source_id", Text, nullable=True),
+    Column("system", Boolean, nullable=False),
+    Column("attachments", Text, nullable=True),
+    Column("position", Text, nullable=False),
+    Column("person_id", ID, nullable=True),
+    Column("undone", Boolean, nullable=False),
+    Index("ix_communications_at", "at"),
+    Index("ix_communications_person_at", "person_id", "at"),
+    Index("ix_communications_import", "import_id", "batch_no"),
+    Index("ix_communications_dedupe", "dedupe_key"),
+)
+
+communication_incidents = Table(
+    "communication_incidents",
+    metadata,
+    Column("communication_id", Integer, ForeignKey("communications.id"), primary_key=True),
+    Column("incident_id", ID, ForeignKey("records.id"), primary_key=True),
+    Index("ix_communication_incidents_incident", "incident_id"),
+)
