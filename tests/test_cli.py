@@ -252,6 +252,10 @@ COMMANDS = [
     "analyze",
     "check",
     "risk",
+    "import",
+    "imports",
+    "import-undo",
+    "import-formats",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from functools import lru_cache
 
 from safetrail.errors import ValidationError
@@ -24,6 +25,7 @@ MODULES = (
 )
 
 DETECT_THRESHOLD = 0.5
+log = logging.getLogger("safetrail.importers")
 
 
 @lru_cache(maxsize=1)
@@ -32,9 +34,8 @@ def all_importers() -> tuple[Importer, ...]:
     for module in MODULES:
         try:
             loaded = importlib.import_module(f"safetrail.importers.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"safetrail.importers.{module}":
-                raise
+        except Exception:  # one broken importer must not stop the others
+            log.exception("the %s importer could not be loaded", module)
             continue
         found.extend(loaded.IMPORTERS)
     return tuple(found)

@@ -4,7 +4,8 @@
 same message in two overlapping exports is stored once: channel, kind, the UTC second,
 direction, who (normalised), text, duration, and how many identical records came in the
 same second before it (two "ok" replies in one minute stay two messages).
-``content_sha256`` covers every stored field; batches of these hashes are chained in the
+The key starts with that second, so the index stays in time order while a large export
+is written. ``content_sha256`` covers every stored field; batches of these hashes are chained in the
 ledger.
 """
 
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections import Counter, OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -65,10 +68,16 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def content_digest(row: dict[str, object]) -> str:
-    """SHA-256 over the hashed columns of one row (used at import and by verify)."""
-    joined = _SEP.join(_text(row[c]) for c in HASHED)
-    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
+_HASHED_FIELDS = operator.itemgetter(*HASHED)
+
+
+def content_digest(row: Mapping[str, object]) -> str:
+    """SHA-256 over the hashed columns of one row (used at import and by verify).
+
+    The input is the ``repr`` of the tuple of values: exact for the str, int, bool and None
+    values these columns hold, and computed in C."""
+    values = _HASHED_FIELDS(row)
+    return hashlib.sha256(repr(values).encode("utf-8")).hexdigest()
 
 
 def clean(value: str | None) -> str | None:
@@ -155,9 +164,11 @@ class RowBuilder:
             )
         )
         occurrence = self._occurrence(stamp[:19], base)
-        dedupe = hashlib.sha256(
+        digest = hashlib.sha256(
             f"{stamp[:19]}{_SEP}{base}{_SEP}{occurrence}".encode("utf-8", "surrogatepass")
         ).hexdigest()
+        # time first: keys of records in time order land next to each other in the index
+        dedupe = f"{stamp[:19]}/{digest[:32]}"
         row: dict[str, object] = {
             "source_no": self.source_no,
             "dedupe_key": dedupe,

@@ -18,7 +18,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,7 +63,7 @@ class Span:
         self.last = max(self.last, stamp)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Comm:
     id: int
     at: datetime
@@ -93,7 +93,7 @@ def _episodes(comms: list[_Comm]) -> list[list[_Comm]]:
 
 def _rows(conn: Connection, condition: Any) -> list[_Comm]:
     found = []
-    for row in conn.execute(
+    query = (
         select(
             communications.c.id,
             communications.c.at,
@@ -106,19 +106,25 @@ def _rows(conn: Connection, condition: Any) -> list[_Comm]:
         )
         .where(condition, communications.c.undone.is_(False), communications.c.system.is_(False))
         .order_by(communications.c.at, communications.c.id)
+    )
+    parse = datetime.fromisoformat
+    for comm_id, at, kind, channel, direction, outcome, withheld, attachments in conn.execute(
+        query
     ):
-        evidence_ids = [
-            a["evidence_id"] for a in json.loads(row.attachments or "[]") if a.get("evidence_id")
-        ]
+        evidence_ids = (
+            [a["evidence_id"] for a in json.loads(attachments) if a.get("evidence_id")]
+            if attachments
+            else []
+        )
         found.append(
             _Comm(
-                row.id,
-                _parse(row.at),
-                row.kind,
-                row.channel,
-                row.direction,
-                row.outcome,
-                bool(row.withheld),
+                comm_id,
+                parse(at[:19]).replace(tzinfo=UTC),
+                kind,
+                channel,
+                direction,
+                outcome,
+                bool(withheld),
                 evidence_ids,
             )
         )

@@ -46,15 +46,33 @@ def batch_digest(import_id: str, batch_no: int, hashes: Iterable[str]) -> str:
 
 
 def existing_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
-    """Which of ``keys`` the vault already holds (in imports that were not undone)."""
+    """Which of ``keys`` the vault already holds (in imports that were not undone).
+
+    Keys start with their UTC second, so one range scan over the batch's time span
+    usually answers; when that span holds far more than the batch, ask key by key."""
+    if not keys:
+        return set()
+    wanted = set(keys)
+    limit = 4 * len(wanted) + 64
+    rows = conn.execute(
+        select(communications.c.dedupe_key)
+        .where(
+            communications.c.dedupe_key.between(min(wanted), max(wanted)),
+            communications.c.undone.is_(False),
+        )
+        .limit(limit + 1)
+    ).all()
+    if len(rows) <= limit:
+        return {row[0] for row in rows} & wanted
     found: set[str] = set()
-    for start in range(0, len(keys), _LOOKUP_CHUNK):
-        chunk = keys[start : start + _LOOKUP_CHUNK]
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), _LOOKUP_CHUNK):
+        chunk = ordered[start : start + _LOOKUP_CHUNK]
         rows = conn.execute(
             select(communications.c.dedupe_key).where(
                 communications.c.dedupe_key.in_(chunk), communications.c.undone.is_(False)
             )
-        )
+        ).all()
         found.update(row[0] for row in rows)
     return found
 
