@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import io
 import json
 import os
@@ -53,7 +54,7 @@ from safetrail.services import settings
 from safetrail.services.vault import Vault
 from safetrail.storage.comm_tables import communications
 from safetrail.storage.records import Record, format_ref, utc_stamp
-from safetrail.storage.tables import records
+from safetrail.storage.tables import evidence, records
 
 from .matching import Matcher
 from .report import ImportReport, PersonCount, SourceReport
@@ -116,6 +117,7 @@ class _Run:
     batch_no: int = 0
     spans: dict[str, Span] = field(default_factory=dict)
     containers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    attachments: dict[str, str] = field(default_factory=dict)
     progress: Progress | None = None
     cancel: threading.Event | None = None
     last_progress: float = 0.0
@@ -203,6 +205,15 @@ def _keep_source(run: _Run, source: SourceItem, given: _Input, rep: SourceReport
     rep.evidence_ref, rep.sha256 = run.containers[key]
 
 
+def _evidence_by_sha256(conn: Connection, digest: str) -> str | None:
+    found = conn.execute(
+        select(evidence.c.record_id)
+        .where(evidence.c.sha256 == digest, evidence.c.voided.is_(False))
+        .limit(1)
+    ).scalar()
+    return str(found) if found else None
+
+
 def _store_attachment(
     run: _Run, conn: Connection, source: SourceItem, item: Attachment, rep: SourceReport
 ) -> dict[str, Any]:
@@ -210,8 +221,14 @@ def _store_attachment(
     stream: BinaryIO | None = None
     limit = ParseOptions().max_attachment_bytes
     if item.data is not None:
-        stream = io.BytesIO(item.data)
         size = len(item.data)
+        digest = hashlib.sha256(item.data).hexdigest()
+        known = run.attachments.get(digest) or _evidence_by_sha256(conn, digest)
+        if known is not None and size <= limit:
+            run.attachments[digest] = known
+            entry["evidence_id"], entry["sha256"] = known, digest
+            return entry
+        stream = io.BytesIO(item.data)
     elif item.member is not None:
         sibling = source.sibling(item.member)
         if sibling is None:
@@ -239,6 +256,7 @@ def _store_attachment(
         item.media_type,
     )
     run.report.attachments_stored += int(created)
+    run.attachments[stored.sha256] = record_id
     entry["evidence_id"] = record_id
     entry["sha256"] = stored.sha256
     return entry
@@ -407,6 +425,16 @@ class _Unclosing(io.RawIOBase):
 
 
 def _one_input(run: _Run, given: _Input) -> None:
+    label = given.path.name if given.path is not None else str(given.evidence_ref)
+    try:
+        _each_source(run, given)
+    except ImportCancelled:
+        raise
+    except SafetrailError as exc:  # a refused archive: say so, go on with the next input
+        run.report.sources.append(SourceReport(label, refused=exc.message))
+
+
+def _each_source(run: _Run, given: _Input) -> None:
     for source in _sources_for(run, given):
         if isinstance(source, Skipped):
             rep = SourceReport(source.position, refused=source.reason)

@@ -1,0 +1,98 @@
+"""Full import of a large SMS Backup & Restore file into a real encrypted vault.
+
+    .venv/bin/python bench/bench_import.py [--records 1000000] [--calls 0]
+
+Goal: >= 100,000 records/s end to end (parse, match, dedupe, encrypt, ledger, summaries)
+with peak RSS < 300 MB. In the same run, as baselines over the same file: hashlib.sha256
+(the floor for touching every byte) and the parser alone (records/s without storing).
+Each measurement runs in a child process so its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+
+def _child(kind: str, path: Path, work: Path) -> dict[str, float]:
+    code = f"""
+import json, os, resource, sys, time
+from pathlib import Path
+os.environ.setdefault("SAFETRAIL_TEST_WEAK_KDF", "1")
+kind, path, work = {kind!r}, Path({str(path)!r}), Path({str(work)!r})
+started = time.perf_counter()
+if kind == "sha256":
+    import hashlib
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    count = 0
+elif kind == "parse":
+    from safetrail.importers.base import ParseOptions, ParsedRecord
+    from safetrail.importers.smsbackup import IMPORTERS
+    from safetrail.importers.sources import FileSource
+    count = sum(1 for item in IMPORTERS[0].parse(FileSource(path), ParseOptions(region="GB"))
+                if isinstance(item, ParsedRecord))
+else:
+    from safetrail.services.people import PersonInput, add_person
+    from safetrail.services.vault import create_vault
+    from safetrail.services.imports.run import run_import
+    vault = create_vault(work / "vault", "a long bench passphrase", "GB", "Europe/London")
+    add_person(vault, PersonInput(names=["Bench Person"], identifiers=["+447700900123"]))
+    started = time.perf_counter()
+    report = run_import(vault, [path])
+    count = report.new
+    vault.close()
+seconds = time.perf_counter() - started
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": seconds, "records": count, "rss_mb": rss}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=1_000_000)
+    args = parser.parse_args()
+    from gen_smsbackup import generate
+
+    sms_path, _calls = generate(args.records, 0)
+    size = sms_path.stat().st_size / 1024**2
+    print(f"input: {sms_path} ({size:.0f} MiB, {args.records:,} records)")
+    with tempfile.TemporaryDirectory() as work:
+        rows = []
+        for kind in ("sha256", "parse", "import"):
+            figures = _child(kind, sms_path, Path(work))
+            rows.append((kind, figures))
+    print(f"{'step':<8} {'seconds':>8} {'records':>10} {'records/s':>11} {'peak RSS':>9}")
+    for kind, figures in rows:
+        rate = figures["records"] / figures["seconds"] if figures["records"] else 0
+        print(
+            f"{kind:<8} {figures['seconds']:8.2f} {int(figures['records']):>10,} "
+            f"{rate:>11,.0f} {figures['rss_mb']:>7.0f}MB"
+        )
+    full = dict(rows)["import"]
+    rate = full["records"] / full["seconds"]
+    print(
+        f"full import: {rate:,.0f} records/s (goal >= 100,000), "
+        f"peak RSS {full['rss_mb']:.0f} MB (goal < 300 MB); "
+        f"sha256 alone {size / dict(rows)['sha256']['seconds']:.0f} MiB/s"
+    )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("SAFETRAIL_TEST_WEAK_KDF", "1")
+    main()
