@@ -12,10 +12,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from safetrail.services import settings
 from safetrail.services.vault import Vault, create_vault, open_vault
 from safetrail.vault.session import VaultLayout
+
+
+class BackgroundJob(Protocol):
+    """Work running in a thread for this unlocked session (an import): stopped on lock."""
+
+    def cancel(self) -> None: ...
 
 
 @dataclass
@@ -32,6 +39,7 @@ class AppState:
     exit_url: str = "/away"
     lock: threading.RLock = field(default_factory=threading.RLock)
     idle_override_seconds: float | None = None  # tests: lock after seconds, not minutes
+    import_jobs: dict[str, BackgroundJob] = field(default_factory=dict)  # guarded by lock
 
     @property
     def idle_seconds(self) -> float:
@@ -51,6 +59,7 @@ class AppState:
     def _opened(self, vault: Vault) -> str:
         with self.lock:
             if self.vault is not None:
+                self._stop_jobs()
                 self.vault.close()
             self.vault = vault
             prefs = settings.preferences(vault)
@@ -72,8 +81,15 @@ class AppState:
     def create(self, passphrase: str, country: str, timezone: str) -> str:
         return self._opened(create_vault(self.vault_path, passphrase, country, timezone))
 
+    def _stop_jobs(self) -> None:
+        """Jobs belong to the unlocked session: locking stops and forgets them."""
+        for job in self.import_jobs.values():
+            job.cancel()
+        self.import_jobs.clear()
+
     def lock_now(self) -> None:
         with self.lock:
+            self._stop_jobs()
             if self.vault is not None:
                 self.vault.close()
             self.vault = None

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, select, update
 
@@ -385,15 +385,18 @@ def _sources_for(run: _Run, given: _Input) -> Iterator[SourceItem | Skipped]:
     if head == b"PK\x03\x04":
         yield from zip_sources(name, stream)
         return
-    yield _EvidenceSource(name, stream, int(record.data.get("size") or 0))
+    stream.close()
+    yield _EvidenceSource(run.vault, given.evidence_ref, name, int(record.data.get("size") or 0))
 
 
 class _EvidenceSource(FileSource):
-    """An exhibit already in the vault, read back (decrypted) as a stream."""
+    """An exhibit already in the vault, read back (decrypted) as a stream: every ``open``
+    decrypts it again from the start, so parsers can read a file twice."""
 
-    def __init__(self, name: str, stream: BinaryIO, size: int) -> None:
+    def __init__(self, vault: Vault, ref: str, name: str, size: int) -> None:
         super().__init__(Path(name))
-        self._stream = stream
+        self._vault = vault
+        self._ref = ref
         self._size = size
 
     @property
@@ -402,26 +405,13 @@ class _EvidenceSource(FileSource):
 
     def open(self) -> BinaryIO:
         from safetrail.importers.sources import _wrap
+        from safetrail.services.evidence import _blob_file, open_evidence
 
-        self._stream.seek(0)
-        return _wrap(cast(BinaryIO, _Unclosing(self._stream)), self.counter)
+        _record, reader = open_evidence(self._vault, self._ref)
+        return _wrap(_blob_file(reader), self.counter)
 
     def local_path(self) -> Path | None:
         return None
-
-
-class _Unclosing(io.RawIOBase):
-    def __init__(self, inner: BinaryIO) -> None:
-        super().__init__()
-        self._inner = inner
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._inner.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 def _one_input(run: _Run, given: _Input) -> None:
