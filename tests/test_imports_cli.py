@@ -137,3 +137,33 @@ def test_killed_import_leaves_a_consistent_vault_and_reruns(
     assert (total, keys, problems) == (count, count, [])
     listed = st(cli_vault, "imports")
     assert "interrupted" in listed.stdout
+
+
+def test_csv_needs_a_mapping_which_can_be_saved(cli_vault: Path) -> None:
+    calls = str(Path(__file__).parent / "samples" / "csv" / "calls_en.csv")
+    asked = st(cli_vault, "import", calls)
+    assert asked.returncode == 2
+    assert "Suggested columns: --map timestamp=Date --map counterpart=Number" in asked.stdout
+    done = st(
+        cli_vault,
+        "import",
+        calls,
+        "--map",
+        "timestamp=Date",
+        "--map",
+        "counterpart=Number",
+        "--map",
+        "direction=Direction",
+        "--map",
+        "duration=Duration",
+        "--save-mapping",
+        "carrier",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    first = json.loads(done.stdout)
+    assert first["sources"][0]["importer"] == "csv 1"
+    assert first["new"] == first["records"] > 0
+    again = st(cli_vault, "import", calls, "--mapping", "carrier", "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["duplicates"] == first["records"]

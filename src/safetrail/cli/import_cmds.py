@@ -161,6 +161,14 @@ def import_command(
             mapping = mappings.find_mapping(opened_vault, mapping_name)
         if column:
             mapping = mappings.mapping_from_pairs(column, mapping)
+        wants_csv = format == "csv" or (
+            format is None and all(p.suffix.casefold() in (".csv", ".tsv") for p in paths)
+        )
+        if wants_csv and mapping is None:
+            _csv_help(paths)
+            raise typer.Exit(2)
+        if mapping is not None and format is None:
+            format = "csv"
         options = ImportOptions(format=format, me=me, day_first=day_first, csv_mapping=mapping)
         quiet = as_json or not interactive()
         ask = interactive() and not yes and not preview
@@ -231,7 +239,37 @@ def undo_command(
 def formats_command() -> None:
     """The export formats SafeTrail reads."""
     for importer in all_importers():
-        console.print(f"{importer.name:<12} {importer.label}")
+        console.print(f"{importer.name:<12} {_(importer.label)}")
+
+
+def _csv_help(paths: list[Path]) -> None:
+    """Show the columns of a CSV file and the mapping SafeTrail suggests for it."""
+    from safetrail.importers.csvfile import preview
+    from safetrail.importers.sources import FileSource
+
+    for path in paths:
+        if not path.is_file():
+            continue
+        found = preview(FileSource(path))
+        table = Table(title=path.name, title_justify="left")
+        for column in found.columns:
+            table.add_column(column)
+        for row in found.rows[:5]:
+            table.add_row(*row)
+        console.print(table)
+        if found.suggested is not None:
+            pairs = [
+                f"--map {name}={getattr(found.suggested, name)}"
+                for name in ("timestamp", "counterpart", "direction", "kind", "duration", "text")
+                if getattr(found.suggested, name)
+            ]
+            console.print(_("Suggested columns: {pairs}").format(pairs=" ".join(pairs)))
+    console.print(
+        _(
+            "A CSV list needs to know which column is which: add --map FIELD=COLUMN options "
+            "(at least timestamp and counterpart), or --mapping NAME for a saved layout."
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:
