@@ -92,7 +92,8 @@ def clean(value: str | None) -> str | None:
 
 
 def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Same text as ``utc_stamp`` ("2024-03-09T21:40:00.000000Z"), by the faster route."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 @dataclass

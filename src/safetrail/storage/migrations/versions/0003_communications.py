@@ -58,9 +58,7 @@ def upgrade() -> None:
         sa.Column("person_id", ID, nullable=True),
         sa.Column("undone", sa.Boolean, nullable=False),
     )
-    op.create_index("ix_communications_at", "communications", ["at"])
     op.create_index("ix_communications_person_at", "communications", ["person_id", "at"])
-    op.create_index("ix_communications_import", "communications", ["import_id", "batch_no"])
     op.create_index("ix_communications_dedupe", "communications", ["dedupe_key"])
     op.create_table(
         "communication_incidents",
