@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import io
 import json
+import logging
 import os
 import threading
 import time
@@ -72,6 +73,7 @@ __all__ = [
 ]
 
 BATCH_SIZE = 10_000
+log = logging.getLogger("safetrail.imports")
 IMPORT_METHOD = "imported by SafeTrail from an export file"
 ATTACHMENT_METHOD = "attachment extracted by SafeTrail from an imported export file"
 
@@ -453,6 +455,7 @@ def _each_source(run: _Run, given: _Input) -> None:
         except SafetrailError as exc:
             rep.refused = exc.message
         except Exception as exc:  # one broken importer must not stop the rest
+            log.exception("importer %s failed on %s", importer.name, source.name)
             rep.refused = _("This file could not be read ({problem}).").format(
                 problem=type(exc).__name__
             )
