@@ -15,23 +15,23 @@ import hashlib
 import json
 import operator
 from collections import Counter, OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from safetrail.domain.identifiers import parse_identifier
 from safetrail.errors import ValidationError
 from safetrail.importers.base import ParsedRecord
 
-__all__ = ["COLUMNS", "RowBuilder", "content_digest"]
+__all__ = ["COLUMNS", "Row", "RowBuilder", "content_digest", "digest_values"]
 
 #: stored columns in insert order (besides id, import_id, batch_no, person_id, undone)
 COLUMNS = (
     "source_no",
     "dedupe_key",
-    "content_sha256",
     "kind",
     "channel",
     "direction",
@@ -53,9 +53,20 @@ COLUMNS = (
     "system",
     "attachments",
     "position",
+    "content_sha256",
 )
-#: the columns the content hash covers, in this order
-HASHED = tuple(c for c in COLUMNS if c != "content_sha256")
+#: the columns the content hash covers, in this order (all but the hash itself)
+HASHED = COLUMNS[:-1]
+N_HASHED = len(HASHED)
+#: positions in a row list: the stored columns in COLUMNS order, then the person id
+DEDUPE = COLUMNS.index("dedupe_key")
+AT = COLUMNS.index("at")
+COUNTERPART_KIND = COLUMNS.index("counterpart_kind")
+COUNTERPART = COLUMNS.index("counterpart")
+ATTACHMENTS = COLUMNS.index("attachments")
+HASH = COLUMNS.index("content_sha256")
+PERSON = len(COLUMNS)
+Row = list[Any]
 _SEP = "\x1f"
 _RECENT_SECONDS = 4096
 
@@ -71,13 +82,15 @@ def _text(value: object) -> str:
 _HASHED_FIELDS = operator.itemgetter(*HASHED)
 
 
-def content_digest(row: Mapping[str, object]) -> str:
-    """SHA-256 over the hashed columns of one row (used at import and by verify).
+def digest_values(values: Sequence[object]) -> str:
+    """SHA-256 over the ``repr`` of the hashed values as a tuple: exact for the str, int,
+    bool and None values these columns hold, and computed in C."""
+    return hashlib.sha256(repr(tuple(values)).encode("utf-8")).hexdigest()
 
-    The input is the ``repr`` of the tuple of values: exact for the str, int, bool and None
-    values these columns hold, and computed in C."""
-    values = _HASHED_FIELDS(row)
-    return hashlib.sha256(repr(values).encode("utf-8")).hexdigest()
+
+def content_digest(row: Mapping[str, object]) -> str:
+    """The content hash of a stored row given by column name (used by verify)."""
+    return digest_values(_HASHED_FIELDS(row))
 
 
 def clean(value: str | None) -> str | None:
@@ -135,7 +148,7 @@ class RowBuilder:
         seen[base] = number + 1
         return number
 
-    def row(self, record: ParsedRecord) -> dict[str, object]:
+    def row(self, record: ParsedRecord) -> Row:
         at = record.at
         wall_time = at.tzinfo is None
         if wall_time:
@@ -170,32 +183,32 @@ class RowBuilder:
         ).hexdigest()
         # time first: keys of records in time order land next to each other in the index
         dedupe = f"{stamp[:19]}/{digest[:32]}"
-        row: dict[str, object] = {
-            "source_no": self.source_no,
-            "dedupe_key": dedupe,
-            "content_sha256": "",
-            "kind": record.kind,
-            "channel": record.channel,
-            "direction": record.direction,
-            "at": stamp,
-            "wall_time": wall_time,
-            "counterpart_kind": who.kind,
-            "counterpart": who.normalised,
-            "counterpart_raw": clean(record.counterpart),
-            "counterpart_name": clean(record.counterpart_name),
-            "sender": clean(record.sender),
-            "participants": json.dumps(list(record.participants), ensure_ascii=False)
+        return [
+            self.source_no,
+            dedupe,
+            record.kind,
+            record.channel,
+            record.direction,
+            stamp,
+            wall_time,
+            who.kind,
+            who.normalised,
+            clean(record.counterpart),
+            clean(record.counterpart_name),
+            clean(record.sender),
+            json.dumps(list(record.participants), ensure_ascii=False)
             if record.participants
             else None,
-            "text": text,
-            "subject": clean(record.subject),
-            "duration": record.duration,
-            "outcome": record.outcome,
-            "withheld": record.withheld,
-            "thread": clean(record.thread),
-            "source_id": clean(record.source_id),
-            "system": record.system,
-            "attachments": json.dumps(attachments, ensure_ascii=False) if attachments else None,
-            "position": record.position,
-        }
-        return row
+            text,
+            clean(record.subject),
+            record.duration,
+            record.outcome,
+            record.withheld,
+            clean(record.thread),
+            clean(record.source_id),
+            record.system,
+            json.dumps(attachments, ensure_ascii=False) if attachments else None,
+            record.position,
+            "",
+            None,
+        ]

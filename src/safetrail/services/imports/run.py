@@ -59,7 +59,7 @@ from safetrail.storage.tables import evidence, records
 
 from .matching import Matcher
 from .report import ImportReport, PersonCount, SourceReport
-from .rows import RowBuilder
+from .rows import AT, ATTACHMENTS, COUNTERPART, COUNTERPART_KIND, DEDUPE, PERSON, Row, RowBuilder
 from .summaries import Span, resummarise
 from .writer import Pending, evidence_for_blob, existing_keys
 
@@ -270,7 +270,7 @@ def _store_attachment(
 def _flush(
     run: _Run,
     source: SourceItem,
-    pending: list[dict[str, Any]],
+    pending: list[Row],
     attachments: dict[int, tuple[Attachment, ...]],
     rep: SourceReport,
 ) -> None:
@@ -278,20 +278,20 @@ def _flush(
         return
     if not run.commit:
         with run.vault.read() as conn:
-            known = existing_keys(conn, [str(r["dedupe_key"]) for r in pending])
-        dupes = sum(1 for r in pending if r["dedupe_key"] in known)
+            known = existing_keys(conn, [r[DEDUPE] for r in pending])
+        dupes = sum(1 for r in pending if r[DEDUPE] in known)
         rep.duplicates += dupes
         rep.new += len(pending) - dupes
         return
     run.batch_no += 1
     batch = Pending(pending)
     with run.vault.write() as conn:
-        keys = [str(r["dedupe_key"]) for r in pending]
+        keys = [r[DEDUPE] for r in pending]
         known = existing_keys(conn, keys)
         for index, row in enumerate(pending):
             items = attachments.get(index)
-            if items and row["dedupe_key"] not in known:
-                row["attachments"] = json.dumps(
+            if items and row[DEDUPE] not in known:
+                row[ATTACHMENTS] = json.dumps(
                     [_store_attachment(run, conn, source, a, rep) for a in items],
                     ensure_ascii=False,
                 )
@@ -323,7 +323,7 @@ def _parse_source(
         csv_mapping=run.options.csv_mapping,
         day_first=run.options.day_first,
     )
-    pending: list[dict[str, Any]] = []
+    pending: list[Row] = []
     attachments: dict[int, tuple[Attachment, ...]] = {}
     matcher = run.matcher
     for item in importer.parse(source, options):
@@ -334,13 +334,13 @@ def _parse_source(
             continue
         row = builder.row(item)
         person = matcher.match(
-            str(row["counterpart_kind"]) if row["counterpart_kind"] else None,
-            str(row["counterpart"]) if row["counterpart"] else None,
+            row[COUNTERPART_KIND],
+            row[COUNTERPART],
             item.counterpart,
             item.counterpart_name,
         )
-        row["person_id"] = person
-        stamp = str(row["at"])
+        row[PERSON] = person
+        stamp = row[AT]
         rep.records += 1
         rep.seen(stamp)
         _count_person(run, person, item, stamp)

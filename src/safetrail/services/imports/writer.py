@@ -9,12 +9,10 @@ A crash loses at most the batch being written; running the import again fills it
 from __future__ import annotations
 
 import hashlib
-import json
 import mimetypes
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -27,7 +25,7 @@ from safetrail.storage.comm_tables import communications
 from safetrail.storage.records import utc_stamp
 from safetrail.storage.tables import evidence
 
-from .rows import COLUMNS, content_digest
+from .rows import COLUMNS, DEDUPE, HASH, N_HASHED, Row, digest_values
 
 __all__ = ["BATCH_KIND", "Pending", "batch_digest", "evidence_for_blob", "existing_keys"]
 
@@ -119,24 +117,21 @@ def evidence_for_blob(
 
 @dataclass
 class Pending:
-    """Rows of one batch waiting to be written."""
+    """Rows of one batch waiting to be written (lists as built by ``RowBuilder.row``)."""
 
-    rows: list[dict[str, Any]]
+    rows: list[Row]
 
-    def write(
-        self, conn: Connection, import_id: str, batch_no: int, now: datetime
-    ) -> list[dict[str, Any]]:
+    def write(self, conn: Connection, import_id: str, batch_no: int, now: datetime) -> list[Row]:
         """Insert the rows the vault does not hold yet; returns them (possibly none)."""
-        keys = [str(r["dedupe_key"]) for r in self.rows]
-        known = existing_keys(conn, keys)
-        fresh: list[dict[str, Any]] = []
+        known = existing_keys(conn, [r[DEDUPE] for r in self.rows])
+        fresh: list[Row] = []
         seen: set[str] = set()
         for row in self.rows:
-            key = str(row["dedupe_key"])
+            key = row[DEDUPE]
             if key in known or key in seen:
                 continue
             seen.add(key)
-            row["content_sha256"] = content_digest(row)
+            row[HASH] = digest_values(row[:N_HASHED])
             fresh.append(row)
         if not fresh:
             return fresh
@@ -144,15 +139,8 @@ class Pending:
         sql = "INSERT INTO communications ({}) VALUES ({})".format(
             ", ".join(_INSERT_COLUMNS), ", ".join([mark] * len(_INSERT_COLUMNS))
         )
-        params = [
-            (import_id, batch_no, *(r[c] for c in COLUMNS), r.get("person_id"), False)
-            for r in fresh
-        ]
+        params = [(import_id, batch_no, *r, False) for r in fresh]
         conn.exec_driver_sql(sql, params)
-        digest = batch_digest(import_id, batch_no, (str(r["content_sha256"]) for r in fresh))
+        digest = batch_digest(import_id, batch_no, (r[HASH] for r in fresh))
         ledger.append(conn, BATCH_KIND, import_id, batch_no, digest, utc_stamp(now))
         return fresh
-
-
-def attachment_json(items: list[dict[str, Any]]) -> str:
-    return json.dumps(items, ensure_ascii=False)
