@@ -57,6 +57,13 @@ def print_report(report: ImportReport) -> None:
             n=report.records, a=_day(report.first_at), b=_day(report.last_at)
         )
     )
+    if report.other_files:
+        console.print(
+            _(
+                "{n} other files in the archives or folders are not exports (photos, voice "
+                "notes, …); those a message mentions are kept with it as evidence."
+            ).format(n=report.other_files)
+        )
     for person in sorted(report.people.values(), key=lambda p: -p.count):
         console.print(
             _("  {ref} {name}: {n} records matched").format(

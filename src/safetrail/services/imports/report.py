@@ -81,6 +81,8 @@ class ImportReport:
     incidents_amended: int = 0
     incidents_voided: int = 0
     attachments_stored: int = 0
+    #: files inside archives and folders that are not exports (photos, voice notes, …)
+    other_files: int = 0
     seconds: float = 0.0
 
     def count_unmatched(self, who: str) -> None:
@@ -131,4 +133,5 @@ class ImportReport:
                 "voided": self.incidents_voided,
             },
             "attachments_stored": self.attachments_stored,
+            "other_files": self.other_files,
         }

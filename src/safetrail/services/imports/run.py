@@ -432,16 +432,31 @@ def _each_source(run: _Run, given: _Input) -> None:
             rep = SourceReport(source.position, refused=source.reason)
             run.report.sources.append(rep)
             continue
-        rep = SourceReport(source.name)
-        run.report.sources.append(rep)
+        inside = isinstance(source, ZipMemberSource | FolderSource)
         try:
-            chosen = registry.choose(probe(source), run.options.format)
+            found = probe(source)
+            chosen = registry.choose(found, run.options.format)
+            if chosen is not None and inside and run.options.format:
+                # a forced format applies to the members that could be that format at all
+                chosen = chosen if chosen[0].detect(found) > 0 else None
         except SafetrailError as exc:
-            rep.refused = exc.message
+            run.report.sources.append(SourceReport(source.name, refused=exc.message))
             continue
         if chosen is None:
-            rep.refused = _("SafeTrail does not recognise this file as an export it can read.")
+            if inside:  # photos, voice notes and the like next to a chat: not exports
+                run.report.other_files += 1
+            else:
+                run.report.sources.append(
+                    SourceReport(
+                        source.name,
+                        refused=_(
+                            "SafeTrail does not recognise this file as an export it can read."
+                        ),
+                    )
+                )
             continue
+        rep = SourceReport(source.name)
+        run.report.sources.append(rep)
         importer = chosen[0]
         rep.importer = f"{importer.name} {importer.version}"
         rep.importer_label = importer.label
