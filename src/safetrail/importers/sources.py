@@ -347,7 +347,7 @@ def zip_sources(name: str, file: Path | BinaryIO) -> Iterator[SourceItem | Skipp
     """The members of one archive (a path, or a seekable binary stream named ``name``)."""
     try:
         archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         yield Skipped(
             name,
             _("{name} is not a readable .zip archive ({reason}).").format(name=name, reason=exc),
