@@ -152,3 +152,54 @@ def test_concurrent_appends_keep_one_chain(pg_engine: Engine) -> None:
     assert report.entries == 40
     assert refs == list(range(1, 41))
     assert projections.TABLES["incident"][0][0].name == "incidents"
+
+
+def test_imported_communications_on_postgres(pg_engine: Engine) -> None:
+    """Batches of communications, their ledger entries, dedupe and verify, on PostgreSQL."""
+    from pathlib import Path
+
+    from safetrail.importers.base import ParsedRecord, ParseOptions
+    from safetrail.importers.smsbackup import IMPORTERS
+    from safetrail.importers.sources import FileSource
+    from safetrail.services.imports.rows import RowBuilder
+    from safetrail.services.imports.writer import Pending
+    from safetrail.storage.comm_tables import communications
+
+    sample = Path(__file__).parent / "samples" / "imports" / "alex-sms.xml"
+    parsed = [
+        item
+        for item in IMPORTERS[0].parse(FileSource(sample), ParseOptions(region="GB"))
+        if isinstance(item, ParsedRecord)
+    ]
+    store = RecordStore(pg_engine, clock=StepClock())
+    with store.writing() as conn:
+        job = store.create(conn, "import", {"status": "running"})
+    builder = RowBuilder("GB", "Europe/London", 1)
+    with store.writing() as conn:
+        fresh = Pending([builder.row(p) for p in parsed]).write(conn, job.id, 1, StepClock()())
+    again = RowBuilder("GB", "Europe/London", 1)
+    with store.writing() as conn:
+        repeat = Pending([again.row(p) for p in parsed]).write(conn, job.id, 2, StepClock()())
+        stored = conn.execute(
+            select(communications.c.counterpart, communications.c.text).order_by(
+                communications.c.id
+            )
+        ).all()
+    assert (len(parsed), len(fresh), len(repeat)) == (9, 9, 0)
+    assert stored[0] == ("+447700900123", "Why are you ignoring me")
+    report = VerifyReport()
+    with pg_engine.connect() as conn:
+        verify_database(conn, report)
+    assert report.problems == []
+    with pg_engine.begin() as conn:
+        conn.execute(
+            communications.update()
+            .where(communications.c.text == "Answer me")
+            .values(text="changed")
+        )
+    report = VerifyReport()
+    with pg_engine.connect() as conn:
+        verify_database(conn, report)
+    assert [str(p) for p in report.problems] == [
+        "communications: 1 imported records were altered after they were stored"
+    ]
