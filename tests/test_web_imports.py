@@ -116,7 +116,7 @@ def commit_fields(page: str) -> list[tuple[str, str]]:
 
 def text_of(page: str) -> str:
     main = page.split('<main id="main"', 1)[1]
-    main = re.sub(r"</?span[^>]*>", "", main)  # inline: no word break
+    main = re.sub(r"<span class=\"nowrap\">([^<]*)</span>", r"\1", main)  # no word break
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", main)).split())
 
 
