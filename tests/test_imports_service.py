@@ -210,3 +210,15 @@ def test_import_record_keeps_the_report(vault: Vault, alex: str) -> None:
     data = record.data
     assert (data["status"], data["records"], data["new"]) == ("complete", 9, 9)
     assert data["sources"][0]["sha256"] == json.loads(json.dumps(data))["sources"][0]["sha256"]
+
+
+def test_an_exhibit_already_in_the_vault_reads_like_the_file(vault: Vault) -> None:
+    from safetrail.services.evidence import add_evidence
+
+    chat = Path(__file__).parent / "samples" / "whatsapp" / "WhatsApp Chat with Alex Morgan.txt"
+    from_file = run_import(vault, [chat], commit=False)
+    exhibit = add_evidence(vault, chat).record.ref
+    # the WhatsApp reader goes through the file twice: each pass decrypts it afresh
+    from_exhibit = run_import(vault, evidence_refs=[exhibit], commit=False)
+    assert from_exhibit.records == from_file.records > 0
+    assert from_exhibit.sources[0].importer == "whatsapp 1"

@@ -13,7 +13,7 @@ import io
 import os
 import stat
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -30,6 +30,8 @@ __all__ = [
     "BytesSource",
     "FileSource",
     "FolderSource",
+    "SourceItem",
+    "StreamSource",
     "ZipMemberSource",
     "find_sources",
     "probe",
@@ -261,6 +263,41 @@ class BytesSource:
         return None
 
 
+@dataclass
+class StreamSource:
+    """A file reached through ``opener``, which returns a fresh binary stream on every call
+    (e.g. an exhibit already in the vault, decrypted as it is read)."""
+
+    member_name: str
+    length: int
+    opener: Callable[[], BinaryIO]
+    counter: _Counter = field(default_factory=_Counter)
+
+    @property
+    def name(self) -> str:
+        return self.member_name
+
+    @property
+    def member(self) -> str:
+        return self.member_name
+
+    @property
+    def size(self) -> int:
+        return self.length
+
+    def open(self) -> BinaryIO:
+        return _wrap(self.opener(), self.counter)
+
+    def sibling(self, member: str) -> StreamSource | None:
+        return None
+
+    def members(self) -> list[str]:
+        return []
+
+    def local_path(self) -> Path | None:
+        return None
+
+
 def _find_member(names: list[str], current: str, wanted: str) -> str | None:
     """``wanted`` as named by a record: next to ``current`` first, then anywhere by name."""
     wanted = wanted.replace("\\", "/").strip()
@@ -277,11 +314,14 @@ def _find_member(names: list[str], current: str, wanted: str) -> str | None:
     return None
 
 
-def probe(source: FileSource | FolderSource | ZipMemberSource | BytesSource) -> Probe:
+def probe(source: SourceItem) -> Probe:
     with source.open() as stream:
         head = stream.read(PROBE_BYTES)
     source.counter.consumed = 0
     return Probe(name=source.member, size=source.size, head=head)
+
+
+SourceItem = FileSource | FolderSource | ZipMemberSource | BytesSource | StreamSource
 
 
 def _unsafe_name(name: str) -> bool:
@@ -338,9 +378,6 @@ def _check_archive(path: PurePosixPath, archive: zipfile.ZipFile) -> list[zipfil
 def _skipped_name(name: str) -> bool:
     parts = PurePosixPath(name.replace("\\", "/")).parts
     return any(part in SKIP_DIRS for part in parts) or PurePosixPath(name).name.startswith("._")
-
-
-SourceItem = FileSource | FolderSource | ZipMemberSource | BytesSource
 
 
 def zip_sources(name: str, file: Path | BinaryIO) -> Iterator[SourceItem | Skipped]:

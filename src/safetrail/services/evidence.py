@@ -100,6 +100,47 @@ def add_evidence(
     return _file_record(vault, stored, path.name, modified, _exif(path), details, incident)
 
 
+def evidence_data(
+    vault: Vault,
+    stored: StoredBlob,
+    name: str,
+    modified_at: str | None,
+    exif: dict[str, Any],
+    details: IntakeDetails,
+    parent_id: str | None = None,
+    media_type: str | None = None,
+) -> dict[str, Any]:
+    """The data of a new evidence record for a stored blob, with its chain of custody."""
+    return {
+        "original_name": name,
+        "size": stored.size,
+        "sha256": stored.sha256,
+        "blob_address": stored.address,
+        "media_type": media_type or mimetypes.guess_type(name)[0] or "application/octet-stream",
+        "file_modified_at": modified_at,
+        "acquired_at": datetime.now(UTC).isoformat(),
+        "device_timezone": settings.current(vault).timezone,
+        "source_device": details.source_device,
+        "source_account": details.source_account,
+        "acquisition_method": details.acquisition_method,
+        "tool": f"SafeTrail {__version__}",
+        "performer": details.performer,
+        "parent_id": parent_id,
+        "description": details.description,
+        "exif": exif,
+    }
+
+
+def live_evidence_with_sha256(conn: Connection, sha256: str) -> str | None:
+    """The id of a live (not voided) exhibit holding a file with this SHA-256, if any."""
+    found = conn.execute(
+        select(evidence_table.c.record_id)
+        .where(evidence_table.c.sha256 == sha256, evidence_table.c.voided.is_(False))
+        .limit(1)
+    ).scalar()
+    return str(found) if found else None
+
+
 def _file_record(
     vault: Vault,
     stored: StoredBlob,
@@ -110,29 +151,11 @@ def _file_record(
     incident: str | None,
 ) -> Intake:
     """One transaction: the evidence record for a stored blob, and its incident link."""
-    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     with vault.write() as conn:
         parent_id = (
             vault.store.resolve(conn, "evidence", details.parent) if details.parent else None
         )
-        data = {
-            "original_name": name,
-            "size": stored.size,
-            "sha256": stored.sha256,
-            "blob_address": stored.address,
-            "media_type": media_type,
-            "file_modified_at": modified_at,
-            "acquired_at": datetime.now(UTC).isoformat(),
-            "device_timezone": settings.current(vault).timezone,
-            "source_device": details.source_device,
-            "source_account": details.source_account,
-            "acquisition_method": details.acquisition_method,
-            "tool": f"SafeTrail {__version__}",
-            "performer": details.performer,
-            "parent_id": parent_id,
-            "description": details.description,
-            "exif": exif,
-        }
+        data = evidence_data(vault, stored, name, modified_at, exif, details, parent_id)
         record = vault.store.create(conn, "evidence", data)
         if incident:
             _link(vault, conn, incident, record.id)
@@ -343,6 +366,13 @@ def open_evidence(vault: Vault, ref: str) -> tuple[Record, BlobReader]:
     """The exhibit and a decrypting reader of its content (nothing is written anywhere)."""
     record = get_evidence(vault, ref)
     return record, vault.blobs.open(record.data["blob_address"])
+
+
+def evidence_file(vault: Vault, ref: str) -> tuple[Record, BinaryIO]:
+    """An exhibit and a seekable binary stream over its decrypted contents (nothing is
+    written to disk)."""
+    record, reader = open_evidence(vault, ref)
+    return record, _blob_file(reader)
 
 
 def download_stream(

@@ -46,16 +46,18 @@ from safetrail.importers.sources import (
     FileSource,
     FolderSource,
     SourceItem,
+    StreamSource,
     ZipMemberSource,
     find_sources,
     probe,
     zip_sources,
 )
 from safetrail.services import settings
+from safetrail.services.evidence import evidence_file, live_evidence_with_sha256
 from safetrail.services.vault import Vault
 from safetrail.storage.comm_tables import communications
 from safetrail.storage.records import Record, format_ref, utc_stamp
-from safetrail.storage.tables import evidence, records
+from safetrail.storage.tables import records
 
 from .matching import Matcher
 from .report import ImportReport, PersonCount, SourceReport
@@ -207,15 +209,6 @@ def _keep_source(run: _Run, source: SourceItem, given: _Input, rep: SourceReport
     rep.evidence_ref, rep.sha256 = run.containers[key]
 
 
-def _evidence_by_sha256(conn: Connection, digest: str) -> str | None:
-    found = conn.execute(
-        select(evidence.c.record_id)
-        .where(evidence.c.sha256 == digest, evidence.c.voided.is_(False))
-        .limit(1)
-    ).scalar()
-    return str(found) if found else None
-
-
 def _store_attachment(
     run: _Run, conn: Connection, source: SourceItem, item: Attachment, rep: SourceReport
 ) -> dict[str, Any]:
@@ -225,7 +218,7 @@ def _store_attachment(
     if item.data is not None:
         size = len(item.data)
         digest = hashlib.sha256(item.data).hexdigest()
-        known = run.attachments.get(digest) or _evidence_by_sha256(conn, digest)
+        known = run.attachments.get(digest) or live_evidence_with_sha256(conn, digest)
         if known is not None and size <= limit:
             run.attachments[digest] = known
             entry["evidence_id"], entry["sha256"] = known, digest
@@ -376,44 +369,18 @@ def _sources_for(run: _Run, given: _Input) -> Iterator[SourceItem | Skipped]:
     if given.path is not None:
         yield from find_sources([given.path])
         return
-    assert given.evidence_ref is not None
-    from safetrail.services.evidence import _blob_file, open_evidence
-
-    record, reader = open_evidence(run.vault, given.evidence_ref)
+    ref = given.evidence_ref
+    assert ref is not None
+    record, stream = evidence_file(run.vault, ref)
     name = str(record.data.get("original_name") or record.ref)
-    stream = _blob_file(reader)
-    head = stream.read(4)
-    stream.seek(0)
-    if head == b"PK\x03\x04":
+    if stream.read(4) == b"PK\x03\x04":
+        stream.seek(0)
         yield from zip_sources(name, stream)
         return
     stream.close()
-    yield _EvidenceSource(run.vault, given.evidence_ref, name, int(record.data.get("size") or 0))
-
-
-class _EvidenceSource(FileSource):
-    """An exhibit already in the vault, read back (decrypted) as a stream: every ``open``
-    decrypts it again from the start, so parsers can read a file twice."""
-
-    def __init__(self, vault: Vault, ref: str, name: str, size: int) -> None:
-        super().__init__(Path(name))
-        self._vault = vault
-        self._ref = ref
-        self._size = size
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    def open(self) -> BinaryIO:
-        from safetrail.importers.sources import _wrap
-        from safetrail.services.evidence import _blob_file, open_evidence
-
-        _record, reader = open_evidence(self._vault, self._ref)
-        return _wrap(_blob_file(reader), self.counter)
-
-    def local_path(self) -> Path | None:
-        return None
+    yield StreamSource(
+        name, int(record.data.get("size") or 0), lambda: evidence_file(run.vault, ref)[1]
+    )
 
 
 def _one_input(run: _Run, given: _Input) -> None:

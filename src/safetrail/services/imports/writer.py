@@ -9,21 +9,18 @@ A crash loses at most the batch being written; running the import again fills it
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from safetrail import __version__
-from safetrail.services import settings
+from safetrail.services.evidence import IntakeDetails, evidence_data, live_evidence_with_sha256
 from safetrail.services.vault import Vault
 from safetrail.storage import ledger
 from safetrail.storage.blobs import StoredBlob
 from safetrail.storage.comm_tables import communications
 from safetrail.storage.records import utc_stamp
-from safetrail.storage.tables import evidence
 
 from .rows import COLUMNS, DEDUPE, HASH, N_HASHED, Row, digest_values
 
@@ -86,33 +83,12 @@ def evidence_for_blob(
 ) -> tuple[str, bool]:
     """The evidence record holding this blob: an existing live one with the same SHA-256,
     or a new one. Returns (record id, created)."""
-    existing = conn.execute(
-        select(evidence.c.record_id)
-        .where(evidence.c.sha256 == stored.sha256, evidence.c.voided.is_(False))
-        .limit(1)
-    ).scalar()
+    existing = live_evidence_with_sha256(conn, stored.sha256)
     if existing:
-        return str(existing), False
-    data = {
-        "original_name": name,
-        "size": stored.size,
-        "sha256": stored.sha256,
-        "blob_address": stored.address,
-        "media_type": media_type or mimetypes.guess_type(name)[0] or "application/octet-stream",
-        "file_modified_at": None,
-        "acquired_at": datetime.now(UTC).isoformat(),
-        "device_timezone": settings.current(vault).timezone,
-        "source_device": None,
-        "source_account": None,
-        "acquisition_method": method,
-        "tool": f"SafeTrail {__version__}",
-        "performer": "vault owner",
-        "parent_id": None,
-        "description": description,
-        "exif": {},
-    }
-    record = vault.store.create(conn, "evidence", data)
-    return record.id, True
+        return existing, False
+    details = IntakeDetails(acquisition_method=method, description=description)
+    data = evidence_data(vault, stored, name, None, {}, details, media_type=media_type)
+    return vault.store.create(conn, "evidence", data).id, True
 
 
 @dataclass
