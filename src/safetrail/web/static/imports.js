@@ -13,32 +13,14 @@
 (function () {
   "use strict";
 
-  function fill(text, values) {
-    return String(text || "").replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
-    });
-  }
+  var kit = window.SafeTrailFiles;
+  if (!kit) { return; }
+  var fill = kit.fill;
+  var element = kit.element;
+  var stillHere = kit.stillHere;
 
   function count(n) {
     return String(n || 0).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  }
-
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
-
-  // Progress counts as activity, so the idle auto-lock (app.js restarts its timer on
-  // "input" events) does not stop a long upload or import half-way.
-  var lastNudge = 0;
-  function stillHere() {
-    var now = Date.now();
-    if (now - lastNudge > 10000) {
-      lastNudge = now;
-      document.dispatchEvent(new Event("input"));
-    }
   }
 
   function csrfToken() { return document.body.dataset.csrf || ""; }
@@ -58,15 +40,6 @@
     if (!window.XMLHttpRequest || !window.fetch) { return; }
     picker.hidden = false;
 
-    function sizeText(bytes) {
-      if (bytes < 1000) { return fill(words.bytes, { n: bytes }); }
-      var units = ["KB", "MB", "GB", "TB"];
-      var value = bytes / 1000;
-      var i = 0;
-      while (value >= 1000 && i < units.length - 1) { value /= 1000; i += 1; }
-      return value.toFixed(1) + " " + units[i];
-    }
-
     function say(text, alarming) {
       summary.textContent = text;
       summary.className = alarming ? "alert" : "help";
@@ -80,84 +53,17 @@
     }
 
     function row(file, index) {
-      var item = element("li", "upload-item");
-      var id = "import-file-" + index;
-      var name = element("span", "upload-name", file.name);
-      name.id = id + "-name";
-      var bar = element("progress");
-      bar.max = file.size || 1;
-      bar.value = 0;
-      bar.setAttribute("aria-labelledby", id + "-name");
-      var status = element("span", "upload-status", words.waiting);
-      status.id = id + "-status";
-      bar.setAttribute("aria-describedby", status.id);
-      item.appendChild(name);
-      item.appendChild(bar);
-      item.appendChild(status);
-      results.appendChild(item);
-      return { item: item, bar: bar, status: status };
-    }
-
-    function failure(xhr) {
-      if (xhr.status === 403) { return { message: words.expired }; }
-      if (xhr.status === 401) { return { message: words.locked }; }
-      try {
-        var answer = JSON.parse(xhr.responseText);
-        if (answer && answer.error) { return { message: answer.error, hint: answer.hint }; }
-      } catch (ignored) { /* not JSON */ }
-      return { message: words.unknown };
-    }
-
-    function showFailed(view, file, why) {
-      view.item.classList.add("upload-failed");
-      view.status.textContent = "";
-      view.status.setAttribute("role", "alert");
-      view.status.appendChild(element("strong", "", fill(words.failed, { name: file.name }) + " "));
-      view.status.appendChild(element("span", "", why.message + (why.hint ? " " + why.hint : "")));
+      return kit.fileRow(results, file, "import-file-" + index, words);
     }
 
     function keep(file, view, done) {
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", words.upload);
-      xhr.setRequestHeader("Content-Type", "application/octet-stream");
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.setRequestHeader("X-CSRF-Token", csrfToken());
-      xhr.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
-      xhr.setRequestHeader("X-File-Modified", String(file.lastModified || ""));
-      xhr.setRequestHeader("X-Description", encodeURIComponent(words.description));
-      xhr.upload.onprogress = function (event) {
-        var total = event.lengthComputable ? event.total : file.size;
-        view.bar.max = total || 1;
-        view.bar.value = event.loaded;
-        view.status.textContent = fill(words.sending, {
-          done: sizeText(event.loaded), total: sizeText(total)
-        });
-        stillHere();
-      };
-      xhr.upload.onload = function () {
-        view.bar.value = view.bar.max;
-        view.status.textContent = words.checking;
-      };
-      xhr.onload = function () {
-        var saved = null;
-        if (xhr.status === 200) {
-          try { saved = JSON.parse(xhr.responseText); } catch (ignored) { saved = null; }
-        }
-        if (saved && saved.ref) {
-          view.bar.value = view.bar.max;
-          view.item.classList.add("upload-ok");
-          view.status.textContent = fill(words.saved, { ref: saved.ref });
-          done(saved.ref);
-          return;
-        }
-        showFailed(view, file, failure(xhr));
+      var fields = { "X-Description": words.description };
+      kit.sendFile(file, view, words.upload, fields, words, function (saved) {
+        view.status.textContent = fill(words.saved, { ref: saved.ref });
+        done(saved.ref);
+      }, function () {
         done(null);
-      };
-      xhr.onerror = function () {
-        showFailed(view, file, { message: words.network });
-        done(null);
-      };
-      xhr.send(file);
+      });
     }
 
     function options(refs) {

@@ -6,7 +6,7 @@
 (function () {
   "use strict";
   var form = document.getElementById("upload-form");
-  if (!form || !window.XMLHttpRequest) { return; }
+  if (!form || !window.XMLHttpRequest || !window.SafeTrailFiles) { return; }
   var filesInput = document.getElementById("upload-files");
   var startButton = document.getElementById("upload-start");
   var results = document.getElementById("upload-results");
@@ -14,56 +14,12 @@
   var words = form.dataset;
   form.hidden = false;
 
-  function fill(text, values) {
-    return text.replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
-    });
-  }
-
-  function sizeText(bytes) {
-    if (bytes < 1000) { return fill(words.bytes, { n: bytes }); }
-    var units = ["KB", "MB", "GB", "TB"];
-    var value = bytes / 1000;
-    var i = 0;
-    while (value >= 1000 && i < units.length - 1) { value /= 1000; i += 1; }
-    return value.toFixed(1) + " " + units[i];
-  }
-
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
-
-  // Progress counts as activity, so the idle auto-lock does not interrupt a long upload
-  // (app.js restarts its idle timer on "input" events).
-  var lastNudge = 0;
-  function stillHere() {
-    var now = Date.now();
-    if (now - lastNudge > 10000) {
-      lastNudge = now;
-      document.dispatchEvent(new Event("input"));
-    }
-  }
+  var kit = window.SafeTrailFiles;
+  var fill = kit.fill;
+  var element = kit.element;
 
   function row(file, index) {
-    var item = element("li", "upload-item");
-    var id = "upload-" + index;
-    var name = element("span", "upload-name", file.name);
-    name.id = id + "-name";
-    var bar = element("progress");
-    bar.max = file.size || 1;
-    bar.value = 0;
-    bar.setAttribute("aria-labelledby", id + "-name");
-    bar.setAttribute("aria-describedby", id + "-status");
-    var status = element("span", "upload-status", words.waiting);
-    status.id = id + "-status";
-    item.appendChild(name);
-    item.appendChild(bar);
-    item.appendChild(status);
-    results.appendChild(item);
-    return { item: item, bar: bar, status: status };
+    return kit.fileRow(results, file, "upload-" + index, words);
   }
 
   function addToTable(saved) {
@@ -115,67 +71,13 @@
     addToTable(saved);
   }
 
-  function showFailed(view, file, message, hint) {
-    view.item.classList.add("upload-failed");
-    view.status.textContent = "";
-    view.status.setAttribute("role", "alert");
-    view.status.appendChild(element("strong", "", fill(words.failed, { name: file.name }) + " "));
-    view.status.appendChild(element("span", "", message + (hint ? " " + hint : "")));
-  }
-
-  function failure(xhr) {
-    if (xhr.status === 403) { return { message: words.expired }; }
-    if (xhr.status === 401) { return { message: words.locked }; }
-    try {
-      var answer = JSON.parse(xhr.responseText);
-      if (answer && answer.error) { return { message: answer.error, hint: answer.hint }; }
-    } catch (ignored) { /* not JSON: fall through */ }
-    return { message: words.unknown };
-  }
-
   function send(file, view, fields, done) {
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.dataset.endpoint);
-    xhr.setRequestHeader("Content-Type", "application/octet-stream");
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.setRequestHeader("X-CSRF-Token", document.body.dataset.csrf || "");
-    xhr.setRequestHeader("X-File-Name", encodeURIComponent(file.name));
-    xhr.setRequestHeader("X-File-Modified", String(file.lastModified || ""));
-    Object.keys(fields).forEach(function (header) {
-      if (fields[header]) { xhr.setRequestHeader(header, encodeURIComponent(fields[header])); }
+    kit.sendFile(file, view, form.dataset.endpoint, fields, words, function (saved) {
+      showSaved(view, saved);
+      done(true, file.name + ": " + fill(words.saved, { ref: saved.ref }));
+    }, function () {
+      done(false, fill(words.failed, { name: file.name }));
     });
-    xhr.upload.onprogress = function (event) {
-      var total = event.lengthComputable ? event.total : file.size;
-      view.bar.max = total || 1;
-      view.bar.value = event.loaded;
-      view.status.textContent = fill(words.sending, {
-        done: sizeText(event.loaded), total: sizeText(total)
-      });
-      stillHere();
-    };
-    xhr.upload.onload = function () {
-      view.bar.value = view.bar.max;
-      view.status.textContent = words.checking;
-    };
-    xhr.onload = function () {
-      if (xhr.status === 200) {
-        var saved = null;
-        try { saved = JSON.parse(xhr.responseText); } catch (ignored) { saved = null; }
-        if (saved && saved.ref) {
-          showSaved(view, saved);
-          done(true, file.name + ": " + fill(words.saved, { ref: saved.ref }));
-          return;
-        }
-      }
-      var why = failure(xhr);
-      showFailed(view, file, why.message, why.hint);
-      done(false, fill(words.failed, { name: file.name }));
-    };
-    xhr.onerror = function () {
-      showFailed(view, file, words.network);
-      done(false, fill(words.failed, { name: file.name }));
-    };
-    xhr.send(file);
   }
 
   form.addEventListener("submit", function (event) {
