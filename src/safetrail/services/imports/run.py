@@ -542,14 +542,20 @@ def undo_import(vault: Vault, ref: str, reason: str) -> ImportReport:
     """Take an import back: its communications are marked undone (kept, with their ledger
     entries), its summary incidents are voided or brought down to what is left."""
     if not reason.strip():
-        raise ValidationError(_("Please say why the import is being undone."))
+        raise ValidationError(
+            _("Please say why the import is being undone."),
+            _("A few words are enough; they are kept in the history with the undo."),
+        )
     report = ImportReport(preview=False)
     place = settings.current(vault)
     with _import_lock(vault), vault.write() as conn:
         import_id = vault.store.resolve(conn, "import", ref)
         record = vault.store.get(conn, import_id)
         if record.data.get("status") == "undone":
-            raise ValidationError(_("{ref} was already undone.").format(ref=record.ref))
+            raise ValidationError(
+                _("{ref} was already undone.").format(ref=record.ref),
+                _("To bring its records back, import the same files again."),
+            )
         report.ref = record.ref
         spans: dict[str, Span] = {}
         for person_id, first, last in conn.execute(
