@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from safetrail.analysis.escalation import Breach, Rules, Signal, TierStep, detect, rate_marks
+from safetrail.analysis.detectors import DetectorFailure, DetectorRegistry, detect
+from safetrail.analysis.escalation import Breach, Rules, Signal, TierStep, rate_marks
 from safetrail.analysis.facts import CaseFacts, paused_gc
 from safetrail.analysis.localtime import day_number
 from safetrail.analysis.pattern import Pattern, count_pattern
@@ -31,6 +32,7 @@ class Analysis:
     incident_flags: dict[int, ThreatFlag]  # by position in ``table``
     contact_flags: dict[int, ThreatFlag]  # by position in ``contacts``
     rules: Rules
+    failures: tuple[DetectorFailure, ...] = ()
 
     def signal(self, kind: str) -> Signal | None:
         return next((s for s in self.signals if s.kind == kind), None)
@@ -41,22 +43,50 @@ def analyse(
     today: date,
     rules: Rules | None = None,
     engine: ThreatEngine | None = None,
+    registry: DetectorRegistry | None = None,
 ) -> Analysis:
     """Analyse ``facts`` as of the local day ``today`` (windows end on it, inclusive)."""
     with paused_gc():
-        return _analyse(facts, today, rules or Rules(), engine or default_engine())
+        return _analyse(facts, today, rules or Rules(), engine, registry)
 
 
-def _analyse(facts: CaseFacts, today: date, chosen: Rules, threats: ThreatEngine) -> Analysis:
+def _scan(
+    engine: ThreatEngine | None, table: IncidentTable, contacts: ContactTable
+) -> tuple[dict[int, ThreatFlag], dict[int, ThreatFlag], str | None]:
+    """Threat flags for incident notes and messages; a failing scan leaves both empty and
+    its reason is reported by the threats detector."""
+    try:
+        threats = engine or default_engine()
+        incident_flags = threats.scan([f.text for f in table.facts])
+        log_texts = contacts.log.texts
+        contact_texts = [log_texts[i] for i in contacts.index.tolist()] if log_texts else []
+        contact_flags = threats.scan(contact_texts)
+    except Exception as exc:  # reported as "could not be computed", never a crash
+        return {}, {}, f"{type(exc).__name__}: {exc}"
+    return incident_flags, contact_flags, None
+
+
+def _analyse(
+    facts: CaseFacts,
+    today: date,
+    chosen: Rules,
+    engine: ThreatEngine | None,
+    registry: DetectorRegistry | None,
+) -> Analysis:
     table = IncidentTable.build(facts.incidents)
     contacts = ContactTable.build(facts)
     pattern = count_pattern(facts, table, contacts, today)
-    incident_flags = threats.scan([f.text for f in table.facts])
-    log_texts = contacts.log.texts
-    contact_texts = [log_texts[i] for i in contacts.index.tolist()] if log_texts else []
-    contact_flags = threats.scan(contact_texts)
-    signals, breaches, steps = detect(
-        facts, table, contacts, today, chosen, incident_flags, contact_flags
+    incident_flags, contact_flags, scan_error = _scan(engine, table, contacts)
+    found = detect(
+        facts,
+        table,
+        contacts,
+        today,
+        chosen,
+        incident_flags,
+        contact_flags,
+        scan_error,
+        registry,
     )
     marks = rate_marks(
         table.clock.day[table.level <= DAY], day_number(today), chosen, chosen.min_recent
@@ -67,11 +97,12 @@ def _analyse(facts: CaseFacts, today: date, chosen: Rules, threats: ThreatEngine
         table=table,
         contacts=contacts,
         pattern=pattern,
-        signals=tuple(signals),
-        breaches=tuple(breaches),
-        tier_steps=tuple(steps),
+        signals=found.signals,
+        breaches=found.breaches,
+        tier_steps=found.steps,
         rate_marks=tuple(marks),
         incident_flags=incident_flags,
         contact_flags=contact_flags,
         rules=chosen,
+        failures=found.failures,
     )

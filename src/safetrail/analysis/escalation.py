@@ -46,11 +46,20 @@ from safetrail.i18n import N_, _
 __all__ = [
     "EVIDENCE_KEPT",
     "Breach",
+    "DetectionContext",
     "Evidence",
     "Rules",
     "Signal",
+    "ThreatScanFailed",
     "TierStep",
-    "detect",
+    "find_after_notice",
+    "find_fear",
+    "find_new_tier",
+    "find_news",
+    "find_order_breaches",
+    "find_places",
+    "find_rising",
+    "find_threats",
     "rate_marks",
 ]
 
@@ -169,7 +178,9 @@ class Breach:
 
 
 @dataclass
-class _Context:
+class DetectionContext:
+    """What every detector reads (and where the breach list and severity steps land)."""
+
     facts: CaseFacts
     table: IncidentTable
     contacts: ContactTable
@@ -177,10 +188,13 @@ class _Context:
     rules: Rules
     incident_flags: dict[int, ThreatFlag]
     contact_flags: dict[int, ThreatFlag]
+    threat_scan_error: str | None = None
     days: NDArray[np.int64] = field(init=False)
     dated: NDArray[np.bool_] = field(init=False)
     unnamed: NDArray[np.bool_] = field(init=False)
     breach_positions: dict[str, int] = field(init=False, default_factory=dict)
+    found_breaches: list[Breach] = field(init=False, default_factory=list)
+    steps: list[TierStep] = field(init=False, default_factory=list)
     _by_person: dict[str, NDArray[np.bool_]] = field(init=False)
     _by_tactic: dict[str, NDArray[np.bool_]] = field(init=False)
 
@@ -236,7 +250,7 @@ class _Context:
 
 
 def _gather(
-    ctx: _Context,
+    ctx: DetectionContext,
     positions: Sequence[int],
     note: str | Callable[[int], str] = "",
     contacts: Sequence[Evidence] = (),
@@ -273,7 +287,7 @@ def _signal(
     title: str,
     detail: str,
     items: list[Evidence],
-    ctx: _Context,
+    ctx: DetectionContext,
     urgent: bool = False,
     lines: list[str] | None = None,
     first_on: date | None = None,
@@ -312,7 +326,7 @@ def _rising(recent: int, distinct: int, previous: int, rules: Rules, minimum: in
     )
 
 
-def _rate(ctx: _Context) -> list[Signal]:
+def find_rising(ctx: DetectionContext) -> list[Signal]:
     found: list[Signal] = []
     width = ctx.rules.window_days
     weeks = width // 7
@@ -415,7 +429,9 @@ def _tactic_label(slug: str) -> str:
         return slug
 
 
-def _tiers(ctx: _Context, steps: list[TierStep]) -> list[Signal]:
+def find_new_tier(ctx: DetectionContext) -> list[Signal]:
+    """More serious behaviour than before (also keeps the steps for the charts)."""
+    steps = ctx.steps = tier_steps(ctx.table)
     if not steps:
         return []
     lines = []
@@ -453,7 +469,7 @@ def _tiers(ctx: _Context, steps: list[TierStep]) -> list[Signal]:
 # --- new tactics and channels -----------------------------------------------------------
 
 
-def _news(ctx: _Context) -> list[Signal]:
+def find_news(ctx: DetectionContext) -> list[Signal]:
     start = ctx.window_start
     history = bool(np.any(ctx.days < start)) or bool(np.any(ctx.contacts.clock.day < start))
     if not history:
@@ -526,7 +542,7 @@ def approaches(fact: IncidentFact) -> str | None:
     return place_kind(fact.place, fact.text)
 
 
-def _places(ctx: _Context) -> list[Signal]:
+def find_places(ctx: DetectionContext) -> list[Signal]:
     facts = ctx.table.facts
     near = np.zeros(len(facts), dtype=np.bool_)
     for slug in NEARBY:
@@ -597,7 +613,9 @@ def _half_and_half(count: int) -> list[int]:
     return [*range(half), *range(count - half, count)]
 
 
-def _threats(ctx: _Context) -> list[Signal]:
+def find_threats(ctx: DetectionContext) -> list[Signal]:
+    if ctx.threat_scan_error is not None:
+        raise ThreatScanFailed(ctx.threat_scan_error)
     recorded = ctx.with_tactic("threats")
     flagged = np.zeros(len(ctx.table), dtype=np.bool_)
     flagged[list(ctx.incident_flags)] = True
@@ -661,7 +679,7 @@ def _threats(ctx: _Context) -> list[Signal]:
 # --- fear --------------------------------------------------------------------------------
 
 
-def _fear(ctx: _Context) -> list[Signal]:
+def find_fear(ctx: DetectionContext) -> list[Signal]:
     rated = np.flatnonzero(ctx.table.fear >= 0)
     k = min(ctx.rules.fear_ratings, rated.size // 2)
     if k < ctx.rules.fear_min_ratings:
@@ -690,7 +708,7 @@ def _fear(ctx: _Context) -> list[Signal]:
 # --- notices and orders -------------------------------------------------------------------
 
 
-def _contact_positions(ctx: _Context, event: EventFact) -> NDArray[np.bool_]:
+def _contact_positions(ctx: DetectionContext, event: EventFact) -> NDArray[np.bool_]:
     contacts = ctx.contacts
     if event.person_id is None:
         return np.ones(len(contacts), dtype=np.bool_)
@@ -699,7 +717,7 @@ def _contact_positions(ctx: _Context, event: EventFact) -> NDArray[np.bool_]:
     return np.asarray(contacts.person == contacts.person_ids.index(event.person_id), np.bool_)
 
 
-def _notice(ctx: _Context, event: EventFact) -> Signal | None:
+def _notice(ctx: DetectionContext, event: EventFact) -> Signal | None:
     start = day_number(event.starts_on)
     later = ctx.days > start
     after = np.flatnonzero(ctx.naming(event.person_id) & later).tolist()
@@ -739,7 +757,7 @@ def _notice(ctx: _Context, event: EventFact) -> Signal | None:
     )
 
 
-def breaches(ctx: _Context) -> list[Breach]:
+def breaches(ctx: DetectionContext) -> list[Breach]:
     """Everything from the person an order names while it was in force, and every incident
     the person marked as a breach (with no recorded order in force, it is listed alone)."""
     found: list[Breach] = []
@@ -805,7 +823,7 @@ def breaches(ctx: _Context) -> list[Breach]:
     return found
 
 
-def _order_signals(ctx: _Context, found: list[Breach]) -> list[Signal]:
+def _order_signals(ctx: DetectionContext, found: list[Breach]) -> list[Signal]:
     if not found:
         return []
     items: list[Evidence] = []
@@ -860,31 +878,22 @@ def _order_signals(ctx: _Context, found: list[Breach]) -> list[Signal]:
     ]
 
 
-def detect(
-    facts: CaseFacts,
-    table: IncidentTable,
-    contacts: ContactTable,
-    today: date,
-    rules: Rules,
-    incident_flags: dict[int, ThreatFlag],
-    contact_flags: dict[int, ThreatFlag],
-) -> tuple[list[Signal], list[Breach], list[TierStep]]:
-    """Every signal that holds on ``today``, the breach list and the severity steps."""
-    ctx = _Context(facts, table, contacts, day_number(today), rules, incident_flags, contact_flags)
-    steps = tier_steps(table)
-    signals: list[Signal] = []
-    signals += _rate(ctx)
-    signals += _tiers(ctx, steps)
-    signals += _news(ctx)
-    signals += _places(ctx)
-    signals += _threats(ctx)
-    signals += _fear(ctx)
-    for event in facts.events:
+def find_after_notice(ctx: DetectionContext) -> list[Signal]:
+    """One signal per no-contact notice that was followed by contact."""
+    found = []
+    for event in ctx.facts.events:
         if event.kind == "notice":
             notice = _notice(ctx, event)
             if notice is not None:
-                signals.append(notice)
-    found = breaches(ctx)
-    signals += _order_signals(ctx, found)
-    signals.sort(key=lambda s: (not s.urgent, not s.recent))
-    return signals, found, steps
+                found.append(notice)
+    return found
+
+
+def find_order_breaches(ctx: DetectionContext) -> list[Signal]:
+    """Possible breaches of protective orders (the list lands in ``ctx.found_breaches``)."""
+    ctx.found_breaches = breaches(ctx)
+    return _order_signals(ctx, ctx.found_breaches)
+
+
+class ThreatScanFailed(RuntimeError):
+    """The threat scan of notes and messages raised; the threat signal cannot be computed."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -13,6 +12,7 @@ from rich.table import Table
 from safetrail.analysis import risk, self_check
 from safetrail.analysis.case import Analysis
 from safetrail.analysis.local_info import LocalHelp, local_help
+from safetrail.analysis.serialize import analysis_json
 from safetrail.analysis.service import (
     analyse_vault,
     assessment,
@@ -142,45 +142,6 @@ def _tally_table(title: str, rows: list[tuple[str, int, int]], contacts: bool) -
     return table
 
 
-def _json(found: Analysis) -> dict[str, Any]:
-    p = found.pattern
-    return {
-        "today": found.today.isoformat(),
-        "incidents": p.incidents,
-        "contacts": p.contacts,
-        "first": p.first.isoformat() if p.first else None,
-        "last": p.last.isoformat() if p.last else None,
-        "longest_gap_days": p.longest_gap.days if p.longest_gap else None,
-        "streak_days": p.streak_days,
-        "streak_weeks": p.streak_weeks,
-        "by_tactic": {t.key: t.incidents for t in p.by_tactic},
-        "by_channel": {t.key: [t.incidents, t.contacts] for t in p.by_channel},
-        "signals": [
-            {
-                "kind": s.kind,
-                "title": s.title,
-                "detail": s.detail,
-                "urgent": s.urgent,
-                "recent": s.recent,
-                "evidence": [e.ref for e in s.evidence if e.kind == "incident"],
-                "evidence_total": s.evidence_total,
-            }
-            for s in found.signals
-        ],
-        "breaches": [
-            {
-                "on": b.on.isoformat(),
-                "order": b.order_ref,
-                "source": b.source,
-                "ref": b.ref,
-                "count": b.count,
-                "recorded_as_breach": b.recorded_as_breach,
-            }
-            for b in found.breaches
-        ],
-    }
-
-
 def analyze(
     today: str | None = TodayOption,
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
@@ -190,7 +151,7 @@ def analyze(
     with opened(vault) as opened_vault:
         found = analyse_vault(opened_vault, _today(today))
     if as_json:
-        console.print_json(json.dumps(_json(found)))
+        console.print_json(json.dumps(analysis_json(found)))
         return
     p = found.pattern
     console.print(_summary_table(found))
@@ -240,6 +201,8 @@ def analyze(
                 + (" " + _("and {n} more").format(n=more) if more > 0 else "")
                 + "[/dim]"
             )
+    for failure in found.failures:
+        console.print(f"[yellow]?[/yellow] {failure.message}")
     if found.breaches:
         console.print()
         table = Table(title=_("Possible breaches of a protective order"))
