@@ -9,7 +9,7 @@ import pytest
 from safetrail.analysis import risk, self_check
 from safetrail.analysis.case import analyse
 from safetrail.analysis.loader import load_case
-from safetrail.analysis.local_info import LawInfo, LocalHelp, law_info, local_help
+from safetrail.analysis.helplines import LawInfo, LocalHelp, law_info, local_help
 from safetrail.analysis.service import (
     analyse_vault,
     assessment,

@@ -17,7 +17,7 @@ the command line and reports. Everything in it is pure (facts in, results out) e
   home/work/school, threats, rising fear, contact after a notice) and order breaches.
 * ``case``: ``analyse(facts, today)``, everything above in one ``Analysis``.
 * ``self_check``: "is this stalking?"; ``risk``: risk screening (red flags, never a score).
-* ``charts``: PNG charts with text alternatives; ``local_info``: helplines and law.
+* ``charts``: PNG charts with text alternatives; ``helplines``: helplines and law.
 * ``loader``: a vault into ``CaseFacts``; ``service``: the use cases the interfaces call.
 """
 

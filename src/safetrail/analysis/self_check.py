@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 
 from safetrail.analysis.case import Analysis
-from safetrail.analysis.local_info import LawInfo, LocalHelp
+from safetrail.analysis.helplines import LawInfo, LocalHelp
 from safetrail.analysis.localtime import day_of
 from safetrail.analysis.text import day_text, ngettext
 from safetrail.analysis.timeline import DAY

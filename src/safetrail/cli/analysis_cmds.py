@@ -11,7 +11,7 @@ from rich.table import Table
 
 from safetrail.analysis import risk, self_check
 from safetrail.analysis.case import Analysis
-from safetrail.analysis.local_info import LocalHelp, local_help
+from safetrail.analysis.helplines import LocalHelp, local_help
 from safetrail.analysis.serialize import analysis_json
 from safetrail.analysis.service import (
     analyse_vault,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,6 +55,11 @@ REF_PREFIX = {
     "mapping": "MAP-",
 }
 REF_WIDTH = {"evidence": 4, "incident": 4}
+# ASCII digits only (str.isdigit() also accepts "²" and "①", which int() refuses), and few
+# enough of them to fit a 64-bit column; record ids are lower-case UUIDs, so a prefix can
+# never carry LIKE wildcards.
+_REF_NUMBER = re.compile(r"[0-9]{1,18}")
+_ID_PREFIX = re.compile(r"[0-9a-fA-F-]{6,36}")
 
 
 def utc_stamp(moment: datetime) -> str:
@@ -292,17 +298,17 @@ class RecordStore:
         text = ref.strip()
         prefix = REF_PREFIX[kind]
         number = text[len(prefix) :] if text.upper().startswith(prefix) else text
-        if number.isdigit():
+        if _REF_NUMBER.fullmatch(number):
             found = conn.execute(
                 select(records.c.id).where(records.c.kind == kind, records.c.ref_no == int(number))
             ).scalar()
             if found:
                 return str(found)
-        elif len(text) >= 6:
+        elif _ID_PREFIX.fullmatch(text):
             ids = (
                 conn.execute(
                     select(records.c.id).where(
-                        records.c.kind == kind, records.c.id.like(f"{text}%")
+                        records.c.kind == kind, records.c.id.like(f"{text.lower()}%")
                     )
                 )
                 .scalars()

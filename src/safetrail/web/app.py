@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from safetrail.checkins.runner import run_in_app
-from safetrail.errors import SafetrailError
+from safetrail.errors import RecordNotFound, SafetrailError
+from safetrail.i18n import _
 from safetrail.web.routes import (
     analysis,
     auth,
@@ -34,6 +36,10 @@ from safetrail.web.templating import render
 
 STATIC = Path(__file__).with_name("static")
 IDLE_CHECK_SECONDS = 1.0
+
+
+def _not_found() -> str:
+    return _("There is nothing at this address.")
 
 
 def create_app(vault_path: Path, state: AppState | None = None) -> FastAPI:
@@ -73,12 +79,26 @@ def create_app(vault_path: Path, state: AppState | None = None) -> FastAPI:
 
     @app.exception_handler(SafetrailError)
     async def safetrail_error(request: Request, exc: SafetrailError) -> Response:
-        return render(request, "error.html", status_code=400, message=exc.message, hint=exc.hint)
+        status = 404 if isinstance(exc, RecordNotFound) else 400
+        return render(request, "error.html", status_code=status, message=exc.message, hint=exc.hint)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        message = _not_found() if exc.status_code == 404 else str(exc.detail)
         return render(
-            request, "error.html", status_code=exc.status_code, message=str(exc.detail), hint=None
+            request, "error.html", status_code=exc.status_code, message=message, hint=None
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def unreadable_request(request: Request, exc: RequestValidationError) -> Response:
+        # A path part that is not a number where one is expected names nothing: 404.
+        in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+        return render(
+            request,
+            "error.html",
+            status_code=404 if in_path else 400,
+            message=_not_found() if in_path else _("Part of what was sent could not be read."),
+            hint=None if in_path else _("Go back, check the form and try again."),
         )
 
     return app

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from safetrail.analysis import charts, risk, self_check
 from safetrail.analysis.case import Analysis
 from safetrail.analysis.escalation import EVIDENCE_KEPT
-from safetrail.analysis.local_info import local_help
+from safetrail.analysis.helplines import local_help
 from safetrail.analysis.service import (
     analyse_vault,
     assessment,
