@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import secrets
 import socket
 import threading
 import webbrowser
@@ -50,11 +51,16 @@ def serve(
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
     tls_cert: Path | None = typer.Option(None, help="TLS certificate (needed off loopback)."),
     tls_key: Path | None = typer.Option(None, help="TLS private key (needed off loopback)."),
+    tls_name: list[str] = typer.Option(
+        [], "--tls-name", help="A name this server is reached by under TLS (repeatable)."
+    ),
 ) -> None:
     """Start SafeTrail in your browser (this computer only)."""
     import uvicorn
 
     from safetrail.web.app import create_app
+    from safetrail.web.security import LAUNCH_PARAM, served_hosts
+    from safetrail.web.state import AppState
 
     if not _is_loopback(host) and not (tls_cert and tls_key):
         raise ConfigError(
@@ -69,13 +75,24 @@ def serve(
     actual_port = sock.getsockname()[1]
     scheme = "https" if tls_cert else "http"
     shown_host = "127.0.0.1" if host == "localhost" else host
-    address = f"{scheme}://{shown_host}:{actual_port}/"
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
+    # A secret per launch, as Jupyter does: only the browser that opens this link gets in,
+    # not another user or program on this computer that finds the port.
+    launch_secret = secrets.token_urlsafe(32)
+    address = f"{scheme}://{shown_host}:{actual_port}/?{LAUNCH_PARAM}={launch_secret}"
+    state = AppState(
+        config_path,
+        allowed_hosts=served_hosts(host, actual_port, tuple(tls_name)),
+        launch_secret=launch_secret,
+        tls=bool(tls_cert),
+    )
     console.print(_("SafeTrail is running at {address}").format(address=address))
     console.print(_("Press Ctrl+C here to stop it. Closing the browser does not stop it."))
     if not no_browser:
         threading.Timer(0.8, lambda: webbrowser.open(address)).start()
     config = uvicorn.Config(
-        create_app(config_path),
+        create_app(config_path, state),
         log_level="warning",
         access_log=False,  # paths can name records; nothing about the record goes to logs
         ssl_certfile=str(tls_cert) if tls_cert else None,

@@ -40,6 +40,11 @@ class AppState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     idle_override_seconds: float | None = None  # tests: lock after seconds, not minutes
     import_jobs: dict[str, BackgroundJob] = field(default_factory=dict)  # guarded by lock
+    # Who may talk to this server: exact "name:port" Host values (None: any loopback name),
+    # the per-launch secret of the opened link (None: not required), and whether it is TLS.
+    allowed_hosts: frozenset[str] | None = None
+    launch_secret: str | None = None
+    tls: bool = False
 
     @property
     def idle_seconds(self) -> float:

@@ -116,8 +116,20 @@ def unlock(request: Request, passphrase: Annotated[str, Form()]) -> Response:
     return response
 
 
+def _from_own_page(request: Request) -> bool:
+    """Locking needs this browser's session and a request its own pages made.
+
+    The session cookie is SameSite=Strict, so a page elsewhere cannot send it; another
+    port on this computer is the same site, though, so Fetch Metadata must also say
+    same-origin (or "none": the person typed the address). POSTs had their Origin checked.
+    """
+    site = request.headers.get("sec-fetch-site")
+    return bool(request.state.session_ok) and (site is None or site in ("same-origin", "none"))
+
+
 def _locked_redirect(request: Request, target: str) -> Response:
-    _state(request).lock_now()
+    if _from_own_page(request):
+        _state(request).lock_now()
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
@@ -126,7 +138,10 @@ def _locked_redirect(request: Request, target: str) -> Response:
 
 @router.api_route("/exit", methods=["GET", "POST"])
 def quick_exit(request: Request) -> Response:
-    """Lock at once and leave for the neutral page. Needs no token: locking is always safe."""
+    """Lock at once and leave for the neutral page (no form token, so it is instant).
+
+    Anyone may be sent to the neutral page; only this browser's own pages lock the vault.
+    """
     return _locked_redirect(request, _state(request).exit_url)
 
 

@@ -1,0 +1,289 @@
+"""Findings of the outside security review, at the HTTP level: who may talk to the server,
+odd ids in every path, and the header set on every answer (errors and 500s included)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from safetrail.web.security import CSP, SECURITY_HEADERS, served_hosts
+from safetrail.web.state import AppState
+from tests.webutil import new_client, set_up
+
+FOREIGN = {"host": "evil.example", "origin": "http://evil.example"}
+PARAM = re.compile(r"\{([^}]+)\}")
+ODD_VALUES = [
+    "²",
+    "①",
+    "٣",  # Arabic-Indic three
+    "１２",  # full-width digits
+    "99999999999999999999",
+    "I-99999999999999999999",
+    "-1",
+    "0",
+    "..",
+    "..%2F..%2Fetc%2Fpasswd",
+    "%2e%2e",
+    "%00",
+    "%25%25%25%25%25%25",
+    "______",
+    "' OR 1=1 --",
+    "a" * 400,
+    "%F0%9F%92%A5",
+]
+
+
+def routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """(method, path template) of every route, through the included routers."""
+    stack: list[object] = list(app.routes)
+    while stack:
+        route = stack.pop()
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            stack.extend(inner.routes)
+        elif isinstance(route, APIRoute):
+            for method in sorted(route.methods):
+                yield method, route.path
+
+
+def fill(path: str, value: str) -> str:
+    return PARAM.sub(value, path)
+
+
+def check_headers(response: object) -> None:
+    headers = response.headers  # type: ignore[attr-defined]
+    for name, value in SECURITY_HEADERS.items():
+        assert headers[name] == value, (name, response)
+    assert headers["content-security-policy"] == CSP
+
+
+def ledger_head(state: AppState) -> object:
+    from safetrail.storage import ledger
+
+    assert state.vault is not None
+    with state.vault.read() as conn:
+        top = ledger.head(conn)
+    return None if top is None else (top.seq, top.entry_hash)
+
+
+def test_every_route_refuses_a_foreign_host_on_a_fresh_vault(tmp_path: Path) -> None:
+    state = AppState(tmp_path / "v")
+    with new_client(tmp_path / "v", state) as client:
+        found = list(routes(client.app))  # type: ignore[arg-type]
+        assert len(found) > 60
+        for method, path in found:
+            response = client.request(method, fill(path, "1"), headers=FOREIGN)
+            assert response.status_code == 400, (method, path, response.status_code)
+            assert response.text == "This address is not SafeTrail's."
+            check_headers(response)
+        # The rebinding attack of the review: read the setup token, post the setup form.
+        page = client.get("/setup", headers=FOREIGN)
+        assert page.status_code == 400 and "csrf" not in page.text
+        posted = client.post(
+            "/setup",
+            headers=FOREIGN,
+            data={"passphrase": "attacker passphrase", "confirm": "attacker passphrase"},
+        )
+        assert posted.status_code == 400
+    assert not (tmp_path / "v").exists()
+    assert state.vault is None
+
+
+def test_every_route_refuses_a_foreign_host_on_an_open_vault(tmp_path: Path) -> None:
+    state = AppState(tmp_path / "v")
+    with new_client(tmp_path / "v", state) as client:
+        token = set_up(client)
+        client.post("/capture", data={"what": "first entry", "csrf": token})
+        before = ledger_head(state)
+        session = state.session_token
+        for method, path in routes(client.app):  # type: ignore[arg-type]
+            response = client.request(
+                method, fill(path, "1"), headers=FOREIGN, data={"csrf": token}
+            )
+            assert response.status_code == 400, (method, path, response.status_code)
+            check_headers(response)
+        assert state.vault is not None and state.session_token == session
+        assert ledger_head(state) == before
+        assert client.get("/incidents").status_code == 200
+
+
+def test_state_change_from_a_foreign_origin_is_refused(tmp_path: Path) -> None:
+    """The right Host but a page of another origin (another port is the same site)."""
+    state = AppState(tmp_path / "v")
+    with new_client(tmp_path / "v", state) as client:
+        token = set_up(client)
+        before = ledger_head(state)
+        for origin in ("http://evil.example", "http://127.0.0.1:9999", "null"):
+            refused = client.post(
+                "/capture", data={"what": "forged", "csrf": token}, headers={"origin": origin}
+            )
+            assert refused.status_code == 400
+            assert refused.text == "This request did not come from a SafeTrail page."
+        cross = client.post(
+            "/capture",
+            data={"what": "forged", "csrf": token},
+            headers={"sec-fetch-site": "same-site"},
+        )
+        assert cross.status_code == 400
+        assert ledger_head(state) == before
+        same = client.post(
+            "/capture",
+            data={"what": "mine", "csrf": token},
+            headers={"origin": "http://127.0.0.1", "sec-fetch-site": "same-origin"},
+        )
+        assert same.status_code == 200 and "Saved as I-0001" in same.text
+
+
+def test_served_hosts_name_the_port() -> None:
+    assert served_hosts("127.0.0.1", 8123) == {
+        "127.0.0.1:8123",
+        "localhost:8123",
+        "[::1]:8123",
+    }
+    assert served_hosts("192.168.1.20", 443, ("Trail.Home.Arpa",)) == {
+        "192.168.1.20:443",
+        "192.168.1.20",
+        "trail.home.arpa:443",
+        "trail.home.arpa",
+    }
+
+
+def test_pinned_hosts_refuse_another_port(tmp_path: Path) -> None:
+    state = AppState(tmp_path / "v", allowed_hosts=served_hosts("127.0.0.1", 8123))
+    with TestClient(
+        __import__("safetrail.web.app", fromlist=["create_app"]).create_app(tmp_path / "v", state),
+        base_url="http://127.0.0.1:8123",
+    ) as client:
+        assert client.get("/setup").status_code == 200
+        assert client.get("/setup", headers={"host": "localhost:8123"}).status_code == 200
+        assert client.get("/setup", headers={"host": "127.0.0.1:8124"}).status_code == 400
+        assert client.get("/setup", headers={"host": "127.0.0.1"}).status_code == 400
+
+
+def test_launch_secret_lets_only_the_opened_browser_in(tmp_path: Path) -> None:
+    from safetrail.web.app import create_app
+
+    state = AppState(tmp_path / "v", launch_secret="s3cret-for-this-launch")
+    with TestClient(create_app(tmp_path / "v", state), base_url="http://127.0.0.1") as client:
+        refused = client.get("/setup")
+        assert refused.status_code == 403
+        assert "with the link it printed" in refused.text
+        check_headers(refused)
+        assert client.get("/?launch=wrong", follow_redirects=False).status_code == 403
+        assert client.get("/static/app.css").status_code == 200
+        opened = client.get("/?launch=s3cret-for-this-launch", follow_redirects=False)
+        assert opened.status_code == 303 and opened.headers["location"] == "/"
+        assert "st_launch=s3cret-for-this-launch" in opened.headers["set-cookie"]
+        assert "HttpOnly" in opened.headers["set-cookie"]
+        assert client.get("/setup").status_code == 200  # the cookie is kept from now on
+    with TestClient(create_app(tmp_path / "v", state), base_url="http://127.0.0.1") as other:
+        assert other.get("/setup").status_code == 403  # another program on this computer
+
+
+# -- odd ids (review finding 4) --
+
+
+def _odd_requests(client: TestClient, token: str) -> list[tuple[str, str]]:
+    with_params = [(m, p) for m, p in routes(client.app) if "{" in p]  # type: ignore[arg-type]
+    assert len(with_params) >= 30
+    return with_params
+
+
+def _send(client: TestClient, method: str, url: str, token: str) -> object:
+    if method == "POST":
+        return client.post(url, data={"csrf": token}, follow_redirects=False)
+    return client.request(method, url, follow_redirects=False)
+
+
+@pytest.fixture
+def open_client(tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+    with new_client(tmp_path / "v") as client:
+        token = set_up(client)
+        client.post("/capture", data={"what": "one entry", "csrf": token})
+        yield client, token
+
+
+def test_odd_ids_in_every_path_never_fail(open_client: tuple[TestClient, str]) -> None:
+    client, token = open_client
+    for method, path in _odd_requests(client, token):
+        for value in ODD_VALUES:
+            response = _send(client, method, fill(path, value), token)
+            status = response.status_code  # type: ignore[attr-defined]
+            assert status < 500, (method, path, value, status)
+            check_headers(response)
+
+
+def test_review_cases_answer_404_pages(open_client: tuple[TestClient, str]) -> None:
+    client, token = open_client
+    for url in (
+        "/evidence/²",
+        "/evidence/①/raw",
+        "/incidents/²",
+        "/incidents/①/amend",
+        "/people/99999999999999999999",
+        "/checkins/99999999999999999999",
+        "/analysis/risk/99999999999999999999",
+        "/plan/orders/99999999999999999999",
+        "/plan/history/99999999999999999999",
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "That did not work" in response.text
+        check_headers(response)
+    order = client.post(
+        "/events/order",
+        data={"csrf": token, "person": "99999999999999999999", "order_type": "restraining order"},
+    )
+    assert order.status_code == 400 and order.status_code < 500
+    check_headers(order)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_fuzzed_path_parameters(open_client: tuple[TestClient, str], data: st.DataObject) -> None:
+    client, token = open_client
+    method, path = data.draw(st.sampled_from(_odd_requests(client, token)))
+    value = data.draw(
+        st.one_of(
+            st.integers(min_value=-(10**30), max_value=10**30).map(str),
+            st.text(alphabet=st.characters(categories=["Nd", "No", "Nl"]), min_size=1),
+            st.text(min_size=1, max_size=40).map(lambda s: s.replace("/", "%2F")),
+        )
+    )
+    from urllib.parse import quote
+
+    response = _send(client, method, fill(path, quote(value, safe="%")), token)
+    assert response.status_code < 500, (method, path, value)  # type: ignore[attr-defined]
+    check_headers(response)
+
+
+def test_a_crash_is_a_calm_page_with_every_header(tmp_path: Path) -> None:
+    from safetrail.web.app import create_app
+
+    app = create_app(tmp_path / "v")
+
+    @app.get("/setup/boom")
+    def boom() -> None:
+        raise RuntimeError("unexpected")
+
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        set_up(client)
+        response = client.get("/setup/boom")
+        assert response.status_code == 500
+        assert "SafeTrail could not show this page because of an unexpected problem." in (
+            response.text
+        )
+        assert "unexpected" not in response.text.replace("an unexpected problem", "")
+        check_headers(response)
