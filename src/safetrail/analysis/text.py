@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from safetrail import i18n
 from safetrail.domain.when import OccurredAt
-from safetrail.i18n import N_, _, translations
+from safetrail.i18n import N_, _
 
 __all__ = ["WEEKDAYS", "WEEKDAYS_SHORT", "day_text", "ngettext", "short_text", "weekday_name"]
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The translated singular or plural form (the catalogue knows each language's rule)."""
-    return translations(os.environ.get("SAFETRAIL_LANG") or None).ngettext(singular, plural, n)
+    return i18n.ngettext(singular, plural, n)
 
 
 def day_text(day: date) -> str:

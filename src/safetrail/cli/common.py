@@ -14,7 +14,8 @@ from rich.console import Console
 
 from safetrail.config import Settings
 from safetrail.errors import WrongPassphrase
-from safetrail.i18n import _
+from safetrail.i18n import _, use_language
+from safetrail.services.settings import preferences
 from safetrail.services.vault import Vault, open_vault
 
 console = Console(highlight=False)
@@ -55,7 +56,9 @@ def opened(vault_path: Path | None) -> Iterator[Vault]:
     config = settings(vault_path)
     vault = open_vault(config.vault, ask_passphrase())
     try:
-        yield vault
+        # From here on the command speaks the vault's language (when one is set).
+        with use_language(preferences(vault).language):
+            yield vault
     finally:
         vault.close()
 

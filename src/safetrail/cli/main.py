@@ -20,6 +20,7 @@ from safetrail.cli import (
     report_cmds,
     vault_cmds,
 )
+from safetrail.cli.help_i18n import localise
 from safetrail.errors import SafetrailError
 from safetrail.i18n import _
 
@@ -47,7 +48,7 @@ def run() -> None:
     """Entry point: every failure becomes one line and a hint, never a traceback."""
     os.umask(0o077)  # anything SafeTrail creates is readable by this user only
     try:
-        app()
+        localise(typer.main.get_command(app))()
     except SafetrailError as exc:
         common.err_console.print(f"[red]{_('Error')}:[/red] {exc.message}")
         common.err_console.print(f"[dim]{_('What to do')}:[/dim] {exc.hint}")

@@ -14,7 +14,7 @@ from safetrail.cli import common, serve
 from safetrail.cli.common import VaultOption, console, ok, opened
 from safetrail.domain import vocab
 from safetrail.errors import VaultNotFound, WeakPassphrase
-from safetrail.i18n import _
+from safetrail.i18n import LANGUAGES, _, use_language
 from safetrail.services import backup as backup_service
 from safetrail.services import exports, settings, summary
 from safetrail.services.vault import Vault, create_vault, open_vault
@@ -215,14 +215,29 @@ def settings_cmd(
     vault: Path | None = VaultOption,
     country: str | None = typer.Option(None, help="New two-letter country code."),
     timezone: str | None = typer.Option(None, help="New time zone."),
+    language: str | None = typer.Option(
+        None, help="Language of SafeTrail for this vault: en, ja, ko, or auto (follow the system)."
+    ),
 ) -> None:
-    """Show or change the vault's country and time zone."""
+    """Show or change the vault's country, time zone and language."""
     with opened(vault) as opened_vault:
-        if country or timezone:
-            place = settings.change(opened_vault, country, timezone, _("changed in settings"))
-        else:
-            place = settings.current(opened_vault)
-    console.print(_("Country: {c}   Time zone: {t}").format(c=place.country, t=place.timezone))
+        if country or timezone or language:
+            settings.update(
+                opened_vault,
+                _("changed in settings"),
+                country=country,
+                timezone=timezone,
+                language=language,
+            )
+        place = settings.current(opened_vault)
+        chosen = settings.preferences(opened_vault).language
+    with use_language(chosen):
+        console.print(_("Country: {c}   Time zone: {t}").format(c=place.country, t=place.timezone))
+        console.print(
+            _("Language: {language}").format(
+                language=LANGUAGES[chosen] if chosen else _("same as the system")
+            )
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import phonenumbers
 
 from safetrail.errors import ValidationError
-from safetrail.i18n import _
+from safetrail.i18n import LANGUAGES, _, normalise_language
 from safetrail.storage.tables import records
 
 if TYPE_CHECKING:
@@ -115,6 +115,7 @@ class Preferences:
     auto_lock_minutes: int = 5
     discreet: bool = False
     exit_url: str = "/away"
+    language: str | None = None  # None: SAFETRAIL_LANG, the browser's or the system's
 
 
 def preferences(vault: Vault) -> Preferences:
@@ -124,7 +125,21 @@ def preferences(vault: Vault) -> Preferences:
         auto_lock_minutes=int(data.get("auto_lock_minutes", defaults.auto_lock_minutes)),
         discreet=bool(data.get("discreet", defaults.discreet)),
         exit_url=str(data.get("exit_url", defaults.exit_url)),
+        language=normalise_language(data.get("language")),
     )
+
+
+def validate_language(language: str) -> str | None:
+    """A shipped language code ("ja-JP" → "ja"); "" or "auto" means "follow the system"."""
+    if language.strip().lower() in ("", "auto"):
+        return None
+    code = normalise_language(language)
+    if code is None:
+        raise ValidationError(
+            _("SafeTrail is not available in '{language}' yet.").format(language=language),
+            _("Choose one of: {languages}.").format(languages=", ".join(LANGUAGES)),
+        )
+    return code
 
 
 def _validate_exit_url(url: str) -> str:
@@ -140,7 +155,10 @@ def _validate_exit_url(url: str) -> str:
 
 
 def update(vault: Vault, reason: str, **changes: Any) -> None:
-    """Change settings by name (country, timezone, auto_lock_minutes, discreet, exit_url)."""
+    """Change settings by name.
+
+    Names: country, timezone, auto_lock_minutes, discreet, exit_url, language.
+    """
     record_id, data = _data(vault)
     if record_id is None:
         raise ValidationError(_("This vault has no settings record."))
@@ -159,6 +177,8 @@ def update(vault: Vault, reason: str, **changes: Any) -> None:
             merged[key] = _validate_exit_url(str(value))
         elif key in ("country", "timezone"):
             merged[key] = value
+        elif key == "language":
+            merged[key] = validate_language(str(value))
         else:
             raise ValidationError(_("{name} is not a setting.").format(name=key))
     merged["country"], merged["timezone"] = validate_place(
@@ -182,6 +202,7 @@ def save_preferences(
     discreet: bool,
     exit_url: str,
     reason: str,
+    language: str | None = None,
 ) -> Preferences:
     """Save the settings page in one change; return the preferences now in force."""
     try:
@@ -198,6 +219,7 @@ def save_preferences(
         auto_lock_minutes=minutes,
         discreet=discreet,
         exit_url=exit_url,
+        language=language,
     )
     return preferences(vault)
 

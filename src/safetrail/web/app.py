@@ -15,6 +15,7 @@ from starlette.responses import Response
 from safetrail.checkins.runner import run_in_app
 from safetrail.errors import RecordNotFound, SafetrailError
 from safetrail.i18n import _
+from safetrail.web.language import LanguageMiddleware
 from safetrail.web.routes import (
     analysis,
     auth,
@@ -59,6 +60,7 @@ def create_app(vault_path: Path, state: AppState | None = None) -> FastAPI:
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.safetrail = app_state
     app.add_middleware(SecurityMiddleware)
+    app.add_middleware(LanguageMiddleware)  # outermost: error pages are translated too
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         auth,

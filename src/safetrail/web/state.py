@@ -37,6 +37,7 @@ class AppState:
     auto_lock_minutes: int = 5
     discreet: bool = False
     exit_url: str = "/away"
+    language: str | None = None  # the vault's; kept after locking for the unlock page
     lock: threading.RLock = field(default_factory=threading.RLock)
     idle_override_seconds: float | None = None  # tests: lock after seconds, not minutes
     import_jobs: dict[str, BackgroundJob] = field(default_factory=dict)  # guarded by lock
@@ -79,6 +80,7 @@ class AppState:
         self.auto_lock_minutes = prefs.auto_lock_minutes
         self.discreet = prefs.discreet
         self.exit_url = prefs.exit_url
+        self.language = prefs.language
 
     def unlock(self, passphrase: str) -> str:
         return self._opened(open_vault(self.vault_path, passphrase))

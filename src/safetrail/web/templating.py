@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from safetrail.i18n import translations
+from safetrail import i18n
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -20,7 +20,17 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-env.install_gettext_translations(translations(), newstyle=True)  # type: ignore[attr-defined]
+# The callables read the request's language (a context variable) each time they run, so one
+# environment serves every request in its own language.
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
+)
+env.globals.update(
+    lang=i18n.current_language,
+    format_day=i18n.format_day,
+    format_datetime=i18n.format_datetime,
+    format_number=i18n.format_number,
+)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

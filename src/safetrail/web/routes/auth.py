@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from safetrail.errors import SafetrailError
 from safetrail.services import settings
+from safetrail.web.language import first_run_language
 from safetrail.web.security import (
     PRE_COOKIE,
     SESSION_COOKIE,
@@ -66,6 +67,7 @@ def setup(
     else:
         try:
             token = state.create(passphrase, country, timezone)
+            first_run_language(state, request.headers.get("accept-language"))
         except SafetrailError as exc:
             error = exc.message
         else:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from safetrail.errors import SafetrailError, WrongPassphrase
-from safetrail.i18n import _
+from safetrail.i18n import LANGUAGES, _
 from safetrail.services import settings
 from safetrail.vault.session import change_passphrase
 from safetrail.web.routes.home import current_vault
@@ -29,6 +29,7 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
         "auto_lock_minutes": prefs.auto_lock_minutes,
         "discreet": prefs.discreet,
         "exit_url": prefs.exit_url,
+        "language": prefs.language,
     }
     values.update(context.pop("values", {}))
     page: dict[str, Any] = {
@@ -46,6 +47,7 @@ def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
         title_key="settings",
         values=values,
         zones=settings.timezone_names(),
+        languages=LANGUAGES,
         **page,
     )
 
@@ -63,6 +65,7 @@ def save_settings(
     auto_lock_minutes: Annotated[str, Form()] = "",
     discreet: Annotated[str, Form()] = "",
     exit_url: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "auto",
 ) -> Response:
     state: AppState = request.app.state.safetrail
     try:
@@ -74,6 +77,7 @@ def save_settings(
             discreet == "on",
             exit_url,
             _("settings changed in the app"),
+            language=language,
         )
     except SafetrailError as exc:
         values = {
@@ -82,6 +86,7 @@ def save_settings(
             "auto_lock_minutes": auto_lock_minutes,
             "discreet": discreet == "on",
             "exit_url": exit_url,
+            "language": language,
         }
         return _page(request, 400, error=exc.message, hint=exc.hint, values=values)
     state.apply(prefs)

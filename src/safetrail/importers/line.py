@@ -1,0 +1,603 @@
+"""LINE "Export chat history" (「トーク履歴を送信」): the chat as a UTF-8 text file.
+
+The file starts with a header (``[LINE] 田中とのトーク履歴`` and ``保存日時：2026/04/26
+15:40``, in the phone's language), then a date heading per day (``2025/04/18(金)``) and a
+line per message: ``HH:MM<TAB>sender<TAB>text``, the time in 24-hour or 12-hour form
+(``09:30AM``, ``午前9:30``…; see :func:`.chatlines.read_clock`). The words LINE writes
+are in :mod:`.line_text`.
+
+Every message becomes one record: ``channel="line"``, ``at`` the phone's wall-clock time
+(naive: the import puts it in the vault's time zone, or the one the person gives),
+``sender`` the name as written, ``thread`` the chat's name from the header, ``position``
+"line N" and, when the header says when the export was saved, that time as written
+("line 12 (export saved 2026/04/26 15:40)").
+
+* A message with line breaks is wrapped in double quotes across lines; the quotes are
+  removed (and ``""`` inside read as ``"``). Lines that look like date headings inside the
+  quotes are part of the text.
+* Placeholders (``[写真]``, ``[Sticker]``…) become an attachment and no text; in a .zip or
+  folder with the media, the file of the same minute and kind is linked
+  (:class:`.chatlines.MediaIndex`).
+* Calls (``☎ 通話時間 1:23``) are ``kind="call"``, ``outcome="answered"`` with their
+  duration; missed, cancelled and unanswered calls are ``outcome="missed"``.
+* Unsent messages (``田中がメッセージの送信を取り消しました``) are kept as a message from
+  that person with ``system=True`` and the line as text.
+* Notices (two columns: a time and a text: joined, left, album created…) have
+  ``system=True`` and no sender.
+
+Who is "me": see :class:`.chatlines.People`. Days written with the year last
+(``Sun, 26/04/2026``) are read day first unless a date in the file has a first field above
+12 ... or its second field is; when nothing decides, day first, or month first when the
+times use AM/PM; ``ParseOptions.day_first`` overrides.
+
+The file is read twice in blocks of whole lines: first the header, the day/month order and
+the first three senders, then the records. Memory stays bounded: one block, its records,
+the message running past its end (at most :data:`.chatlines.MAX_TEXT` characters) and
+caches that stop growing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import PurePosixPath
+
+from safetrail.errors import SafetrailError
+from safetrail.i18n import N_, _
+from safetrail.importers.base import (
+    ImportFormatError,
+    Item,
+    ParsedRecord,
+    ParseOptions,
+    Probe,
+    Skipped,
+    Source,
+)
+from safetrail.importers.chatlines import (
+    BAD_DATE,
+    BROKEN,
+    CACHE_LIMIT,
+    MAX_TEXT,
+    NO_DATE,
+    NOBODY,
+    PREAMBLE,
+    READ_FAILED,
+    TOO_LONG,
+    MediaIndex,
+    People,
+    Person,
+    Records,
+    read_clock,
+    sender_finder,
+)
+from safetrail.importers.line_text import (
+    HEADING,
+    MESSAGE_HEAD,
+    PLACEHOLDERS,
+    SAVED,
+    UNSENT_ENDINGS,
+    YOU,
+    call,
+    chat_name,
+    unsent,
+)
+from safetrail.importers.whatsapp_scan import chunks, open_or_refuse, open_text
+from safetrail.importers.whatsapp_slots import SETTERS
+
+__all__ = ["IMPORTERS", "LineImporter", "LinePlan", "describe"]
+
+NOT_LINE = N_(
+    "No line near the start of {name} looks like a LINE chat history, so nothing was imported."
+)
+#: lines read from the start of the file to find the header and the first messages
+SAMPLE_LINES = 400
+#: a time before the first TAB of a message line is at most this long ("午後12:30", "12:30 PM")
+MAX_TIME = 12
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class LinePlan:
+    """What the first pass learns about a file."""
+
+    chat: str | None
+    saved: str | None
+    #: lines of the header (not read as messages)
+    header_lines: int
+    day_first: bool
+    senders: tuple[str, ...]
+    many_senders: bool
+
+
+def _sample(source: Source) -> list[str]:
+    with open_or_refuse(source) as text:
+        lines: list[str] = []
+        for work, _giant in chunks(text):
+            lines.extend(work.split("\n")[:-1])
+            if len(lines) >= SAMPLE_LINES:
+                break
+    return lines[:SAMPLE_LINES]
+
+
+def _header(lines: list[str]) -> tuple[str | None, str | None, int, bool]:
+    """(chat name, export time as written, header lines, whether a "[LINE]" line is there)."""
+    chat: str | None = None
+    saved: str | None = None
+    count = 0
+    marked = False
+    for index, line in enumerate(lines[:6]):
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith("[LINE]") and not marked:
+            marked, chat, count = True, chat_name(text), index + 1
+            continue
+        found = SAVED.match(text) if saved is None and "\t" not in line else None
+        if found is not None and not HEADING.fullmatch(text):
+            saved, count = found["value"].strip(), index + 1
+            continue
+        break
+    return chat, saved, count, marked
+
+
+def _order(a: str, b: str, c: str) -> bool | None:
+    """True: day first; False: month first; None: this date does not decide."""
+    if len(a) >= 3 or len(c) < 3:
+        return None
+    first, second = int(a), int(b)
+    if first > 12 >= second:
+        return True
+    if second > 12 >= first:
+        return False
+    return None
+
+
+def scan(source: Source, options: ParseOptions) -> LinePlan:
+    """The first pass: header, day/month order and (when useful) the first three senders."""
+    lines = _sample(source)
+    chat, saved, header_lines, marked = _header(lines)
+    messages = sum(1 for line in lines if re.match(MESSAGE_HEAD, line))
+    if not marked and messages == 0:
+        raise ImportFormatError(_(NOT_LINE).format(name=source.name))
+    twelve_hour = any(
+        re.match(r"\d{1,2}:\d{2} ?(?:AM|PM|am|pm)\t", line) for line in lines[:SAMPLE_LINES]
+    )
+    headings = re.compile(rf"^{HEADING.pattern}$", re.MULTILINE)
+    votes = {True: 0, False: 0}
+    dated = [found for line in lines if (found := HEADING.fullmatch(line.strip()))]
+    # year first (2025/04/18) needs no order; the order only matters for the year last
+    decided = options.day_first is not None or (
+        bool(dated) and all(len(found["a"]) >= 3 for found in dated)
+    )
+    finder = sender_finder(MESSAGE_HEAD, r"[^\t\n]{1,100}", r"\t")
+    want = options.me is not None or chat is not None
+    with open_or_refuse(source) as text:
+        try:
+            for work, _giant in chunks(text):
+                block = work
+                if not decided:
+                    for found in headings.finditer(block):
+                        order = _order(found["a"], found["b"], found["c"])
+                        if order is not None:
+                            votes[order] += 1
+                    if votes[True] or votes[False]:
+                        decided = True
+                if want and finder.wants_more():
+                    finder.scan(block)
+                if decided and not (want and finder.wants_more()):
+                    break
+        except SafetrailError:
+            raise
+        except Exception:  # damage: the second pass reports it where it happens
+            pass
+    if options.day_first is not None:
+        day_first = options.day_first
+    elif votes[True] or votes[False]:
+        day_first = votes[True] >= votes[False]
+    else:
+        day_first = not twelve_hour
+    senders = tuple(finder.found)
+    return LinePlan(chat, saved, header_lines, day_first, senders, len(senders) > 2)
+
+
+def describe(source: Source, options: ParseOptions | None = None) -> LinePlan:
+    """What the first pass learns (the chat's name, the export's time, the day/month order
+    and the first senders), e.g. to show before importing."""
+    return scan(source, options or ParseOptions())
+
+
+class LineImporter:
+    name = "line"
+    version = "1"
+    label = "LINE chat history"
+
+    def detect(self, probe: Probe) -> float:
+        text = probe.head.decode("utf-8", errors="replace").replace("\ufeff", "")
+        lines = text.splitlines()[:60]
+        suffix = PurePosixPath(probe.name.replace("\\", "/")).suffix.lower()
+        first = next((line.strip() for line in lines if line.strip()), "")
+        if first.startswith("[LINE]"):
+            score = 0.95
+        else:
+            messages = sum(1 for line in lines if re.match(MESSAGE_HEAD + r"[^\t]*\t", line))
+            headings = sum(1 for line in lines if HEADING.fullmatch(line.strip()))
+            if messages >= 3 and headings >= 1:
+                score = 0.8
+            elif messages >= 1 and headings >= 1:
+                score = 0.6
+            else:
+                return 0.0
+        if suffix not in ("", ".txt"):
+            score = min(score, 0.4)
+        return score
+
+    def parse(self, source: Source, options: ParseOptions) -> Iterator[Item]:
+        return itertools.chain.from_iterable(self._blocks(source, options))
+
+    def _blocks(self, source: Source, options: ParseOptions) -> Iterator[list[Item]]:
+        plan = scan(source, options)
+        yield from _Reader(source, options, plan).blocks()
+
+
+class _Reader:
+    """The second pass. The hot loop is :meth:`blocks`; anything unusual goes to a method."""
+
+    def __init__(self, source: Source, options: ParseOptions, plan: LinePlan) -> None:
+        self.source = source
+        self.plan = plan
+        self.people = People(plan.chat, plan.senders, plan.many_senders, options.me)
+        suffix = f" (export saved {plan.saved})" if plan.saved else ""
+        self.records = Records("line", plan.chat, self.people, suffix)
+        self.media = MediaIndex(source, options.max_attachment_bytes)
+        self.times: dict[str, time | str | None] = {}
+        self.days: dict[str, date | str] = {}
+        self.day: date | str = _(NO_DATE)
+        self.out: list[Item] = []
+        # the message still open (continuation lines may follow)
+        self.current: ParsedRecord | None = None
+        self.first = ""
+        self.more: list[str] = []
+        self.quoted = False
+        self.absorbing = False  # continuation lines of a skipped message
+        self.too_long = _(TOO_LONG).format(limit=f"{MAX_TEXT:,}")
+        self.size = 0
+
+    # -- dates and times --------------------------------------------------------------
+
+    def clock(self, text: str) -> time | str | None:
+        known = self.times.get(text, _MISSING)
+        if known is _MISSING:
+            known = read_clock(text) if len(text) <= MAX_TIME else None
+            if len(self.times) < CACHE_LIMIT:
+                self.times[text] = known
+        return known  # type: ignore[return-value]
+
+    def heading(self, line: str) -> bool:
+        """Make ``line`` the current day if it is a date heading."""
+        text = line.strip()
+        if not text or len(text) > 40 or "\t" in text:
+            return False
+        known = self.days.get(text)
+        if known is None:
+            found = HEADING.fullmatch(text)
+            if found is None:
+                return False
+            known = self._date(found["a"], found["b"], found["c"], text)
+            if len(self.days) < CACHE_LIMIT:
+                self.days[text] = known
+        self.day = known
+        return True
+
+    def _date(self, a: str, b: str, c: str, text: str) -> date | str:
+        try:
+            if len(a) >= 3:
+                return date(int(a), int(b), int(c))
+            if len(c) < 3:
+                raise ValueError(text)
+            first, second = int(a), int(b)
+            if self.plan.day_first:
+                return date(int(c), second, first)
+            return date(int(c), first, second)
+        except ValueError:
+            return _(BAD_DATE).format(date=text)
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def blocks(self) -> Iterator[list[Item]]:
+        if SETTERS is None:  # no slot setters: every message takes the careful path
+            fast = False
+            set_position = set_at = set_text = None
+        else:
+            fast = True
+            set_position, set_at, set_text = SETTERS[0], SETTERS[3], SETTERS[9]
+        records = self.records
+        buckets, plain = records.buckets, records.plain
+        keep = plain.append
+        suffix = records.suffix
+        new = object.__new__
+        times_get = self.times.get
+        combine = datetime.combine
+        special = frozenset('"[☎☏')
+        endings = UNSENT_ENDINGS
+        header_lines = self.plan.header_lines
+        number = 0
+        try:
+            opened = open_text(self.source)
+        except SafetrailError:
+            raise
+        except Exception as exc:
+            reason = str(exc) or type(exc).__name__
+            yield [Skipped("line 1", _(READ_FAILED).format(reason=reason), rest_lost=True)]
+            return
+        with opened as text:
+            try:
+                for work, giant in chunks(text):
+                    lines = work.split("\n")
+                    lines.pop()
+                    out = self.out
+                    add = out.append
+                    for line in lines:
+                        number += 1
+                        parts = line.split("\t", 2)
+                        if len(parts) == 1:
+                            self.other(number, line, header_lines)
+                            continue
+                        clock = times_get(parts[0], _MISSING)
+                        if clock is _MISSING:
+                            clock = self.clock(parts[0])
+                        if clock is None:
+                            self.other(number, line, header_lines)
+                            continue
+                        if self.more or self.quoted:
+                            self.close()
+                        day = self.day
+                        if (
+                            fast
+                            and len(parts) == 3
+                            and clock.__class__ is time
+                            and day.__class__ is date
+                        ):
+                            body = parts[2]
+                            bucket = buckets.get(parts[1])
+                            if (
+                                bucket is not None
+                                and body[:1] not in special
+                                and not body.endswith(endings)
+                                and body
+                            ):
+                                record = new(ParsedRecord)
+                                set_position(record, f"line {number}{suffix}")  # type: ignore[misc]
+                                set_at(record, combine(day, clock))  # type: ignore[misc]
+                                set_text(record, body)  # type: ignore[misc]
+                                bucket.append(record)
+                                keep(record)
+                                add(record)
+                                self.current = record
+                                continue
+                        self.unusual(number, clock, parts)  # type: ignore[arg-type]
+                    if giant:
+                        self.cut(number)
+                    yield self.ready()
+            except SafetrailError:
+                raise
+            except Exception as exc:  # damage ends the readable part
+                self.close()
+                reason = str(exc) or type(exc).__name__
+                self.end()
+                self.out.append(
+                    Skipped(
+                        f"line {number + 1}", _(READ_FAILED).format(reason=reason), rest_lost=True
+                    )
+                )
+                yield self.out
+                return
+        self.close()
+        self.end()
+        yield self.out
+
+    def current_index(self) -> int:
+        """Where the open message is in ``self.out`` (it is near the end)."""
+        out, current = self.out, self.current
+        index = len(out) - 1
+        while index >= 0 and out[index] is not current:
+            index -= 1
+        return index
+
+    def ready(self) -> list[Item]:
+        """The items of the block, but not the message still open (nor what follows it)."""
+        self.records.finish()
+        self.out.extend(self.media.extra)
+        self.media.extra.clear()
+        if self.current is None:
+            done, self.out = self.out, []
+            return done
+        index = self.current_index()
+        done = self.out[:index]
+        self.out = self.out[index:]
+        return done
+
+    def end(self) -> None:
+        self.records.finish()
+        self.out.extend(self.media.extra)
+        self.media.extra.clear()
+        self.current = None
+
+    def cut(self, number: int) -> None:
+        if self.current is not None:
+            self.out.append(Skipped(self.records.position(number), self.too_long))
+
+    # -- unusual lines --------------------------------------------------------------------
+
+    def other(self, number: int, line: str, header_lines: int) -> None:
+        """A line that is not a message line: a continuation, a heading, the header…"""
+        if self.current is not None:
+            if self.quoted:
+                self._more(line)
+                return
+            if line and self.heading(line):
+                self.close()
+                self.current = None
+                return
+            self._more(line)
+            return
+        if self.absorbing:
+            if line and self.heading(line):
+                self.absorbing = False
+            return
+        if not line.strip() or number <= header_lines:
+            return
+        if self.heading(line):
+            return
+        self.out.append(Skipped(self.records.position(number), _(PREAMBLE)))
+
+    def _more(self, line: str) -> None:
+        if self.size < MAX_TEXT:
+            self.more.append(line)
+            self.size += len(line) + 1
+            if self.size >= MAX_TEXT:
+                self.out.append(Skipped(self.current_position(), self.too_long))
+
+    def current_position(self) -> str:
+        record = self.current
+        return record.position if record is not None else "line 0"
+
+    def close(self) -> None:
+        """The open message is complete: put its continuation lines into its text."""
+        record = self.current
+        more, self.more, self.size = self.more, [], 0
+        quoted, self.quoted = self.quoted, False
+        self.absorbing = False
+        if record is None:
+            return
+        first = record.text or ""
+        rest = 0  # where the lines after the message's text start in ``more``
+        if quoted:
+            end = next((i for i, text in enumerate(more) if _closes(text)), None)
+            if end is not None:
+                body = "\n".join([first[1:], *more[:end], more[end].rstrip(" ")[:-1]])
+                self._set_text(body.replace('""', '"')[:MAX_TEXT])
+                rest = end + 1
+        if rest == 0 and more:
+            body_lines = more
+            rest = len(more)
+            for index, line in enumerate(more):
+                if line and self.heading(line):
+                    body_lines, rest = more[:index], index + 1
+                    break
+            while body_lines and not body_lines[-1].strip():
+                body_lines = body_lines[:-1]
+            if body_lines:
+                self._set_text("\n".join([first, *body_lines])[:MAX_TEXT])
+        self.current = None
+        start = _line_of(record) + 1
+        for index in range(rest, len(more)):
+            line = more[index]
+            if not line.strip() or self.heading(line):
+                continue
+            self.out.append(Skipped(self.records.position(start + index), _(PREAMBLE)))
+
+    def _set_text(self, text: str) -> None:
+        record = self.current
+        assert record is not None
+        changed = self.records.set_text(record, text)
+        if changed is not record:
+            self.out[self.current_index()] = changed
+            self.current = changed
+
+    def unusual(self, number: int, clock: time | str, parts: list[str]) -> None:
+        """A message line the shortcut did not take: a bad time or day, a notice, a call,
+        a placeholder, an unsent message, a quoted text, or a name that is not a name."""
+        self.current = None
+        self.absorbing = True
+        position = self.records.position(number)
+        if isinstance(clock, str):
+            self.out.append(Skipped(position, clock))
+            return
+        day = self.day
+        if isinstance(day, str):
+            self.out.append(Skipped(position, day))
+            return
+        try:
+            at = datetime.combine(day, clock)
+            record = self._record(number, at, parts)
+        except Exception as exc:  # one bad message must not stop the import
+            self.out.append(Skipped(position, _(BROKEN).format(reason=type(exc).__name__)))
+            return
+        self.absorbing = False
+        self.current = record
+        self.out.append(record)
+        self.out.extend(self.media.extra)
+        self.media.extra.clear()
+        body = parts[2] if len(parts) == 3 else ""
+        if body[:1] == '"' and record.text is body:
+            self.quoted = len(body) == 1 or not _closes(body[1:])
+
+    def _record(self, number: int, at: datetime, parts: list[str]) -> ParsedRecord:
+        records = self.records
+        if len(parts) == 2:  # two columns: a notice, or an unsent message
+            text = parts[1].strip()
+            who = unsent(text) if text.endswith(UNSENT_ENDINGS) else None
+            if who is not None:
+                return records.make(number, "message", at, self._who(who), text, True)
+            return records.make(number, "message", at, NOBODY, text, True)
+        name, body = parts[1], parts[2]
+        person = self.people.person(name)
+        if person[0] is None:
+            return records.make(number, "message", at, NOBODY, body.strip() or None, True)
+        if body.endswith(UNSENT_ENDINGS) and unsent(body) is not None:
+            return records.make(number, "message", at, person, body, True)
+        stripped = body.strip()
+        found_call = call(stripped)
+        if found_call is not None:
+            outcome, duration = found_call
+            return records.make(
+                number, "call", at, person, stripped, False, outcome=outcome, duration=duration
+            )
+        if stripped.startswith(("☎", "☏")):
+            return records.make(number, "message", at, person, stripped, True)
+        if stripped.startswith("["):
+            close = stripped.find("]")
+            key = stripped[: close + 1]
+            if close > 0 and key in PLACEHOLDERS:
+                kind = PLACEHOLDERS[key]
+                extra = stripped[close + 1 :].strip()
+                if kind == "file" and extra:
+                    attachment = self.media.member(extra, number)
+                    return records.make(
+                        number, "message", at, person, None, False, attachments=(attachment,)
+                    )
+                attachment = self.media.placeholder(key, kind, at, number)
+                return records.make(
+                    number, "message", at, person, extra or None, False, attachments=(attachment,)
+                )
+        if body:
+            made = records.message(number, at, name, body)
+            if made is not None:
+                return made
+        return records.make(number, "message", at, person, body or None, False)
+
+    def _who(self, written: str) -> Person:
+        if written.casefold() in YOU:
+            return self.people.myself(written or "You")
+        person = self.people.person(written)
+        return person if person[0] is not None else NOBODY
+
+
+def _closes(text: str) -> bool:
+    """Whether a line of a quoted message ends it: an odd number of quotes at its end."""
+    stripped = text.rstrip(" ")
+    count = len(stripped) - len(stripped.rstrip('"'))
+    return count % 2 == 1
+
+
+def _line_of(record: ParsedRecord) -> int:
+    try:
+        return int(record.position.split(" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+IMPORTERS: tuple[LineImporter, ...] = (LineImporter(),)
