@@ -46,8 +46,11 @@ from safetrail.importers.whatsapp_slots import SETTERS
 __all__ = [
     "BAD_DATE",
     "BAD_TIME",
+    "BROKEN",
     "CACHE_LIMIT",
+    "LINE_DATE",
     "MAX_TEXT",
+    "NOBODY",
     "NOT_FOUND",
     "NOT_INCLUDED",
     "NO_DATE",
@@ -83,6 +86,7 @@ TOO_LONG = N_(
 PREAMBLE = N_("This line does not belong to any message; it was not read.")
 NO_DATE = N_("This message comes before any date line, so its day is unknown; it was not read.")
 BAD_DATE = N_("The date {date} does not exist; the messages under it were not read.")
+LINE_DATE = N_("The date {date} does not exist; the message on this line was not read.")
 BAD_TIME = N_("The time {time} does not exist; the message on this line was not read.")
 READ_FAILED = N_(
     "The rest of the file could not be read ({reason}); everything before this line was kept."

@@ -15,6 +15,8 @@ __all__ = ["DETECT_THRESHOLD", "all_importers", "by_name", "choose"]
 #: one module per source format; each exposes ``IMPORTERS: tuple[Importer, ...]``
 MODULES = (
     "whatsapp",
+    "line",
+    "kakaotalk",
     "smsbackup",
     "phonedb",
     "email",

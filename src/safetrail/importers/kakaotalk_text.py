@@ -1,0 +1,204 @@
+"""KakaoTalk chat export: the shapes and words KakaoTalk writes, in Korean and English.
+
+Layouts (:data:`LAYOUTS`; the first pass picks the one most of the first lines match):
+
+================  ==========================================================================
+``ko``            ``2026년 4월 25일 오후 3:20, 김민수 : 어디야?`` (phone, Korean)
+``dots``          ``2022. 12. 31. 오후 8:21, 김민수 : 뭐해`` (iPhone; notices end the time
+                  with ``:`` instead of ``,``), also ``2022. 12. 31. 8:21 PM, …`` in English
+``en``            ``January 15, 2024, 2:30 PM, John : hi`` and ``Jan 15, 2024 at 2:30 PM, …``
+``pc``            ``[김민수] [오후 3:20] 안녕`` under ``--------------- 2024년 1월 15일 월요일
+                  ---------------`` separators (the PC app), also ``[John] [2:30 PM] hi``
+================  ==========================================================================
+
+The CSV export of the PC app (``Date,User,Message``) is read by the importer directly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+__all__ = [
+    "DELETED",
+    "HEADING",
+    "LAYOUTS",
+    "PLACEHOLDERS",
+    "SAVED",
+    "STAMPS",
+    "chat_name",
+    "heading_date",
+    "is_notice",
+    "placeholder",
+    "stamp_parts",
+]
+
+_TIME = r"(?:(?:오전|오후) ?)?\d{1,2}:\d{2}(?: ?[AaPp]\.?[Mm]\.?)?"
+_MONTH = r"[A-Z][a-z]{2,8}\.?"
+
+#: the date and time at the start of a message line, by layout
+STAMPS = {
+    "ko": rf"\d{{4}}년 \d{{1,2}}월 \d{{1,2}}일 {_TIME}",
+    "dots": rf"\d{{4}}\. ?\d{{1,2}}\. ?\d{{1,2}}\.? {_TIME}",
+    "en": rf"{_MONTH} \d{{1,2}}, \d{{4}}(?:,| at) {_TIME}",
+}
+#: layout → expression for the head of a message line; ``dt`` is its date and time and
+#: ``sep`` what follows (", " before a sender or a notice, ": " before a notice)
+LAYOUTS: dict[str, re.Pattern[str]] = {
+    name: re.compile(rf"(?P<dt>{stamp})(?P<sep>, |: )") for name, stamp in STAMPS.items()
+}
+LAYOUTS["pc"] = re.compile(r"\[(?P<name>[^\]\n]{1,100})\] \[(?P<dt>[^\]\n]{3,16})\] ?")
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+
+_STAMP_PARTS = re.compile(
+    r"(?:(?P<y>\d{4})년 (?P<m>\d{1,2})월 (?P<d>\d{1,2})일"
+    r"|(?P<y2>\d{4})\. ?(?P<m2>\d{1,2})\. ?(?P<d2>\d{1,2})\.?"
+    rf"|(?P<mon>{_MONTH}) (?P<d3>\d{{1,2}}), (?P<y3>\d{{4}})(?:,| at))"
+    r" (?P<t>.+)"
+)
+
+
+def stamp_parts(text: str) -> tuple[int, int, int, str] | None:
+    """(year, month, day, time as written) of a message line's date and time."""
+    found = _STAMP_PARTS.fullmatch(text)
+    if found is None:
+        return None
+    if found["y"]:
+        return int(found["y"]), int(found["m"]), int(found["d"]), found["t"]
+    if found["y2"]:
+        return int(found["y2"]), int(found["m2"]), int(found["d2"]), found["t"]
+    month = _MONTHS.get(found["mon"].rstrip(".").casefold())
+    if month is None:
+        return None
+    return int(found["y3"]), month, int(found["d3"]), found["t"]
+
+
+#: a day's heading (``2022년 10월 27일 목요일``, ``Monday, January 15, 2024``), alone on its
+#: line or between dashes (the PC app)
+HEADING = re.compile(
+    r"(?:-{3,} ?)?"
+    r"(?:(?P<y>\d{4})년 (?P<m>\d{1,2})월 (?P<d>\d{1,2})일(?: \S{1,4}요일)?"
+    r"|(?P<y2>\d{4})\. ?(?P<m2>\d{1,2})\. ?(?P<d2>\d{1,2})\.?(?: \S{1,4}요일)?"
+    rf"|(?:[A-Z][a-z]{{2,8}}, )?(?P<mon>{_MONTH}) (?P<d3>\d{{1,2}}), (?P<y3>\d{{4}}))"
+    r"(?: ?-{3,})?"
+)
+
+
+def heading_date(text: str) -> date | str | None:
+    """The day a heading line stands for; the heading itself (str) when that day does not
+    exist; None when ``text`` is not a heading."""
+    found = HEADING.fullmatch(text.strip())
+    if found is None:
+        return None
+    try:
+        if found["y"]:
+            return date(int(found["y"]), int(found["m"]), int(found["d"]))
+        if found["y2"]:
+            return date(int(found["y2"]), int(found["m2"]), int(found["d2"]))
+        month = _MONTHS.get(found["mon"].rstrip(".").casefold())
+        if month is None:
+            return text.strip().strip("- ")
+        return date(int(found["y3"]), month, int(found["d3"]))
+    except ValueError:
+        return text.strip().strip("- ")
+
+
+_CHAT_NAMES = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"(?P<n>.+?) ?님과 카카오톡 대화$",
+        r"(?P<n>.+?) 카카오톡 대화$",
+        r"(?i:kakaotalk chats? with) (?P<n>.+?)$",
+        r"(?P<n>.+?) (?i:kakaotalk chats?)$",
+    )
+)
+
+
+def chat_name(line: str) -> str | None:
+    """The chat's name from the header's first line, or None when it is not a header."""
+    text = line.strip()
+    for pattern in _CHAT_NAMES:
+        found = pattern.match(text)
+        if found is not None:
+            return found["n"].strip()
+    return None
+
+
+#: the export's time after its label (``저장한 날짜 : 2026-04-26 15:40:12``,
+#: ``Saved Date : …``, ``Date Saved : …``)
+SAVED = re.compile(
+    r"(?:저장한 ?날짜|저장 ?일시|(?i:saved date|date saved|saved on))\s*:\s*(?P<value>\S.{3,60})"
+)
+
+#: texts KakaoTalk writes for a deleted message
+DELETED = frozenset(
+    {
+        "삭제된 메시지입니다.",
+        "삭제된 메시지입니다",
+        "메시지가 삭제되었습니다.",
+        "This message has been deleted.",
+        "This message was deleted.",
+        "Deleted message.",
+        "Message deleted.",
+    }
+)
+
+#: placeholder → what kind of file it stands for (None: nothing that comes as a file)
+PLACEHOLDERS: dict[str, str | None] = {
+    "사진": "photo",
+    "Photo": "photo",
+    "동영상": "video",
+    "Video": "video",
+    "음성메시지": "voice",
+    "Voice Message": "voice",
+    "Voice message": "voice",
+    "이모티콘": None,
+    "Emoticon": None,
+    "Emoticons": None,
+    "샵검색": None,
+    "Sharp Search": None,
+    "지도": None,
+    "Map": None,
+    "연락처": None,
+    "Contact": None,
+}
+_PHOTOS = re.compile(r"(?:사진 \d{1,3}장|Photos? \d{1,3}|\d{1,3} Photos)")
+_FILE = re.compile(r"(?:파일|File): (?P<name>.+)")
+
+
+def placeholder(text: str) -> tuple[str, str | None, str | None] | None:
+    """(placeholder, kind of file, file name) of a placeholder text, or None."""
+    if text in PLACEHOLDERS:
+        return text, PLACEHOLDERS[text], None
+    if _PHOTOS.fullmatch(text):
+        return text, "photo", None
+    found = _FILE.fullmatch(text)
+    if found is not None:
+        return text, "file", found["name"].strip()
+    return None
+
+
+_NOTICE = re.compile(
+    r".{1,100}(?:님이 .{0,200}(?:초대했습니다|초대하였습니다|나갔습니다|들어왔습니다|내보냈습니다)"
+    r"|님을 내보냈습니다|님이 나갔습니다|님이 들어왔습니다)\.?"
+    r"|.{1,100} (?:invited .{1,300}|left (?:this|the) chatroom|joined (?:this|the) chatroom"
+    r"|has left|was removed from .{1,100}|removed .{1,100} from (?:this|the) chatroom)\.?"
+)
+
+
+def is_notice(text: str) -> bool:
+    """Whether a line without a sender is a notice (invited, left, joined…)."""
+    return _NOTICE.fullmatch(text.strip()) is not None
