@@ -12,7 +12,11 @@ is shown to the person.
     │   ├── WrongPassphrase        the passphrase does not unlock this vault
     │   ├── WeakPassphrase         refused at init / passwd
     │   ├── VaultBusy              another program holds the vault too long
-    │   └── DatabaseCorrupt        the encrypted database cannot be read
+    │   ├── DatabaseCorrupt        the encrypted database cannot be read
+    │   │   └── VaultDatabaseMissing  vault.db is missing or empty beside a vault header
+    │   ├── VaultDatabaseMismatch  vault.db does not continue the chain the checkpoint signed
+    │   ├── DiskFull               no space left where the vault (or an output) is written
+    │   └── ReadOnlyVault          the vault folder cannot be written; only reading works
     ├── EvidenceError
     │   ├── EvidenceMissing        a stored blob is gone
     │   ├── EvidenceDamaged        a stored blob fails authentication
@@ -22,7 +26,11 @@ is shown to the person.
     │   ├── RecordVoided           the record was voided; amend is refused
     │   └── ValidationError        a field value is not acceptable
     ├── BackupError                a backup file is damaged, foreign or from another vault
-    └── ConfigError                an unsafe or invalid setting
+    ├── ConfigError                an unsafe or invalid setting
+    └── DeviceCheckError           the phone check cannot go on
+        ├── AdbMissing             Android platform-tools (adb) are not installed
+        ├── DeviceNotReady         no phone, several phones, or the phone has not allowed access
+        └── DeviceInputError       a saved listing, tool folder or indicator file cannot be used
 """
 
 from __future__ import annotations
@@ -83,6 +91,37 @@ class DatabaseCorrupt(VaultError):
     )
 
 
+class VaultDatabaseMissing(DatabaseCorrupt):
+    exit_code = 10
+    default_hint = (
+        "Nothing was changed. Restore from a backup with "
+        "'safetrail restore FILE --vault NEW_FOLDER', and keep this folder as it is."
+    )
+
+
+class VaultDatabaseMismatch(VaultError):
+    exit_code = 10
+    default_hint = (
+        "Nothing was changed; you can still read and verify the vault. Restore from a backup "
+        "with 'safetrail restore FILE --vault NEW_FOLDER', and keep this folder as it is."
+    )
+
+
+class DiskFull(VaultError):
+    """Not damage: the drive is full. Carries the place and, when known, the space needed."""
+
+    exit_code = 11
+    default_hint = "Free some space on that drive (or move the vault), then try again."
+
+
+class ReadOnlyVault(VaultError):
+    exit_code = 12
+    default_hint = (
+        "You can still read, verify, report and back up. To make changes, open the vault "
+        "from a folder you can write to (copy it, or mount the drive read-write)."
+    )
+
+
 class EvidenceError(SafetrailError):
     exit_code = 5
 
@@ -127,3 +166,23 @@ class BackupError(SafetrailError):
 class ConfigError(SafetrailError):
     exit_code = 8
     default_hint = "Correct the setting and start SafeTrail again."
+
+
+class DeviceCheckError(SafetrailError):
+    exit_code = 9
+    default_hint = "Check the phone's connection and try again, or ask an advocate to help."
+
+
+class AdbMissing(DeviceCheckError):
+    default_hint = (
+        "Install Android platform-tools (on Debian or Ubuntu: 'sudo apt install adb'; "
+        "elsewhere from the Android developers' website), then try again."
+    )
+
+
+class DeviceNotReady(DeviceCheckError):
+    default_hint = "Follow the steps in 'safetrail device check --help' and try again."
+
+
+class DeviceInputError(DeviceCheckError):
+    default_hint = "Check that the folder or file is the one you meant, and that it is complete."

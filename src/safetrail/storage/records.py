@@ -53,6 +53,8 @@ REF_PREFIX = {
     "alert": "AL-",
     "import": "IM-",
     "mapping": "MAP-",
+    "device_check": "DC-",
+    "indicators": "IND-",
 }
 REF_WIDTH = {"evidence": 4, "incident": 4}
 # ASCII digits only (str.isdigit() also accepts "²" and "①", which int() refuses), and few
