@@ -29,8 +29,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, Final, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from safetrail.domain.natural_when import read_natural
 from safetrail.errors import ValidationError
-from safetrail.i18n import N_, _
+from safetrail.i18n import N_, _, current_language, format_clock, format_day, format_month
 
 __all__ = [
     "PRECISIONS",
@@ -50,8 +51,8 @@ _TIME_OF_DAY: Final = frozenset({"exact", "minute", "hour"})
 _FUTURE_TOLERANCE: Final = timedelta(minutes=5)
 
 _EXAMPLES: Final = N_(
-    "For example: now, today 14:30, yesterday, 2026-03-03 14:05, 2026-03-03, 2026-03, "
-    "~2026-03-03 14:00, or a range 2026-03-01/2026-03-03."
+    "For example: now, today 14:30, yesterday 9pm, last Friday, 2026-03-03 14:05, 2026-03-03, "
+    "2026-03, ~2026-03-03 14:00, or a range 2026-03-01/2026-03-03."
 )
 
 # An en dash between the two ends of a range.
@@ -299,8 +300,12 @@ class _Span:
 
 
 _APPROX = re.compile(
-    r"(?:~|about\s+|around\s+|approx\.?\s+|approximately\s+|circa\s+|ca?\.\s*)\s*", re.IGNORECASE
+    r"(?:~|about\s+|around\s+|approx\.?\s+|approximately\s+|circa\s+|ca?\.\s*"
+    r"|約|だいたい|大体|およそ|약\s|대략)\s*",
+    re.IGNORECASE,
 )
+# Japanese and Korean say "about" after the time: 21時ごろ, 9시쯤.
+_APPROX_AFTER = re.compile(r"\s*(?:頃|ごろ|くらい|ぐらい|쯤|경|정도)$")
 _RANGE_DOTS = re.compile(r"\s*\.\.\s*")
 _YEAR = re.compile(r"(\d{4})")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -418,10 +423,18 @@ def _parse_point(text: str, where: ZoneInfo, tz_name: str, now: datetime) -> _Sp
         start = _lenient(datetime.combine(first, time()), where)
         end = _lenient(datetime.combine(first.replace(year=first.year + 1), time()), where)
         return _Span(start, end, "year")
+    if natural := read_natural(text, now.astimezone(where).date()):
+        if natural.hour is None:
+            return _day_span(natural.day, where)
+        clock = time(natural.hour, natural.minute)
+        return _local_point(datetime.combine(natural.day, clock), "minute", where, tz_name)
     raise _unknown(text)
 
 
 def _strip_approx(text: str) -> tuple[str, bool]:
+    after = _APPROX_AFTER.search(text)
+    if after is not None:
+        return _strip_approx(text[: after.start()].strip())[0], True
     match = _APPROX.match(text)
     if match is None:
         return text, False
@@ -523,13 +536,18 @@ def _shape_unit(start: datetime, end: datetime | None) -> Precision:
 
 
 def _display_date(moment: datetime) -> str:
+    if current_language() != "en":
+        return format_day(moment)  # 2026年8月1日(土), 2026년 8월 1일 (토)
     return _("{day} {month} {year}").format(
         day=moment.day, month=_short_month(moment.month), year=moment.year
     )
 
 
 def _display_clock(moment: datetime, unit: Precision) -> str:
-    text = moment.strftime("%H:%M:%S" if unit == "exact" else "%H:%M")
+    if current_language() != "en":
+        text = format_clock(moment, seconds=unit == "exact")  # 21:40, 오후 9:40
+    else:
+        text = moment.strftime("%H:%M:%S" if unit == "exact" else "%H:%M")
     if _is_ambiguous(moment):
         text = f"{text} {moment.tzname()}"
     return text
@@ -551,6 +569,8 @@ def _display_period(start: datetime, end: datetime | None, unit: Precision) -> s
     last = start if end is None else end - timedelta(microseconds=1)
     if unit == "year":
         first_text, last_text = str(start.year), str(last.year)
+    elif unit == "month" and current_language() != "en":
+        first_text, last_text = format_month(start), format_month(last)
     elif unit == "month":
         first_text = _("{month} {year}").format(month=_(_MONTHS[start.month - 1]), year=start.year)
         last_text = _("{month} {year}").format(month=_(_MONTHS[last.month - 1]), year=last.year)
