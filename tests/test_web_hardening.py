@@ -287,3 +287,25 @@ def test_a_crash_is_a_calm_page_with_every_header(tmp_path: Path) -> None:
         )
         assert "unexpected" not in response.text.replace("an unexpected problem", "")
         check_headers(response)
+
+
+def test_exit_locks_only_from_own_pages(tmp_path: Path) -> None:
+    state = AppState(tmp_path / "v")
+    with new_client(tmp_path / "v", state) as client:
+        set_up(client)
+        session = client.cookies.get("st_session")
+        client.cookies.clear()
+        bare = client.get("/exit", follow_redirects=False)  # no cookie: sent away, no lock
+        assert bare.status_code == 303 and bare.headers["location"] == "/away"
+        assert "set-cookie" not in bare.headers and "clear-site-data" not in bare.headers
+        assert state.vault is not None
+        client.cookies.set("st_session", session or "")
+        for site in ("cross-site", "same-site"):
+            sent = client.get("/exit", headers={"sec-fetch-site": site}, follow_redirects=False)
+            assert sent.status_code == 303 and "set-cookie" not in sent.headers
+            assert state.vault is not None
+        mine = client.get(
+            "/exit", headers={"sec-fetch-site": "same-origin"}, follow_redirects=False
+        )
+        assert mine.headers["clear-site-data"] == '"cache", "storage"'
+        assert state.vault is None

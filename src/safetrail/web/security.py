@@ -98,11 +98,15 @@ def same_origin(request: Request) -> bool:
     origin). A client sending neither is not a browser driven by a foreign page.
     """
     origin = request.headers.get("origin")
+    site = request.headers.get("sec-fetch-site")
+    if origin == "null" and site == "same-origin":
+        # Our pages say Referrer-Policy: no-referrer, under which browsers send "null" for
+        # a form's origin; Fetch Metadata (which no page script can set) still vouches.
+        return True
     if origin is not None:
         parts = urlsplit(origin)
         host = request.headers.get("host", "").lower()
         return parts.scheme == request.url.scheme and parts.netloc.lower() == host
-    site = request.headers.get("sec-fetch-site")
     return site is None or site in ("same-origin", "none")
 
 

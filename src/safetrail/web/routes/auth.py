@@ -119,22 +119,27 @@ def unlock(request: Request, passphrase: Annotated[str, Form()]) -> Response:
 
 
 def _from_own_page(request: Request) -> bool:
-    """Locking needs this browser's session and a request its own pages made.
+    """Locking needs a request this browser's own pages made.
 
-    The session cookie is SameSite=Strict, so a page elsewhere cannot send it; another
-    port on this computer is the same site, though, so Fetch Metadata must also say
-    same-origin (or "none": the person typed the address). POSTs had their Origin checked.
+    Fetch Metadata must say same-origin (or "none": the person typed the address): another
+    port on this computer is the same site, so SameSite cookies alone do not tell. POSTs had
+    their Origin checked already. The browser must also hold this session, or the per-launch
+    cookie (which the security middleware has already checked when the server uses one).
     """
     site = request.headers.get("sec-fetch-site")
-    return bool(request.state.session_ok) and (site is None or site in ("same-origin", "none"))
+    if site not in (None, "same-origin", "none"):
+        return False
+    launched = _state(request).launch_secret is not None and site is not None
+    return bool(request.state.session_ok) or launched
 
 
 def _locked_redirect(request: Request, target: str) -> Response:
+    response = RedirectResponse(target, status_code=303)
     if _from_own_page(request):
         _state(request).lock_now()
-    response = RedirectResponse(target, status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        # Only then: a foreign page must not be able to log this browser out either.
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 

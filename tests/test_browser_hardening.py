@@ -1,0 +1,203 @@
+"""Findings of the outside security review, replayed in real Chromium against a real server.
+
+Chromium resolves evil.example to 127.0.0.1 here (--host-resolver-rules), which is exactly
+what a DNS rebinding attack achieves; pages "of another site" are served by Playwright's
+request routing under their own origin.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from safetrail.web.app import create_app
+from safetrail.web.security import SECURITY_HEADERS, served_hosts
+from safetrail.web.state import AppState
+from tests.conftest import PASSPHRASE
+from tests.test_e2e_browser import CHROMIUM, FLAGS, _need_chromium, poll
+
+pytestmark = pytest.mark.browser
+LAUNCH = "launch-secret-for-tests"
+
+
+class Served:
+    """The app on a free loopback port with the Host names and launch secret ``serve`` sets."""
+
+    def __init__(self, vault: Path, **state_options: object) -> None:
+        import uvicorn
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.state = AppState(
+            vault,
+            allowed_hosts=served_hosts("127.0.0.1", self.port),
+            launch_secret=LAUNCH,
+            **state_options,  # type: ignore[arg-type]
+        )
+        self.server = uvicorn.Server(
+            uvicorn.Config(create_app(vault, self.state), log_level="warning")
+        )
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def __enter__(self) -> Served:
+        self.thread.start()
+        poll(lambda: self.server.started)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[*FLAGS, "--host-resolver-rules=MAP evil.example 127.0.0.1"],
+        )
+        yield launched
+        launched.close()
+
+
+def set_up_in(page: object, server: Served) -> None:
+    page.goto(f"{server.url}/?launch={LAUNCH}")  # type: ignore[attr-defined]
+    page.wait_for_url(server.url + "/setup")  # type: ignore[attr-defined]
+    page.fill("#passphrase", PASSPHRASE)  # type: ignore[attr-defined]
+    page.fill("#confirm", PASSPHRASE)  # type: ignore[attr-defined]
+    page.fill("#country", "GB")  # type: ignore[attr-defined]
+    page.fill("#timezone", "Europe/London")  # type: ignore[attr-defined]
+    page.click("text=Create my private record")  # type: ignore[attr-defined]
+    page.wait_for_url(server.url + "/")  # type: ignore[attr-defined]
+
+
+def check_headers(response: object) -> None:
+    headers = response.all_headers()  # type: ignore[attr-defined]
+    for name, value in SECURITY_HEADERS.items():
+        assert headers[name.lower()] == value, name
+
+
+def test_rebinding_page_cannot_create_the_vault(chromium: object, tmp_path: Path) -> None:
+    with Served(tmp_path / "vault") as server:
+        page = chromium.new_page()  # type: ignore[attr-defined]
+        foreign = f"http://evil.example:{server.port}"
+        response = page.goto(foreign + "/setup")
+        assert response.status == 400
+        assert page.inner_text("body") == "This address is not SafeTrail's."
+        check_headers(response)
+        # The page the attacker controls tries the setup form by script as well.
+        page.route(
+            foreign + "/attack",
+            lambda route: route.fulfill(
+                content_type="text/html",
+                body=(
+                    '<form method="post" action="/setup"><input name="passphrase" '
+                    'value="attacker passphrase"><input name="confirm" value="attacker '
+                    'passphrase"></form><script>document.forms[0].submit()</script>'
+                ),
+            ),
+        )
+        with page.expect_navigation():
+            page.goto(foreign + "/attack")
+        assert page.inner_text("body") == "This address is not SafeTrail's."
+        page.close()
+    assert not (tmp_path / "vault").exists()
+    assert server.state.vault is None
+
+
+def test_only_the_opened_link_gets_in(chromium: object, tmp_path: Path) -> None:
+    with Served(tmp_path / "vault") as server:
+        other = chromium.new_context()  # type: ignore[attr-defined]
+        refused = other.new_page().goto(server.url + "/setup")
+        assert refused.status == 403
+        other.close()
+        context = chromium.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        set_up_in(page, server)
+        assert "launch" not in page.url
+        assert page.is_visible("text=Record what just happened")
+        context.close()
+
+
+def test_foreign_pages_cannot_lock_or_write(chromium: object, tmp_path: Path) -> None:
+    """Another origin on this computer (same site: only the port differs) tries /exit."""
+    with Served(tmp_path / "vault") as server:
+        context = chromium.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        set_up_in(page, server)
+        token = server.state.session_token
+        attacker = "http://127.0.0.1:8931"  # Playwright serves this origin's pages
+        target = server.url
+        pages = {
+            "/get": f'<script>location.replace("{target}/exit")</script>',
+            "/img": f'<img src="{target}/exit"><img src="{target}/lock">',
+            "/post": (
+                f'<form method="post" action="{target}/exit"></form>'
+                "<script>document.forms[0].submit()</script>"
+            ),
+            "/capture": (
+                f'<form method="post" action="{target}/capture"><input name="what" '
+                'value="forged entry"></form><script>document.forms[0].submit()</script>'
+            ),
+        }
+        context.route(
+            attacker + "/*",
+            lambda route: route.fulfill(
+                content_type="text/html", body=pages[route.request.url[len(attacker) :]]
+            ),
+        )
+        evil = context.new_page()
+        reached: list[str] = []  # requests to SafeTrail that got an answer (used or blocked)
+        for event in ("requestfinished", "requestfailed"):
+            evil.on(event, lambda r: reached.append(r.url) if r.url.startswith(target) else None)
+        for path in pages:
+            reached.clear()
+            evil.goto(attacker + path)
+            poll(lambda: reached)
+            assert server.state.vault is not None, path
+            assert server.state.session_token == token, path
+        # The person's own quick exit still locks at once.
+        page.goto(server.url + "/incidents")
+        assert "forged entry" not in page.inner_text("main")
+        page.click("#quick-exit")
+        page.wait_for_url("**/away")
+        assert server.state.vault is None
+        context.close()
+
+
+def test_odd_ids_show_a_calm_page(chromium: object, tmp_path: Path) -> None:
+    with Served(tmp_path / "vault") as server:
+        context = chromium.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        set_up_in(page, server)
+        for path in (
+            "/incidents/①",
+            "/evidence/²/raw",
+            "/people/99999999999999999999",
+            "/plan/orders/99999999999999999999",
+        ):
+            response = page.goto(server.url + path)
+            assert response.status == 404, path
+            assert page.inner_text("main").startswith("That did not work\n")
+            check_headers(response)
+        context.close()
+
+
+def test_wait_until(tmp_path: Path) -> None:
+    """poll() itself: the helper every test above waits with."""
+    started = time.monotonic()
+    poll(lambda: time.monotonic() - started > 0.01)
