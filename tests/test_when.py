@@ -264,7 +264,7 @@ EXAMPLE_HINT = (
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("last tuesday", "'last tuesday' is not a date or time SafeTrail understands."),
+        ("next tuesday", "'next tuesday' is not a date or time SafeTrail understands."),
         ("3/3/2026", "'3/3/2026' is not a date or time SafeTrail understands."),
         ("14:30", "'14:30' is not a date or time SafeTrail understands."),
         ("2026-03-03 .. 2026-03-04 .. 2026-03-05", None),

@@ -51,8 +51,8 @@ _TIME_OF_DAY: Final = frozenset({"exact", "minute", "hour"})
 _FUTURE_TOLERANCE: Final = timedelta(minutes=5)
 
 _EXAMPLES: Final = N_(
-    "For example: now, today 14:30, yesterday 9pm, last Friday, 2026-03-03 14:05, 2026-03-03, "
-    "2026-03, ~2026-03-03 14:00, or a range 2026-03-01/2026-03-03."
+    "For example: now, today 14:30, yesterday, 2026-03-03 14:05, 2026-03-03, 2026-03, "
+    "~2026-03-03 14:00, or a range 2026-03-01/2026-03-03."
 )
 
 # An en dash between the two ends of a range.
