@@ -63,7 +63,7 @@ def test_manifest_passes_sha256sum_and_catches_a_change(
     checked = sha256sum_check(folder)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     lines = checked.stdout.splitlines()
-    assert len(lines) == len(made.files) == 6 + len(case.exhibits)
+    assert len(lines) == len(made.files) == 7 + len(case.exhibits)
     assert all(line.endswith(": OK") for line in lines)
     names = {line.rsplit(": ", 1)[0] for line in lines}
     assert {"report.pdf", "log.json", "incidents.csv", "communications.csv"} <= names

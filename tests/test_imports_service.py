@@ -161,7 +161,7 @@ def test_verify_finds_a_changed_or_removed_record(vault: Vault, alex: str) -> No
 
 
 def test_analysis_and_reports_see_imported_communications(vault: Vault, alex: str) -> None:
-    from safetrail.reports.adapters import communications_section
+    from safetrail.reports.messages import communications_section
     from safetrail.reports.model import ReportOptions, gather
 
     run_import(vault, [SMS, CALLS])

@@ -60,9 +60,7 @@ def test_marking_the_letter_sent_records_the_notice(vault: Vault, case: Case) ->
     # The report now counts contact after the new notice as well.
     text = " ".join(pdf_text(build_report(vault, ReportOptions()).pdf).split())
     assert "No-contact notice N-002: given on 13 Mar 2026" in text
-    assert (
-        "Contact continued after the no-contact notice of 13 Mar 2026 (incidents since: 1)." in text
-    )
+    assert "Since you told them to stop on 13 Mar 2026 (N-002): 1 incident." in text
     with pytest.raises(ValidationError):
         letters.mark_notice_sent(vault, LetterInput("platform"), "2026-03-13", "email")
     with pytest.raises(ValidationError):

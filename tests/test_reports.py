@@ -154,10 +154,11 @@ def test_notice_order_signals_and_witnesses(full_report: tuple[bytes, str, str])
     _pdf, text, _head = full_report
     flat = " ".join(text.split())
     assert "No-contact notice N-001: given on 1 Mar 2026" in flat
-    assert "Incidents in this report on or after that day: 4 (the first on 1 Mar 2026)" in flat
+    # One rule with the Patterns page: contact counts from the day after the notice.
+    assert "Since you told them to stop on 1 Mar 2026 (N-001): 3 incidents." in flat
     assert "Non-molestation order O-001: made on 11 Mar 2026" in flat
-    assert "Incidents in this report while it was in force: 1;" in flat
-    assert "Threats: recorded in incidents: 2; the first on 4 Mar 2026" in flat
+    assert "While it was in force: 1 incident and 0 calls or messages from them." in flat
+    assert "Threats 3 incidents include threats. Threats found: knowing where you are." in flat
     assert "not a risk assessment" in flat
     assert WITNESS_PHONE in text
     assert "CAD 1234/26" in section(text, "Police references", "Notices and orders")

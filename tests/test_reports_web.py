@@ -110,7 +110,7 @@ def test_bundle_streams_a_checkable_zip(web: tuple[TestClient, str, Case]) -> No
             import hashlib
 
             assert hashlib.sha256(archive.read(f"{folder}/{name}")).hexdigest() == digest
-    assert len(manifest.splitlines()) == 6 + len(case.exhibits)
+    assert len(manifest.splitlines()) == 7 + len(case.exhibits)
     assert handed_out(client) == ["bundle"]
 
 

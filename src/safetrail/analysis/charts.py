@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import threading
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -36,12 +37,14 @@ from safetrail.domain import vocab
 from safetrail.i18n import _
 
 __all__ = [
+    "ChartImage",
     "TacticGrid",
     "chart_series",
     "frequency_alt",
     "frequency_png",
     "heatmap_alt",
     "heatmap_png",
+    "report_charts",
     "tactic_grid",
     "tactics_alt",
     "tactics_png",
@@ -536,3 +539,35 @@ def tactics_alt(analysis: Analysis) -> str:
             )
         )
     return " ".join(parts)
+
+
+# --- the same charts for reports ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A chart as a report prints it: a title, its text alternative and the PNG."""
+
+    title: str
+    description: str
+    png: bytes
+
+    @property
+    def aspect(self) -> float:
+        """Height / width, read from the PNG header."""
+        width = int.from_bytes(self.png[16:20], "big")
+        height = int.from_bytes(self.png[20:24], "big")
+        return height / width if width else 0.5
+
+
+def report_charts(analysis: Analysis) -> list[ChartImage]:
+    """The Patterns page's charts, with the same words, for a report."""
+    if not len(analysis.table) and not len(analysis.contacts):
+        return []
+    return [
+        ChartImage(_("How often, over time"), frequency_alt(analysis), frequency_png(analysis)),
+        ChartImage(
+            _("Days of the week and times of day"), heatmap_alt(analysis), heatmap_png(analysis)
+        ),
+        ChartImage(_("Kinds of behaviour over time"), tactics_alt(analysis), tactics_png(analysis)),
+    ]

@@ -147,6 +147,7 @@ class Signal:
     recent: bool
     urgent: bool = False
     lines: tuple[str, ...] = ()
+    about: str | None = None  # the notice a signal is about (its reference)
 
     @property
     def evidence_left_out(self) -> int:
@@ -746,7 +747,7 @@ def _notice(ctx: DetectionContext, event: EventFact) -> Signal | None:
             unnamed_after,
         ).format(n=unnamed_after)
     items, total = _gather(ctx, after, "", ctx.contact_days(positions, _("calls and messages")))
-    return _signal(
+    found = _signal(
         "after_notice",
         _("Contact after your no-contact notice"),
         detail,
@@ -755,6 +756,7 @@ def _notice(ctx: DetectionContext, event: EventFact) -> Signal | None:
         first_on=event.starts_on,
         total=total,
     )
+    return replace(found, about=event.ref)
 
 
 def breaches(ctx: DetectionContext) -> list[Breach]:

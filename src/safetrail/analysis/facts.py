@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Literal, NamedTuple
 
@@ -204,6 +204,21 @@ class CommunicationLog:
     def ref_of(self, index: int) -> str | None:
         return self.refs[index] if self.refs else None
 
+    def subset(self, keep: NDArray[np.bool_]) -> CommunicationLog:
+        """The rows where ``keep`` is true (codes and their names are kept as they are)."""
+        if bool(keep.all()):
+            return self
+        rows = np.flatnonzero(keep).tolist()
+        return replace(
+            self,
+            epoch=self.epoch[keep],
+            incoming=self.incoming[keep],
+            channel=self.channel[keep],
+            person=self.person[keep],
+            texts=[self.texts[i] for i in rows] if self.texts else (),
+            refs=[self.refs[i] for i in rows] if self.refs else (),
+        )
+
 
 def _codes(values: Sequence[str | None]) -> tuple[tuple[str, ...], NDArray[np.int64]]:
     """Distinct non-empty values (sorted) and each value's index among them (-1 for None)."""
@@ -231,3 +246,31 @@ class CaseFacts:
             if p.id == person_id:
                 return p
         return None
+
+    def within(
+        self,
+        incident_ids: frozenset[str] | None = None,
+        person_ids: frozenset[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> CaseFacts:
+        """The part of the case a report covers: only these incidents, only contact from
+        these people (and notices and orders about them), communications in [since, until)
+        UTC seconds. None keeps everything."""
+        chosen = self.incidents
+        if incident_ids is not None:
+            chosen = tuple(f for f in chosen if f.id in incident_ids)
+        persons = self.people
+        events = self.events
+        if person_ids is not None:
+            persons = tuple(p for p in persons if p.id in person_ids)
+            events = tuple(e for e in events if e.person_id is None or e.person_id in person_ids)
+        log = self.communications
+        if since is not None or until is not None:
+            keep = np.ones(len(log), dtype=np.bool_)
+            if since is not None:
+                keep &= log.epoch >= since
+            if until is not None:
+                keep &= log.epoch < until
+            log = log.subset(keep)
+        return replace(self, incidents=chosen, communications=log, events=events, people=persons)

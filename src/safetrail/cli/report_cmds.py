@@ -17,7 +17,7 @@ from safetrail.errors import ValidationError, WeakPassphrase
 from safetrail.i18n import _
 from safetrail.reports import bundle as bundles
 from safetrail.reports import letters as letter_service
-from safetrail.reports.adapters import communications_section
+from safetrail.reports.messages import communications_section
 from safetrail.reports.comms import communications_csv
 from safetrail.reports.model import ReportOptions, gather
 from safetrail.reports.pdf_report import write_report

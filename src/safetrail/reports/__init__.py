@@ -1,7 +1,8 @@
 """What leaves the vault for police, lawyers, courts and providers.
 
     model.py         the chosen part of the log, gathered once, without private notes
-    adapters.py      the one door to analysis (signals, charts) and imported communications
+    findings.py      what the analysis found (the same objects the Patterns page shows)
+    messages.py      imported messages and calls, with the export each came from
     typeset.py       a small, fast PDF layout layer over fpdf2 (wrapping, tables, CJK fallback)
     pdf_report.py    the full report
     police_sheet.py  the one-page police report preparation sheet

@@ -5,6 +5,7 @@
       report.pdf              the full report
       log.json                the same selection as JSON (schema: log.schema.json)
       log.schema.json
+      analysis.json           the signals, counts and breaches (as ``safetrail analyze --json``)
       incidents.csv
       communications.csv
       evidence/EX-0001_<original name>   the original files, decrypted, byte for byte
@@ -44,12 +45,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from safetrail import __version__
+from safetrail.analysis.serialize import analysis_json
 from safetrail.domain.when import zone
 from safetrail.errors import BackupError, EvidenceDamaged, ValidationError, WrongPassphrase
 from safetrail.fsutil import fsync_dir
 from safetrail.i18n import _
-from safetrail.reports.adapters import communications_section
 from safetrail.reports.comms import communications_csv
+from safetrail.reports.messages import communications_section
 from safetrail.reports.model import CaseData, ExhibitRow, ReportOptions
 from safetrail.reports.pdf_report import Report, build_report, custody_details
 from safetrail.reports.schema import EXPORT_SCHEMA
@@ -151,6 +153,7 @@ def _readme(case: CaseData, encrypted_note: bool) -> str:
         _("  log.json               the same records as data: incidents, people, evidence,"),
         _("                         notices and orders"),
         _("  log.schema.json        the JSON Schema that describes log.json"),
+        _("  analysis.json          the signals found in the log and the incidents behind them"),
         _("  incidents.csv          the incident log as a spreadsheet"),
         _("  communications.csv     imported messages and calls (may be empty)"),
         _("  evidence/              the original evidence files, exactly as they were added"),
@@ -220,6 +223,8 @@ def zip_pieces(vault: Vault, options: ReportOptions, result: BundleResult) -> It
     log = exports.build_json(vault, scope)
     add("log.json", (json.dumps(log, ensure_ascii=False, indent=2) + "\n").encode())
     add("log.schema.json", (json.dumps(EXPORT_SCHEMA, indent=2) + "\n").encode())
+    findings = analysis_json(report.findings.analysis)
+    add("analysis.json", (json.dumps(findings, ensure_ascii=False, indent=2) + "\n").encode())
     add("incidents.csv", exports.build_csv(vault, scope).encode("utf-8-sig"))
     add("communications.csv", communications_csv(comms, case.refs).encode("utf-8-sig"))
     yield sink.take()

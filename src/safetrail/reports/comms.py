@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Mapping
 
-from safetrail.reports.adapters import CommunicationsSection
+from safetrail.reports.messages import CommunicationsSection
 
 COMMUNICATION_COLUMNS = (
     "at_utc",

@@ -20,7 +20,7 @@ from safetrail import __version__, canonical
 from safetrail.domain import vocab
 from safetrail.domain.when import OccurredAt, zone
 from safetrail.errors import ValidationError
-from safetrail.i18n import N_, _
+from safetrail.i18n import N_, _, current_language, format_clock
 from safetrail.services import settings
 from safetrail.services.incidents import day_bounds
 from safetrail.services.vault import Vault
@@ -235,6 +235,8 @@ def day_text(day: date, weekday: bool = False) -> str:
     """ "3 Mar 2026" (or "Tue 3 Mar 2026"), in the translated short form the app uses."""
     midnight = datetime.combine(day, time()).replace(tzinfo=UTC)
     text = OccurredAt(start=midnight, end=None, tz="UTC", precision="day").display()
+    if current_language() != "en":
+        return text  # the Japanese and Korean day already names its weekday: 2026年8月1日(土)
     return f"{_(_WEEKDAYS[day.weekday()])} {text}" if weekday else text
 
 
@@ -246,8 +248,8 @@ def stamp_text(stamp: str | None, tz: str, seconds: bool = True) -> str:
     if moment.tzinfo is None:
         return stamp.replace("T", " ")
     local = moment.astimezone(zone(tz))
-    clock = local.strftime("%H:%M:%S" if seconds else "%H:%M")
-    return f"{day_text(local.date())}, {clock}"
+    clock = format_clock(local, seconds)
+    return _("{date}, {time}").format(date=day_text(local.date()), time=clock)
 
 
 def camera_time_text(taken_at: str) -> str:
@@ -297,15 +299,16 @@ def when_columns(moment: OccurredAt, report_tz: str) -> tuple[str, str]:
         return date_part, unknown
     pattern = "%H:%M:%S" if unit == "exact" else "%H:%M"
     date_part = day_text(start.date(), True)
-    clock = start.strftime(pattern)
+    seconds = pattern == "%H:%M:%S"
+    clock = format_clock(start, seconds)
     if unit == "hour" and end is not None:
-        clock = f"{start:%H:%M}–{end:%H:%M}"
+        clock = f"{format_clock(start)}–{format_clock(end)}"
     elif end is not None:
         if end.date() == start.date():
-            clock = f"{clock}–{end.strftime(pattern)}"
+            clock = f"{clock}–{format_clock(end, seconds)}"
         else:
             date_part = f"{date_part} – {day_text(end.date(), True)}"
-            clock = f"{clock} – {end.strftime(pattern)}"
+            clock = f"{clock} – {format_clock(end, seconds)}"
     if about:
         clock = _("about {when}").format(when=clock)
     if moment.tz != report_tz:
@@ -565,3 +568,18 @@ def _identify(case: CaseData) -> None:
     }
     case.fingerprint = hashlib.sha256(canonical.dumps(basis).encode()).hexdigest()
     case.report_id = f"SR-{case.generated_at:%Y%m%d}-{case.fingerprint[:8].upper()}"
+
+
+def include_exhibits(vault: Vault, case: CaseData, ids: Iterable[str]) -> None:
+    """Add exhibits the report quotes from (such as a chat export) to its evidence index;
+    the report's fingerprint is recomputed to cover them."""
+    wanted = {i for i in ids if i} - {e.id for e in case.exhibits}
+    if not wanted:
+        return
+    with vault.read() as conn:
+        rows = _heads(conn, "evidence", lambda q: q.where(records.c.id.in_(sorted(wanted))))
+    added = [_exhibit(r, ()) for r in rows if not r.voided]
+    for exhibit in added:
+        case.refs[exhibit.id] = exhibit.ref
+    case.exhibits = sorted([*case.exhibits, *added], key=lambda e: e.ref)
+    _identify(case)

@@ -9,25 +9,30 @@ the integrity statement. Every page carries the report ID, the ledger head prefi
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from safetrail.analysis.escalation import Signal
+from safetrail.analysis.text import ngettext
 from safetrail.domain import vocab
 from safetrail.i18n import _
-from safetrail.reports import facts
-from safetrail.reports.adapters import (
-    AnalysisSections,
-    CommunicationsSection,
-    analysis_sections,
-    communications_section,
+from safetrail.reports.findings import (
+    CAVEAT,
+    Findings,
+    findings_for,
+    notice_sentence,
+    order_sentence,
 )
+from safetrail.reports.messages import CommunicationsSection, communications_section
 from safetrail.reports.model import (
     CaseData,
     IncidentRow,
     ReportOptions,
     day_text,
     gather,
+    include_exhibits,
     stamp_text,
     when_columns,
 )
@@ -57,6 +62,7 @@ class Report:
     case: CaseData
     sha256: str
     file_name: str
+    findings: Findings
 
 
 def new_doc(case: CaseData, title: str) -> Doc:
@@ -115,7 +121,7 @@ def people_table(doc: Doc, case: CaseData) -> None:
         doc.para(f"{person.ref} — {_('notes')}: {note}", SMALL)
 
 
-def _cover(doc: Doc, case: CaseData, analysis: AnalysisSections) -> None:
+def _cover(doc: Doc, case: CaseData, findings: Findings) -> None:
     doc.new_page("P")
     doc.lines([_("Incident log report")], TITLE, doc.l_margin)
     doc.para(
@@ -179,10 +185,10 @@ def _cover(doc: Doc, case: CaseData, analysis: AnalysisSections) -> None:
     doc.bullets(summary)
 
     doc.heading(_("Kinds of behaviour"), font=Font("bold", 11), rule=False)
+    pattern = findings.analysis.pattern
     total = len(live) or 1
     tactic_rows = [
-        [vocab.tactic(slug).label_text(), str(n), _percent(n, total)]
-        for slug, n in case.tactic_counts()
+        [t.label, str(t.incidents), _percent(t.incidents, total)] for t in pattern.by_tactic
     ]
     if tactic_rows:
         doc.grid_table(
@@ -198,17 +204,14 @@ def _cover(doc: Doc, case: CaseData, analysis: AnalysisSections) -> None:
     doc.heading(_("How it reached the person"), font=Font("bold", 11), rule=False)
     doc.grid_table(
         [
-            Column(_("Channel"), 60),
+            Column(_("Channel"), 50),
             Column(_("Incidents"), 14, align="R"),
             Column(_("Share"), 12, align="R"),
+            Column(_("Calls and messages from them"), 24, align="R"),
         ],
         (
-            [
-                vocab.channel(slug).label_text() if slug else _("not recorded"),
-                str(n),
-                _percent(n, total),
-            ]
-            for slug, n in case.channel_counts()
+            [t.label, str(t.incidents), _percent(t.incidents, total), str(t.contacts)]
+            for t in pattern.by_channel
         ),
     )
 
@@ -216,14 +219,30 @@ def _cover(doc: Doc, case: CaseData, analysis: AnalysisSections) -> None:
     if not case.notices and not case.orders:
         doc.para(_("No no-contact notice or court order is recorded."), color=MUTED)
     doc.bullets(
-        [facts.notice_sentence(case, n) for n in case.notices]
-        + [facts.order_sentence(case, o) for o in case.orders]
+        [notice_sentence(case, findings, n) for n in case.notices]
+        + [order_sentence(case, findings, o) for o in case.orders]
     )
 
-    doc.heading(_("Escalation signals"))
-    doc.bullets(analysis.signals)
-    doc.para(_(facts.CAVEAT), SMALL, color=MUTED)
-    doc.para(_("Signals and charts: {source}.").format(source=analysis.source), SMALL, color=MUTED)
+    doc.heading(_("Signals found in the log"))
+    if findings.signals:
+        doc.bullets(
+            [
+                (_("Serious: {title}").format(title=s.title) if s.urgent else s.title)
+                + " "
+                + s.detail
+                for s in findings.signals
+            ]
+        )
+        doc.para(
+            _("Each signal is listed with the incidents behind it after the charts."),
+            SMALL,
+            color=MUTED,
+        )
+    else:
+        doc.para(_("No signal stands out in the log."), color=MUTED)
+    for failure in findings.analysis.failures:
+        doc.para(failure.message, SMALL)
+    doc.para(_(CAVEAT), SMALL, color=MUTED)
 
     witness_note = (
         _("Witnesses' contact details are included.")
@@ -255,12 +274,12 @@ def _cover(doc: Doc, case: CaseData, analysis: AnalysisSections) -> None:
     )
 
 
-def _charts(doc: Doc, analysis: AnalysisSections) -> None:
-    if not analysis.charts:
+def _charts(doc: Doc, findings: Findings) -> None:
+    if not findings.charts:
         return
     doc.new_page("P")
     doc.heading(_("Charts"))
-    for chart in analysis.charts:
+    for chart in findings.charts:
         width = doc.content_width * 0.86
         height = min(width * chart.aspect, 95.0)
         width = height / chart.aspect if chart.aspect else width
@@ -269,6 +288,120 @@ def _charts(doc: Doc, analysis: AnalysisSections) -> None:
         doc.para(chart.description, SMALL, color=MUTED)
         doc.image_png(chart.png, width, height)
         doc.gap(3)
+
+
+def _evidence_rows(case: CaseData, signal: Signal) -> Iterator[list[str]]:
+    by_ref = {i.ref: i for i in case.incidents}
+    for item in signal.evidence:
+        if item.kind == "incident":
+            incident = by_ref.get(item.ref or "")
+            what = incident.what_happened if incident else ""
+            yield [day_text(item.on), item.ref or "", item.note, what]
+        else:
+            count = ngettext("{n} call or message", "{n} calls or messages", item.count).format(
+                n=item.count
+            )
+            yield [day_text(item.on), item.ref or count, item.note, ""]
+
+
+def signals_section(doc: Doc, case: CaseData, findings: Findings) -> None:
+    """Every signal with the incidents (and days of messages) behind it."""
+    doc.new_page("P")
+    doc.heading(_("Signals and the incidents behind them"))
+    doc.para(
+        _(
+            "The same signals, worked out by the same rules, as SafeTrail's Patterns page. "
+            "Each is followed by the incidents and messages it rests on, oldest first."
+        ),
+        SMALL,
+        color=MUTED,
+    )
+    if not findings.signals:
+        doc.para(_("No signal stands out in the log."))
+    for signal in findings.signals:
+        title = _("Serious: {title}").format(title=signal.title) if signal.urgent else signal.title
+        doc.heading(title, font=Font("bold", 11), rule=False)
+        doc.para(signal.detail)
+        if signal.lines:
+            doc.bullets(list(signal.lines), SMALL)
+        if signal.evidence:
+            doc.grid_table(
+                [
+                    Column(_("Date"), 16),
+                    Column(_("Incident or message"), 16),
+                    Column(_("Why it counts"), 28),
+                    Column(_("What happened"), 40),
+                ],
+                _evidence_rows(case, signal),
+                font=Font("sans", 7.5),
+            )
+        if signal.evidence_left_out:
+            doc.para(
+                _(
+                    "{n} more are not listed here; the first and the most recent are shown, "
+                    "and the incident log has every one."
+                ).format(n=signal.evidence_left_out),
+                SMALL,
+                color=MUTED,
+            )
+    for failure in findings.analysis.failures:
+        doc.para(failure.message)
+
+
+def what_they_wrote(doc: Doc, case: CaseData, findings: Findings) -> None:
+    """Every message the threat detector flagged, word for word, oldest first."""
+    doc.new_page("L")
+    doc.heading(_("What they wrote"))
+    doc.para(
+        _(
+            "Every imported message from them in which SafeTrail found threatening words, "
+            "quoted exactly as the export has it, oldest first. The exhibit is the exported "
+            "file the message was read from; its SHA-256 is in the evidence index, and the "
+            "position says where in that file the message is."
+        ),
+        SMALL,
+        color=MUTED,
+    )
+    if not findings.quoted:
+        doc.para(_("No imported message was flagged as threatening."))
+        return
+    hash_width = doc.width("0" * 64, HASH_FONT) + 2.6
+    rest = doc.content_width - hash_width
+    scale = rest / 100
+    doc.grid_table(
+        [
+            Column(_("No."), 5 * scale, align="R"),
+            Column(_("When"), 15 * scale),
+            Column(_("From"), 16 * scale),
+            Column(_("Channel"), 9 * scale),
+            Column(_("Message (exactly as written)"), 34 * scale),
+            Column(_("Exhibit, position"), 21 * scale),
+            Column(_("Exhibit SHA-256"), hash_width, mono=True),
+        ],
+        (
+            [
+                str(number),
+                stamp_text(m.at, case.timezone),
+                "\n".join(x for x in (m.sender, m.identifier) if x),
+                m.channel,
+                m.text,
+                "\n".join(
+                    x
+                    for x in (
+                        m.exhibit_ref or _("not kept"),
+                        m.source_name,
+                        m.position,
+                        findings.threat_kinds(m.ref),
+                        m.incident_ref or "",
+                    )
+                    if x
+                ),
+                m.source_sha256,
+            ]
+            for number, m in enumerate(findings.quoted, start=1)
+        ),
+        mono_font=HASH_FONT,
+    )
 
 
 def _police_text(incident: IncidentRow) -> str:
@@ -317,7 +450,16 @@ def _kind_text(incident: IncidentRow, case: CaseData, show_people: bool) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _incident_rows(case: CaseData, show_people: bool) -> Iterator[list[str]]:
+def _what_text(incident: IncidentRow, case: CaseData, findings: Findings) -> str:
+    text = incident.what_happened
+    for message in findings.by_incident.get(incident.id, ()):
+        text += "\n" + _("Flagged message ({when}): “{text}”").format(
+            when=stamp_text(message.at, case.timezone, seconds=False), text=message.text
+        )
+    return text
+
+
+def _incident_rows(case: CaseData, show_people: bool, findings: Findings) -> Iterator[list[str]]:
     for incident in case.incidents:
         day, clock = when_columns(incident.occurred, case.timezone)
         ref = incident.ref
@@ -327,7 +469,7 @@ def _incident_rows(case: CaseData, show_people: bool) -> Iterator[list[str]]:
             ref,
             day,
             clock,
-            incident.what_happened,
+            _what_text(incident, case, findings),
             _where_text(incident),
             _witness_text(incident),
             _police_text(incident),
@@ -337,7 +479,7 @@ def _incident_rows(case: CaseData, show_people: bool) -> Iterator[list[str]]:
         ]
 
 
-def incident_table(doc: Doc, case: CaseData) -> None:
+def incident_table(doc: Doc, case: CaseData, findings: Findings) -> None:
     doc.new_page("L")
     doc.heading(_("Chronological incident log"))
     doc.para(
@@ -367,7 +509,7 @@ def incident_table(doc: Doc, case: CaseData) -> None:
             Column(_("Fear 0–4"), 10, align="R"),
             Column(_("Evidence"), 16),
         ],
-        _incident_rows(case, show_people),
+        _incident_rows(case, show_people, findings),
     )
 
 
@@ -412,7 +554,7 @@ def communications_appendix(doc: Doc, case: CaseData, section: CommunicationsSec
     if not case.options.communications_appendix or not section.rows:
         return
     doc.new_page("L")
-    doc.heading(_("Appendix: imported communications in full"))
+    doc.heading(_("Appendix: every message and call from them"))
     doc.grid_table(
         [
             Column(_("When"), 22),
@@ -720,13 +862,16 @@ def integrity_statement(doc: Doc, case: CaseData, what: str) -> None:
 def build_report(vault: Vault, options: ReportOptions) -> Report:
     """Gather, lay out and return the PDF (nothing is written or recorded here)."""
     case = gather(vault, options)
-    analysis = analysis_sections(vault, case)
+    findings = findings_for(vault, case)
+    include_exhibits(vault, case, (m.exhibit_id for m in findings.quoted))
     comms = communications_section(vault, case)
     title = _("Incident log report")
     doc = new_doc(case, title)
-    _cover(doc, case, analysis)
-    _charts(doc, analysis)
-    incident_table(doc, case)
+    _cover(doc, case, findings)
+    _charts(doc, findings)
+    signals_section(doc, case, findings)
+    what_they_wrote(doc, case, findings)
+    incident_table(doc, case, findings)
     evidence_index(doc, case)
     doc.new_page("P")
     communications(doc, case, comms)
@@ -737,11 +882,13 @@ def build_report(vault: Vault, options: ReportOptions) -> Report:
     communications_appendix(doc, case, comms)
     integrity_statement(doc, case, _("report"))
     pdf = bytes(doc.output())
-    import hashlib
-
     digest = hashlib.sha256(pdf).hexdigest()
     return Report(
-        pdf, case, digest, f"report-{case.generated_at:%Y-%m-%d}-{case.fingerprint[:8]}.pdf"
+        pdf,
+        case,
+        digest,
+        f"report-{case.generated_at:%Y-%m-%d}-{case.fingerprint[:8]}.pdf",
+        findings,
     )
 
 

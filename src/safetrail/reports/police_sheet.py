@@ -13,8 +13,7 @@ from pathlib import Path
 from safetrail.domain import vocab
 from safetrail.fsutil import atomic_write
 from safetrail.i18n import _
-from safetrail.reports import facts
-from safetrail.reports.adapters import analysis_sections
+from safetrail.reports.findings import Findings, findings_for, notice_sentence, order_sentence
 from safetrail.reports.model import CaseData, IncidentRow, ReportOptions, gather, when_columns
 from safetrail.reports.pdf_report import custody_details, identifiers_text, new_doc
 from safetrail.reports.typeset import BOX_FILL, MUTED, SMALL, STRONG, Column, Doc, Font
@@ -31,6 +30,7 @@ class Sheet:
     case: CaseData
     sha256: str
     file_name: str
+    findings: Findings
 
 
 def brief(case: CaseData, limit: int) -> list[IncidentRow]:
@@ -60,7 +60,22 @@ def _shorten(text: str, limit: int = LINE_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def _render(case: CaseData, signals: list[str], limit: int) -> Doc:
+def _signal_lines(findings: Findings) -> list[str]:
+    """Every signal, serious ones first; details are shortened to keep to one page."""
+    lines = [
+        _shorten(
+            (_("Serious: {title}").format(title=s.title) if s.urgent else s.title)
+            + " — "
+            + s.detail,
+            LINE_CHARS + 40,
+        )
+        for s in findings.signals
+    ]
+    lines += [f.message for f in findings.analysis.failures]
+    return lines
+
+
+def _render(case: CaseData, findings: Findings, limit: int) -> Doc:
     title = _("Police report preparation sheet")
     doc = new_doc(case, title)
     doc.new_page("P")
@@ -105,9 +120,9 @@ def _render(case: CaseData, signals: list[str], limit: int) -> Doc:
         (_("Evidence files"), str(len(case.exhibits))),
     ]
     for notice in case.notices:
-        rows.append((_("No-contact notice"), facts.notice_sentence(case, notice)))
+        rows.append((_("No-contact notice"), notice_sentence(case, findings, notice)))
     for order in case.orders:
-        rows.append((_("Court order"), facts.order_sentence(case, order)))
+        rows.append((_("Court order"), order_sentence(case, findings, order)))
     doc.grid_table([Column("", 26), Column("", 74)], rows, header=False, zebra=False)
 
     doc.lines([_("The person responsible")], Font("bold", 11), doc.l_margin)
@@ -163,10 +178,11 @@ def _render(case: CaseData, signals: list[str], limit: int) -> Doc:
                 SMALL,
                 color=MUTED,
             )
+    signals = _signal_lines(findings)
     if signals:
-        doc.lines([_("Signs of escalation")], Font("bold", 11), doc.l_margin)
+        doc.lines([_("Signals found in the log")], Font("bold", 11), doc.l_margin)
         doc.gap(0.5)
-        doc.bullets(signals[:4], SMALL, after=0.5)
+        doc.bullets(signals, SMALL, after=0.5)
     doc.box(
         [
             (_("What to bring"), STRONG),
@@ -213,14 +229,14 @@ def _render(case: CaseData, signals: list[str], limit: int) -> Doc:
 
 def build_sheet(vault: Vault, options: ReportOptions) -> Sheet:
     case = gather(vault, options)
-    signals = analysis_sections(vault, case, charts=False).signals if case.incidents else []
+    findings = findings_for(vault, case, charts=False)
     for limit in range(MAX_BRIEF, -1, -2):
-        doc = _render(case, signals, limit)
+        doc = _render(case, findings, limit)
         if doc.pages_count == 1:
             break
     pdf = bytes(doc.output())
     digest = hashlib.sha256(pdf).hexdigest()
-    return Sheet(pdf, case, digest, f"police-sheet-{case.generated_at:%Y-%m-%d}.pdf")
+    return Sheet(pdf, case, digest, f"police-sheet-{case.generated_at:%Y-%m-%d}.pdf", findings)
 
 
 def record_sheet(vault: Vault, sheet: Sheet, file_name: str) -> None:

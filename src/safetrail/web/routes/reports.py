@@ -19,7 +19,7 @@ from safetrail.errors import SafetrailError, ValidationError
 from safetrail.i18n import _
 from safetrail.reports import bundle as bundles
 from safetrail.reports import letters
-from safetrail.reports.adapters import communications_section
+from safetrail.reports.messages import communications_section
 from safetrail.reports.comms import communications_csv
 from safetrail.reports.model import ReportOptions, gather
 from safetrail.reports.pdf_report import build_report, record_report
