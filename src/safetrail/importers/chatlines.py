@@ -360,6 +360,18 @@ class MediaIndex:
                 return self.member(waiting.popleft(), number)
         return Attachment(name=text, note=self.not_included)
 
+    def placeholders(
+        self, text: str, kind: str | None, at: datetime, number: int, count: int
+    ) -> tuple[Attachment, ...]:
+        """Up to ``count`` files for one placeholder ("사진 3장": three photos); the
+        placeholder itself when none of them is here."""
+        found: list[Attachment] = []
+        if kind is not None and self.by_minute:
+            waiting = self.by_minute.get((at.strftime("%Y%m%d%H%M"), kind))
+            while waiting and len(found) < count:
+                found.append(self.member(waiting.popleft(), number))
+        return tuple(found) or (Attachment(name=text, note=self.not_included),)
+
     def member(self, name: str, number: int) -> Attachment:
         """A file the chat names, linked when it is next to the chat."""
         kind = media_type(name)

@@ -269,14 +269,12 @@ class _Base:
             return records.make(number, "message", at, person, text, True)
         found = placeholder(text)
         if found is not None:
-            label, kind, file_name = found
+            label, kind, file_name, count = found
             if file_name:
-                attachment = self.media.member(file_name, number)
+                attachments = (self.media.member(file_name, number),)
             else:
-                attachment = self.media.placeholder(label, kind, at, number)
-            return records.make(
-                number, "message", at, person, None, False, attachments=(attachment,)
-            )
+                attachments = self.media.placeholders(label, kind, at, number, count)
+            return records.make(number, "message", at, person, None, False, attachments=attachments)
         if body:
             made = records.message(number, at, name, body)
             if made is not None:

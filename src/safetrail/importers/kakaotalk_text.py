@@ -175,19 +175,21 @@ PLACEHOLDERS: dict[str, str | None] = {
     "연락처": None,
     "Contact": None,
 }
-_PHOTOS = re.compile(r"(?:사진 \d{1,3}장|Photos? \d{1,3}|\d{1,3} Photos)")
+_PHOTOS = re.compile(r"(?:사진 (?P<a>\d{1,3})장|Photos? (?P<b>\d{1,3})|(?P<c>\d{1,3}) Photos)")
 _FILE = re.compile(r"(?:파일|File): (?P<name>.+)")
 
 
-def placeholder(text: str) -> tuple[str, str | None, str | None] | None:
-    """(placeholder, kind of file, file name) of a placeholder text, or None."""
+def placeholder(text: str) -> tuple[str, str | None, str | None, int] | None:
+    """(placeholder, kind of file, file name, how many files) of a placeholder text, or
+    None when ``text`` is not one."""
     if text in PLACEHOLDERS:
-        return text, PLACEHOLDERS[text], None
-    if _PHOTOS.fullmatch(text):
-        return text, "photo", None
+        return text, PLACEHOLDERS[text], None, 1
+    photos = _PHOTOS.fullmatch(text)
+    if photos is not None:
+        return text, "photo", None, int(photos["a"] or photos["b"] or photos["c"])
     found = _FILE.fullmatch(text)
     if found is not None:
-        return text, "file", found["name"].strip()
+        return text, "file", found["name"].strip(), 1
     return None
 
 

@@ -130,7 +130,7 @@ def call(text: str) -> tuple[CallOutcome, int | None] | None:
 _UNSENT = tuple(
     re.compile(pattern)
     for pattern in (
-        r"(?P<n>.*?)\s*がメッセージの送信を取り消しました。?",
+        r"(?P<n>.*?)\s*が?メッセージの送信を取り消しました。?",
         r"(?P<n>.*?)\s*(?i:unsent a message)\.?",
         r"(?P<n>.*?)\s*님?이 메시지(?:를| 전송을) 취소했습니다\.?",
         r"(?P<n>.*?)\s*已收回訊息。?",
