@@ -443,7 +443,7 @@ def write(phone: Phone) -> None:
         "dumpsys_connectivity.txt": connectivity(phone),
     }
     cert_lines = []
-    for app in phone.apps:
+    for app in sorted(phone.apps, key=lambda a: a.package):  # as SafeTrail lists them
         if app.system:
             continue
         tail = tails / f"{app.package}.bin"
