@@ -178,7 +178,7 @@ def test_android_english() -> None:
         ("line 21", "2022-03-17 08:40:00", a, "incoming", a, "You can't block me forever"),
     ]
     assert flags(items) == {
-        "system": ["line 1", "line 11", "line 13", "line 16", "line 20"],
+        "system": ["line 1", "line 20"],
         "calls": ["line 16"],
     }
     assert attachments(items) == {
@@ -198,9 +198,9 @@ def test_ios_zip_with_media() -> None:
         (
             "line 1",
             "2022-03-23 13:30:05",
-            None,
-            None,
-            None,
+            s,
+            "incoming",
+            s,
             "Messages and calls are end-to-end encrypted. No one outside of this chat, not even "
             "WhatsApp, can read or listen to them.",
         ),
@@ -217,7 +217,7 @@ def test_ios_zip_with_media() -> None:
         ("line 13", "2022-03-24 08:16:30", c, "outgoing", s, "I am going to the police."),
         ("line 14", "2022-03-24 08:16:31", s, "incoming", s, "Go ahead: they won't do anything"),
     ]
-    assert flags(items) == {"system": ["line 1", "line 9", "line 12"], "calls": ["line 9"]}
+    assert flags(items) == {"system": ["line 1"], "calls": ["line 9"]}
     photo = "00000003-PHOTO-2022-03-23-13-32-01.jpg"
     voice = "00000005-AUDIO-2022-03-23-13-40-12.opus"
     missing = "00000006-PHOTO-2022-03-23-13-41-00.jpg"
@@ -278,7 +278,7 @@ def test_german_dots_without_comma() -> None:
         "Ich habe dich heute im Park gesehen.\nDu hattest die rote Jacke an."
     )
     assert flags(items) == {
-        "system": ["line 1", "line 5", "line 6", "line 11"],
+        "system": ["line 1", "line 6"],
         "calls": ["line 11"],
     }
     assert attachments(items) == {"line 4": [("<Medien ausgeschlossen>", None, None, NOT_INCLUDED)]}
@@ -300,7 +300,7 @@ def test_dutch_dashes() -> None:
         ("line 11", "2022-05-14 23:50:00", "incoming"),
     ]
     assert flags(items) == {
-        "system": ["line 1", "line 5", "line 10"],
+        "system": ["line 1"],
         "calls": ["line 10"],
     }
     assert attachments(items) == {"line 4": [("<Media weggelaten>", None, None, NOT_INCLUDED)]}
@@ -333,7 +333,7 @@ def test_us_twelve_hour_clock_with_narrow_no_break_space() -> None:
         ("line 12", "2022-03-20 22:10:00", r, "incoming", r, "I know which gym you go to"),
     ]
     assert rows(items)[0][:3] == ("line 1", "2022-03-09 08:15:00", None)
-    assert flags(items) == {"system": ["line 1", "line 11"], "calls": ["line 11"]}
+    assert flags(items) == {"system": ["line 1"], "calls": ["line 11"]}
     scanned = describe(sample("WhatsApp Chat with Riley Chen.txt"))
     assert (scanned.day_first, scanned.order_rule, scanned.deciding_date) == (
         False,
@@ -390,7 +390,7 @@ def test_indonesian_dotted_times() -> None:
         ("line 9", "2022-03-19 07:01:12", b, "incoming", b, "Pesan ini telah dihapus"),
         ("line 10", "2022-03-19 21:30:45", b, "incoming", b, "Aku di depan rumahmu"),
     ]
-    assert flags(items) == {"system": ["line 9"], "calls": []}
+    assert flags(items) == {"system": [], "calls": []}
     assert attachments(items) == {"line 3": [("gambar tidak disertakan", None, None, NOT_INCLUDED)]}
 
 
@@ -409,7 +409,7 @@ def test_spanish_a_m_p_m_including_impossible_zero_hour() -> None:
         ("line 10", "2022-03-20 08:00:00", "Lucía Gómez", "outgoing"),
         ("line 11", "2022-03-20 08:01:00", "Diego Ruiz", "incoming"),
     ]
-    assert flags(items) == {"system": ["line 1", "line 6", "line 11"], "calls": ["line 11"]}
+    assert flags(items) == {"system": ["line 1"], "calls": ["line 11"]}
     assert attachments(items) == {"line 5": [("<Multimedia omitido>", None, None, NOT_INCLUDED)]}
     assert records(items)[7].text == "Llevas el abrigo verde\ny vas sola"
 
@@ -430,7 +430,7 @@ def test_eastern_arabic_digits_with_right_to_left_marks() -> None:
         ("line 10", "2022-03-20 12:00:00", o, "incoming", o),
         ("line 11", "2022-03-20 12:01:00", layla, "outgoing", o),
     ]
-    assert flags(items) == {"system": ["line 1", "line 7"], "calls": []}
+    assert flags(items) == {"system": ["line 1"], "calls": []}
     assert attachments(items) == {"line 4": [("<تم استبعاد الوسائط>", None, None, NOT_INCLUDED)]}
     assert records(items)[7].text == "أنا أمام منزلك\nافتحي الباب"
 
@@ -439,7 +439,7 @@ def test_japanese_era_years() -> None:
     items = parse(sample("WhatsApp Chat - 佐藤 陽翔.txt"))
     common_checks(items, "佐藤 陽翔")
     assert [(r[0], r[1], r[3]) for r in rows(items)] == [
-        ("line 1", "2022-03-18 14:50:00", None),
+        ("line 1", "2022-03-18 14:50:00", "incoming"),
         ("line 2", "2022-03-18 14:56:01", "incoming"),
         ("line 3", "2022-03-18 14:57:30", "outgoing"),
         ("line 4", "2022-03-18 15:01:12", "incoming"),
@@ -451,10 +451,11 @@ def test_japanese_era_years() -> None:
         ("line 11", "2022-03-20 22:15:00", "incoming"),
     ]
     recs = records(items)
-    # iOS writes the notice under the contact's name, after a left-to-right mark
-    assert (recs[0].sender, recs[0].system) == (None, True)
+    # iOS writes the notice under the contact's name, after a left-to-right mark: the
+    # name is kept, and the notice is a system line
+    assert (recs[0].sender, recs[0].system) == ("佐藤 陽翔", True)
     assert recs[0].text is not None and recs[0].text.startswith("メッセージと通話は")
-    assert flags(items) == {"system": ["line 1", "line 5", "line 8"], "calls": ["line 8"]}
+    assert flags(items) == {"system": ["line 1"], "calls": ["line 8"]}
     assert attachments(items) == {"line 4": [("画像は含まれていません", None, None, NOT_INCLUDED)]}
     assert recs[2].sender == "田中 結衣"
 
@@ -491,7 +492,7 @@ def test_korean_year_first_with_am_pm_before_the_time() -> None:
         ("line 8", "2022-03-19 12:30:00", "incoming"),
         ("line 9", "2022-03-19 23:50:00", "incoming"),
     ]
-    assert flags(items) == {"system": ["line 1", "line 5", "line 8"], "calls": ["line 8"]}
+    assert flags(items) == {"system": ["line 1"], "calls": ["line 8"]}
     assert attachments(items) == {"line 4": [("<미디어 파일 생략됨>", None, None, NOT_INCLUDED)]}
     assert describe(sample("WhatsApp Chat - 김민준.txt")).order_rule == "year-first"
 
@@ -512,7 +513,7 @@ def test_french_with_a_between_date_and_time() -> None:
         ("line 11", "2022-03-19 08:02:00", None),
     ]
     assert flags(items) == {
-        "system": ["line 1", "line 5", "line 8", "line 11"],
+        "system": ["line 1", "line 11"],
         "calls": ["line 8"],
     }
     assert attachments(items) == {"line 4": [("<Médias omis>", None, None, NOT_INCLUDED)]}
@@ -648,7 +649,8 @@ def test_ambiguous_dates_default_to_day_first() -> None:
         "2022-04-11 12:00:00",
         "2022-04-12 18:20:00",
     ]
-    assert records(items)[8].system and records(items)[8].direction == "outgoing"
+    # a deleted message is still the sender's message
+    assert not records(items)[8].system and records(items)[8].direction == "outgoing"
 
 
 def test_ambiguous_dates_with_day_first_option() -> None:

@@ -221,4 +221,4 @@ def test_an_exhibit_already_in_the_vault_reads_like_the_file(vault: Vault) -> No
     # the WhatsApp reader goes through the file twice: each pass decrypts it afresh
     from_exhibit = run_import(vault, evidence_refs=[exhibit], commit=False)
     assert from_exhibit.records == from_file.records > 0
-    assert from_exhibit.sources[0].importer == "whatsapp 1"
+    assert from_exhibit.sources[0].importer == "whatsapp 2"

@@ -9,10 +9,13 @@ the message's header), ``thread`` the chat's name when the file's name gives it.
 * Header layouts, dates and the day/month rule: :mod:`.whatsapp_layout`.
 * Placeholders, deleted messages, missed calls, attachment lines, chat names in several
   languages: :mod:`.whatsapp_text`.
-* System lines (a header without "Name: ", or on iOS a text starting with a left-to-right
-  mark) have ``system=True`` and no sender. Deleted messages, view-once media and missed
-  calls keep their sender and have ``system=True``; missed calls are ``kind="call"``,
-  ``outcome="missed"``.
+* A header followed by "Name: " always has that sender, whatever follows (iOS puts a
+  left-to-right mark before media, deleted messages, calls and often before a person's
+  own words). Only lines without a sender are system lines (``system=True``, no sender),
+  and the group's own name, under which iOS writes a group's system lines. Deleted
+  messages, view-once media and missed calls are the sender's own (``system=False``);
+  missed calls are ``kind="call"``, ``outcome="missed"``. The encryption notice iOS writes
+  under the other person's name keeps that name and has ``system=True``.
 * Media: a placeholder ("<Media omitted>") becomes an attachment noted "not included in
   the export" and no text; a named file becomes an attachment pointing at the sibling file
   (``member``) or noted "not found in the export"; a caption on the next lines is the text.
@@ -56,12 +59,12 @@ def describe(source: Source, options: ParseOptions | None = None) -> Scan:
     interface can show this before importing, e.g. to ask about the day/month order when
     the default was used."""
     options = options or ParseOptions()
-    return scan(source, options.day_first, want_senders=True)
+    return scan(source, options.day_first, want_senders=True, chat=chat_name(source.name))
 
 
 class WhatsAppImporter:
     name = "whatsapp"
-    version = "1"
+    version = "2"
     label = "WhatsApp chat export"
 
     def detect(self, probe: Probe) -> float:
@@ -89,8 +92,8 @@ class WhatsAppImporter:
         return itertools.chain.from_iterable(self._blocks(source, options))
 
     def _blocks(self, source: Source, options: ParseOptions) -> Iterator[list[Item]]:
-        want_senders = options.me is not None or chat_name(source.name) is not None
-        plan = scan(source, options.day_first, want_senders)
+        chat = chat_name(source.name)
+        plan = scan(source, options.day_first, options.me is not None or chat is not None, chat)
         yield from read_blocks(source, options, plan)
 
 

@@ -40,7 +40,9 @@ from safetrail.importers.whatsapp_scan import Scan
 from safetrail.importers.whatsapp_slots import make_record
 from safetrail.importers.whatsapp_text import (
     EVENTS,
+    NOTICES,
     SPECIAL,
+    SPECIAL_LIMIT,
     attached_file,
     chat_name,
     is_placeholder,
@@ -265,9 +267,9 @@ class Builder:
                 person = _NOBODY
             sender, direction, counterpart = person
             system = not sender
-            lrm = False
             if line and line[0] in INVISIBLE:
-                lrm = line[0] == "\u200e"
+                # iOS puts a left-to-right mark before media, deleted messages, calls and
+                # often before a person's own words: the sender stays the sender
                 line = line.lstrip(INVISIBLE)
             kind: RecordKind = "message"
             outcome: CallOutcome | None = None
@@ -277,20 +279,17 @@ class Builder:
                 if line[-1] in ")>" and (name := attached_file(line)):
                     attachments = (self.attachment(name, number),)
                     first = None
-                elif len(line) <= 60 and (
+                elif len(line) <= SPECIAL_LIMIT and (
                     (key := line.casefold()) in SPECIAL or (key[:1] == "<" and is_placeholder(key))
                 ):
                     event = EVENTS.get(key)
                     if event is None:
                         attachments = (Attachment(name=line, note=self.not_included),)
                         first = None
-                    else:
-                        system = True
-                        if event == "missed_voice" or event == "missed_video":
-                            kind, outcome = "call", "missed"
-                elif lrm and self.bracketed:
-                    system = True  # iOS: a system line written under a name
-                    sender = None
+                    elif event == "missed_voice" or event == "missed_video":
+                        kind, outcome = "call", "missed"
+                elif line.startswith(NOTICES):
+                    system = True  # e.g. the encryption notice iOS writes under a name
             text: str | None
             if newline >= 0 and (more := body[newline + 1 :].rstrip("\n")):
                 text = f"{first}\n{more}" if first else more

@@ -21,7 +21,13 @@ from safetrail.importers.base import Attachment, Item, ParsedRecord, Skipped
 from safetrail.importers.whatsapp_build import CACHE_LIMIT, MAX_TEXT, TOO_LONG, Builder
 from safetrail.importers.whatsapp_layout import INVISIBLE
 from safetrail.importers.whatsapp_slots import SETTERS
-from safetrail.importers.whatsapp_text import EVENTS, PLACEHOLDERS, SPECIAL
+from safetrail.importers.whatsapp_text import (
+    EVENTS,
+    NOTICES,
+    PLACEHOLDERS,
+    SPECIAL,
+    SPECIAL_LIMIT,
+)
 
 __all__ = ["Add", "Message", "batch"]
 
@@ -81,6 +87,7 @@ def batch(builder: Builder, out: list[Item]) -> tuple[Add, Callable[[], None]]:
         return add_carefully, lambda: None
     dates, times, people, chat = builder.dates, builder.times, builder.people, builder.chat
     special, events, placeholders = SPECIAL, EVENTS, _KNOWN_PLACEHOLDERS
+    special_limit, notices = SPECIAL_LIMIT, NOTICES
     unusual_start = frozenset(INVISIBLE + "<")
     not_included = builder.not_included
     shared: dict[str, tuple[Attachment, ...]] = {}
@@ -144,7 +151,7 @@ def batch(builder: Builder, out: list[Item]) -> tuple[Add, Callable[[], None]]:
                     careful(raw_date, raw_time, general, who, number, body)
                     continue
                 record: ParsedRecord = new(ParsedRecord)
-                if len(text) <= 60 and (key := text.casefold()) in special:
+                if len(text) <= special_limit and (key := text.casefold()) in special:
                     event = events.get(key)
                     if event is None:
                         if key not in placeholders:
@@ -168,9 +175,9 @@ def batch(builder: Builder, out: list[Item]) -> tuple[Add, Callable[[], None]]:
                         set_attachments(record, ())
                         set_kind(record, "call" if missed else "message")
                         set_outcome(record, "missed" if missed else None)
-                        set_system(record, True)
+                        set_system(record, False)
                     keep_flagged(record)
-                elif text[-1] in ")>" or text[0] in unusual_start:
+                elif text[-1] in ")>" or text[0] in unusual_start or text.startswith(notices):
                     careful(raw_date, raw_time, general, who, number, body)
                     continue
                 else:

@@ -178,7 +178,17 @@ def clean_sender(raw: str) -> str | None:
     """A header's sender as a name, or None when the text before ": " is not a name (a
     system line that happens to contain a colon, e.g. a group subject in quotes)."""
     name = raw.strip(_NAME_STRIP)
-    if not name or len(name) > 100 or any(q in name for q in '"“”«»„「」'):
+    if not name or len(name) > 100:
+        return None
+    # a quote opened and not closed: the ": " is inside a quoted group subject or name
+    # (``X changed the subject to "Trip: day 1"``); a contact saved as ``Alex "boss"`` is
+    # a name
+    if (
+        name.count('"') % 2
+        or (name.count("“") + name.count("”") + name.count("„")) % 2
+        or name.count("«") != name.count("»")
+        or name.count("「") != name.count("」")
+    ):
         return None
     return name
 

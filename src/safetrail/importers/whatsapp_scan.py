@@ -145,8 +145,9 @@ class Scan:
 
 
 class _Evidence:
-    def __init__(self, want_senders: bool) -> None:
+    def __init__(self, want_senders: bool, chat: str | None = None) -> None:
         self.want_senders = want_senders
+        self.chat = chat
         self.seen: set[str] = set()
         self.names: set[str] = set()
         self.first_big = 0
@@ -196,9 +197,6 @@ class _Evidence:
         cut = line.find(": ", end)
         if cut <= end:
             return
-        # iOS writes system lines (and media) under a name, after a left-to-right mark
-        if line[cut + 2 : cut + 3] == "\u200e":
-            return
         self.raw_name(line[end:cut])
 
     def raw_name(self, raw: str) -> None:
@@ -217,7 +215,10 @@ class _Evidence:
         return self.first_big > 0 or self.second_big > 0
 
     def need_senders(self) -> bool:
-        return self.want_senders and len(self.senders) < 3
+        # up to three people besides the chat's own name (an iOS group writes its system
+        # lines under the group's name)
+        wanted = 4 if self.chat is not None and self.chat in self.senders else 3
+        return self.want_senders and len(self.senders) < wanted
 
 
 class _SenderFinder:
@@ -237,9 +238,8 @@ class _SenderFinder:
         exclude = ""
         if self.known:
             exclude = "(?!(?:" + "|".join(map(re.escape, self.known)) + ")(?::[ ]))"
-        # the text up to the line's first ": ", not followed by a left-to-right mark (iOS
-        # writes system lines under a name that way)
-        name = r"(?P<raw>(?:[^:\n]|:(?![ ])){1,200}):[ ](?!\u200e)"
+        # the text up to the line's first ": "
+        name = r"(?P<raw>(?:[^:\n]|:(?![ ])){1,200}):[ ]"
         return re.compile(self.head + exclude + name, re.MULTILINE)
 
     def scan(self, block: str) -> None:
@@ -258,11 +258,20 @@ class _SenderFinder:
             self.pattern = self._compile()
 
 
-def scan(source: Source, day_first: bool | None, want_senders: bool) -> Scan:
-    """The first pass: layout, day/month order and (when wanted) up to three senders."""
+def scan(
+    source: Source, day_first: bool | None, want_senders: bool, chat: str | None = None
+) -> Scan:
+    """The first pass: layout, day/month order and (when wanted) up to three senders.
+
+    ``chat`` is the chat's name when the file's name gives it. Every name before ": " in a
+    header counts as a sender, also when the text after it starts with a left-to-right mark
+    (iOS writes one before media, deleted messages, calls, and often before a person's own
+    words). Only in iOS layouts, and when two or more other people wrote in the chat, is
+    the chat's own name taken for the group's name, under which iOS writes a group's
+    system lines: it is then left out of ``senders``."""
     sample: list[str] = []
     hits = dict.fromkeys(LAYOUTS, 0)
-    evidence = _Evidence(want_senders)
+    evidence = _Evidence(want_senders, chat)
     layout = "date-time"
     tight: re.Pattern[str] | None = None
     with open_or_refuse(source) as text:
@@ -305,12 +314,17 @@ def scan(source: Source, day_first: bool | None, want_senders: bool) -> Scan:
         order, rule = True, "year-first"  # year, month, day: nothing to decide
     else:
         order, rule = not (evidence.us_style or evidence.era_last), "default"
+    senders = evidence.senders
+    if chat is not None and chat in senders and layout.startswith("["):
+        others = [name for name in senders if name != chat]
+        if len(others) >= 2:  # an iOS group: its name is not a person
+            senders = others
     return Scan(
         layout=layout,
         day_first=order,
         order_rule=rule,
-        senders=tuple(evidence.senders),
-        many_senders=len(evidence.senders) > 2,
+        senders=tuple(senders[:3]),
+        many_senders=len(senders) > 2,
         deciding_date=evidence.deciding if rule == "file" else None,
         tight=tight,
         raw_names=tuple(evidence.raw_senders),

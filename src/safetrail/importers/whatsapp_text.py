@@ -9,7 +9,9 @@ writes "This message was deleted".
   without media ("<Media omitted>", "image omitted", "<Medien ausgeschlossen>"…). Any other
   short ``<…>`` text holding a word for "media" counts too (:func:`is_placeholder`).
 * :data:`EVENTS`: lines WhatsApp writes under a person's name that are not something they
-  typed: deleted messages, view-once media, missed calls.
+  typed: deleted messages, view-once media, missed calls, and notices (iOS writes the
+  encryption notice of a one-to-one chat under the other person's name). The sender is
+  always kept; only notices are system lines.
 * :func:`attached_file`: the name of a media file sent with the message, in the Android
   form ``IMG-20220323-WA0002.jpg (file attached)`` or the iOS form
   ``<attached: 00000012-PHOTO-2022-03-23-13-32-01.jpg>``.
@@ -25,8 +27,10 @@ from typing import Literal
 
 __all__ = [
     "EVENTS",
+    "NOTICES",
     "PLACEHOLDERS",
     "SPECIAL",
+    "SPECIAL_LIMIT",
     "EventKind",
     "attached_file",
     "chat_name",
@@ -124,6 +128,19 @@ _PLACEHOLDER_TEXTS = (
     # Turkish, Russian
     "<Medya dahil edilmedi>",
     "<Без медиафайлов>",
+    "изображение отсутствует",
+    "видео отсутствует",
+    "аудиофайл отсутствует",
+    "стикер отсутствует",
+    "GIF отсутствует",
+    "документ отсутствует",
+    # Vietnamese
+    "<Media bị bỏ qua>",
+    "<Đã bỏ qua tệp phương tiện>",
+    "hình ảnh bị bỏ qua",
+    "video bị bỏ qua",
+    "âm thanh bị bỏ qua",
+    "nhãn dán bị bỏ qua",
 )
 
 #: folded placeholder texts (see :func:`lookup_key`)
@@ -183,8 +200,19 @@ _EVENT_TEXTS: dict[EventKind, tuple[str, ...]] = {
         "لقد حذفت هذه الرسالة",
         "このメッセージは削除されました",
         "メッセージを削除しました",
+        "このメッセージを削除しました",
         "삭제된 메시지입니다",
         "메시지를 삭제했습니다",
+        "Данное сообщение удалено",
+        "Это сообщение было удалено",
+        "Вы удалили данное сообщение",
+        "Вы удалили это сообщение",
+        "Tin nhắn này đã bị xóa",
+        "Tin nhắn này đã bị thu hồi",
+        "Bạn đã xóa tin nhắn này",
+        "Bạn đã thu hồi tin nhắn này",
+        "Pesan ini dihapus",
+        "Anda telah menghapus pesan ini",
     ),
     "view_once": (
         "View once photo",
@@ -218,6 +246,12 @@ _EVENT_TEXTS: dict[EventKind, tuple[str, ...]] = {
         "不在着信",
         "音声通話の不在着信",
         "부재중 음성통화",
+        "Пропущенный аудиозвонок",
+        "Пропущенный звонок",
+        "Cuộc gọi thoại bị nhỡ",
+        "Cuộc gọi nhỡ",
+        "Panggilan suara tak terjawab",
+        "Panggilan tak terjawab",
     ),
     "missed_video": (
         "Missed video call",
@@ -231,8 +265,34 @@ _EVENT_TEXTS: dict[EventKind, tuple[str, ...]] = {
         "Videochiamata persa",
         "ビデオ通話の不在着信",
         "부재중 영상통화",
+        "Пропущенный видеозвонок",
+        "Cuộc gọi video bị nhỡ",
+        "Panggilan video tak terjawab",
     ),
 }
+
+#: how long a text may be to be looked up in :data:`SPECIAL`
+SPECIAL_LIMIT = 60
+
+#: how the notices start that iOS writes under the other person's name in a one-to-one
+#: chat (they are not messages: the sender is kept, the record is a system line)
+NOTICES = (
+    "Messages and calls are end-to-end encrypted",
+    "Messages to this chat and calls are now secured with end-to-end encryption",
+    "You blocked this contact",
+    "You unblocked this contact",
+    "Your security code with",
+    "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt",
+    "Los mensajes y las llamadas están cifrados de extremo a extremo",
+    "Les messages et les appels sont chiffrés de bout en bout",
+    "Berichten en gesprekken worden end-to-end versleuteld",
+    "As mensagens e as chamadas são protegidas com a criptografia de ponta a ponta",
+    "Сообщения и звонки защищены сквозным шифрованием",
+    "Tin nhắn và cuộc gọi được mã hóa đầu cuối",
+    "Pesan dan panggilan terenkripsi secara end-to-end",
+    "メッセージと通話はエンドツーエンドで暗号化されています",
+    "메시지와 전화는 종단간 암호화되어",
+)
 
 #: folded event texts (with and without a final stop) → what happened
 EVENTS: dict[str, EventKind] = {
