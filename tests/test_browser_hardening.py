@@ -201,3 +201,46 @@ def test_wait_until(tmp_path: Path) -> None:
     """poll() itself: the helper every test above waits with."""
     started = time.monotonic()
     poll(lambda: time.monotonic() - started > 0.01)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_unlock_waits_rotates_and_reports(chromium: object, tmp_path: Path) -> None:
+    clock = Clock()
+    with Served(tmp_path / "vault", monotonic=clock) as server:
+        context = chromium.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        set_up_in(page, server)
+        page.click("text=Lock")
+        page.wait_for_url("**/unlock")
+        tokens = []
+        for _ in range(4):
+            tokens.append(page.get_attribute("input[name=csrf]", "value"))
+            page.fill("#passphrase", "not my passphrase")
+            with page.expect_navigation():
+                page.click("button:has-text('Unlock')")
+            assert "That passphrase does not open this vault." in page.inner_text("main")
+        tokens.append(page.get_attribute("input[name=csrf]", "value"))
+        assert len(set(tokens)) == 5  # a new token after every failure
+        page.fill("#passphrase", PASSPHRASE)
+        with page.expect_navigation() as waited:
+            page.click("button:has-text('Unlock')")
+        assert waited.value.status == 429
+        assert "Try again in 1 second." in page.inner_text("main")
+        assert server.state.vault is None
+        clock.now += 1
+        page.fill("#passphrase", PASSPHRASE)
+        page.click("button:has-text('Unlock')")
+        page.wait_for_url("**/unlock/notice")
+        assert "4 wrong passphrases were tried since you last opened SafeTrail." in (
+            page.inner_text("main")
+        )
+        page.click("text=Continue")
+        page.wait_for_url(server.url + "/")
+        context.close()

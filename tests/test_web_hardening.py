@@ -309,3 +309,102 @@ def test_exit_locks_only_from_own_pages(tmp_path: Path) -> None:
         )
         assert mine.headers["clear-site-data"] == '"cache", "storage"'
         assert state.vault is None
+
+
+# -- unlock throttling, token rotation, failed attempts (review finding 2) --
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _try(client: TestClient, passphrase: str) -> object:
+    from tests.webutil import form_csrf
+
+    page = client.get("/unlock")
+    return client.post("/unlock", data={"csrf": form_csrf(page.text), "passphrase": passphrase})
+
+
+def test_wrong_passphrases_meet_growing_waits(tmp_path: Path) -> None:
+    clock = Clock()
+    state = AppState(tmp_path / "v", monotonic=clock)
+    with new_client(tmp_path / "v", state) as client:
+        set_up(client)
+        client.get("/lock")
+        for _ in range(3):  # typing slips cost nothing
+            assert _try(client, "wrong passphrase").status_code == 401  # type: ignore[attr-defined]
+        assert _try(client, "wrong passphrase").status_code == 401  # type: ignore[attr-defined]
+        for expected in (1, 2, 4, 8, 16):
+            held = _try(client, "a long test passphrase")  # even the right one must wait
+            assert held.status_code == 429  # type: ignore[attr-defined]
+            unit = "second" if expected == 1 else "seconds"
+            assert f"Try again in {expected} {unit}." in held.text  # type: ignore[attr-defined]
+            assert state.vault is None
+            clock.now += expected
+            assert _try(client, "wrong again").status_code == 401  # type: ignore[attr-defined]
+        clock.now += 32
+        opened = _try(client, "a long test passphrase")
+        assert opened.status_code == 200  # type: ignore[attr-defined]
+        assert "9 wrong passphrases were tried since you last opened SafeTrail." in (
+            opened.text  # type: ignore[attr-defined]
+        )
+        assert state.vault is not None
+        assert state.throttle.wait_seconds("testclient", clock.now) == 0
+        assert not (tmp_path / "v" / "unlock-failures.json").exists()
+
+
+def test_overall_wait_covers_every_client(tmp_path: Path) -> None:
+    from safetrail.web.throttle import UnlockThrottle
+
+    throttle = UnlockThrottle()
+    for n in range(10):
+        throttle.failed(f"10.0.0.{n}", 100.0)  # ten addresses, one try each
+    assert throttle.wait_seconds("10.0.0.99", 100.0) == 0
+    throttle.failed("10.0.0.11", 100.0)
+    assert throttle.wait_seconds("10.0.0.99", 100.0) == 1
+    for _ in range(20):
+        throttle.failed("10.0.0.12", 100.0)
+    assert throttle.wait_seconds("10.0.0.99", 100.0) == 300  # capped at five minutes
+
+
+def test_unlock_token_is_per_page_and_spent_by_a_try(tmp_path: Path) -> None:
+    from tests.webutil import form_csrf
+
+    with new_client(tmp_path / "v") as client:
+        set_up(client)
+        client.get("/lock")
+        first = form_csrf(client.get("/unlock").text)
+        second = form_csrf(client.get("/unlock").text)
+        assert first != second
+        wrong = client.post("/unlock", data={"csrf": second, "passphrase": "wrong one here"})
+        assert wrong.status_code == 401
+        rotated = form_csrf(wrong.text)
+        assert rotated not in (first, second)
+        assert client.cookies.get("st_pre") == rotated
+        replay = client.post(
+            "/unlock", data={"csrf": second, "passphrase": "a long test passphrase"}
+        )
+        assert replay.status_code == 403  # the spent token is refused
+        right = client.post(
+            "/unlock", data={"csrf": rotated, "passphrase": "a long test passphrase"}
+        )
+        assert right.status_code == 200
+
+
+def test_failed_attempts_survive_a_restart(tmp_path: Path) -> None:
+    with new_client(tmp_path / "v") as client:
+        set_up(client)
+        client.get("/lock")
+        for _ in range(2):
+            _try(client, "not the passphrase")
+    assert (tmp_path / "v" / "unlock-failures.json").exists()
+    with new_client(tmp_path / "v") as client:
+        opened = _try(client, "a long test passphrase")
+        assert "2 wrong passphrases were tried since you last opened SafeTrail." in (
+            opened.text  # type: ignore[attr-defined]
+        )
+        assert client.get("/unlock/notice", follow_redirects=False).status_code == 303  # once

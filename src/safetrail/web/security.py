@@ -228,7 +228,11 @@ async def require_csrf(request: Request) -> None:
 
 
 async def require_pre_csrf(request: Request) -> None:
-    """CSRF for the unlock and setup forms (double submit: cookie and form must match)."""
+    """CSRF for the unlock and setup forms: the page's own token, in the form and the cookie.
+
+    Tokens are issued per page shown and spent by the first try, so a failed unlock always
+    gets a fresh one and one browser's token is useless to another.
+    """
     state: AppState = request.app.state.safetrail
     form = await request.form()
     sent = form.get("csrf")
@@ -237,6 +241,31 @@ async def require_pre_csrf(request: Request) -> None:
         not isinstance(sent, str)
         or not cookie
         or not secrets.compare_digest(sent, cookie)
-        or not secrets.compare_digest(sent, state.pre_token)
+        or not state.take_pre_token(sent)
     ):
         raise HTTPException(403, _("This form has expired. Reload the page and try again."))
+
+
+class PageToken:
+    """The unlock/setup form token of one page, issued only if the page prints it."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __str__(self) -> str:
+        request = self._request
+        token: str | None = getattr(request.state, "pre_token", None)
+        if token is None:
+            state: AppState = request.app.state.safetrail
+            token = state.issue_pre_token()
+            request.state.pre_token = token
+        return token
+
+    def __html__(self) -> str:  # Jinja's autoescape: a URL-safe token needs no escaping
+        return str(self)
+
+
+def issued_pre_token(request: Request) -> str | None:
+    """The token the page rendered for this request printed, if it printed one."""
+    token: str | None = getattr(request.state, "pre_token", None)
+    return token

@@ -11,12 +11,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from safetrail.services import settings
 from safetrail.services.vault import Vault, create_vault, open_vault
 from safetrail.vault.session import VaultLayout
+from safetrail.web.throttle import UnlockThrottle
+
+PRE_TOKEN_SECONDS = 3600.0
+MAX_PRE_TOKENS = 64
 
 
 class BackgroundJob(Protocol):
@@ -46,6 +51,29 @@ class AppState:
     allowed_hosts: frozenset[str] | None = None
     launch_secret: str | None = None
     tls: bool = False
+    # Unlock and setup form tokens: one per page shown, each good for one try (so a wrong
+    # passphrase rotates it) and never shared between browsers.
+    pre_tokens: dict[str, float] = field(default_factory=dict)  # guarded by lock
+    throttle: UnlockThrottle = field(default_factory=UnlockThrottle)  # guarded by lock
+    # Failed unlocks found at the last unlock, shown once on the page after it.
+    unlock_notice: tuple[int, list[datetime]] | None = None
+
+    def issue_pre_token(self) -> str:
+        with self.lock:
+            now = self.monotonic()
+            live = {t: at for t, at in self.pre_tokens.items() if now - at < PRE_TOKEN_SECONDS}
+            while len(live) >= MAX_PRE_TOKENS:
+                del live[min(live, key=live.__getitem__)]
+            token = secrets.token_urlsafe(32)
+            live[token] = now
+            self.pre_tokens = live
+            return token
+
+    def take_pre_token(self, token: str) -> bool:
+        """True once for a token this server issued recently; it is spent either way."""
+        with self.lock:
+            issued = self.pre_tokens.pop(token, None)
+            return issued is not None and self.monotonic() - issued < PRE_TOKEN_SECONDS
 
     @property
     def idle_seconds(self) -> float:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from safetrail import i18n
+from safetrail.web.security import PageToken
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -38,7 +39,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     page = env.get_template(name).render(
         request=request,
         csrf=state.csrf_token,
-        pre_token=state.pre_token,
+        pre_token=PageToken(request),
         unlocked=state.unlocked,
         discreet=state.discreet,
         auto_lock_seconds=int(state.idle_seconds),

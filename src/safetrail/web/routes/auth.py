@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from safetrail.errors import SafetrailError
-from safetrail.services import settings
+from safetrail.errors import SafetrailError, WrongPassphrase
+from safetrail.i18n import _, ngettext
+from safetrail.services import attempts, settings
 from safetrail.web.language import first_run_language
 from safetrail.web.security import (
     PRE_COOKIE,
     SESSION_COOKIE,
+    issued_pre_token,
     pre_cookie,
     require_pre_csrf,
     session_cookie,
@@ -29,7 +33,17 @@ def _state(request: Request) -> AppState:
 
 
 def _with_pre_cookie(request: Request, response: Response) -> Response:
-    pre_cookie(response, _state(request).pre_token)
+    """The cookie half of the token the page just printed (a fresh one per page)."""
+    token = issued_pre_token(request)
+    if token is not None:
+        pre_cookie(response, token, secure=_state(request).tls)
+    return response
+
+
+def _opened(request: Request, token: str, target: str = "/") -> Response:
+    response = RedirectResponse(target, status_code=303)
+    session_cookie(response, token, secure=_state(request).tls)
+    response.delete_cookie(PRE_COOKIE, path="/")
     return response
 
 
@@ -71,10 +85,7 @@ def setup(
         except SafetrailError as exc:
             error = exc.message
         else:
-            response = RedirectResponse("/", status_code=303)
-            session_cookie(response, token)
-            response.delete_cookie(PRE_COOKIE, path="/")
-            return response
+            return _opened(request, token)
     page = render(
         request,
         "setup.html",
@@ -99,23 +110,60 @@ def unlock_page(request: Request) -> Response:
 
 @router.post("/unlock", dependencies=[Depends(require_pre_csrf)])
 def unlock(request: Request, passphrase: Annotated[str, Form()]) -> Response:
+    return _try_unlock(request, passphrase)
+
+
+def _try_unlock(request: Request, passphrase: str) -> Response:
+    """Check the passphrase unless this client (or everyone) must wait; record failures."""
     state = _state(request)
+    client = request.client.host if request.client else "unknown"
+    with state.lock:
+        wait = state.throttle.wait_seconds(client, state.monotonic())
+        if wait == 0:
+            # Counted before checking, so tries sent in parallel see each other; a right
+            # passphrase clears the count again.
+            state.throttle.failed(client, state.monotonic())
+    if wait:
+        message = ngettext(
+            "Several passphrases in a row did not open the vault, so SafeTrail waits a little "
+            "before the next try. Try again in {seconds} second.",
+            "Several passphrases in a row did not open the vault, so SafeTrail waits a little "
+            "before the next try. Try again in {seconds} seconds.",
+            wait,
+        ).format(seconds=wait)
+        return _unlock_error(request, 429, message, _("Nothing was changed."))
     try:
         token = state.unlock(passphrase)
+    except WrongPassphrase as exc:
+        attempts.record_failure(state.vault_path)
+        return _unlock_error(request, 401, exc.message, exc.hint)
     except SafetrailError as exc:
-        page = render(
-            request,
-            "unlock.html",
-            status_code=401,
-            title_key="unlock",
-            error=exc.message,
-            hint=exc.hint,
-        )
-        return _with_pre_cookie(request, page)
-    response = RedirectResponse("/", status_code=303)
-    session_cookie(response, token)
-    response.delete_cookie(PRE_COOKIE, path="/")
-    return response
+        return _unlock_error(request, 401, exc.message, exc.hint)
+    with state.lock:
+        state.throttle.succeeded()
+    count, times = attempts.take_failures(state.vault_path)
+    state.unlock_notice = (count, times) if count else None
+    return _opened(request, token, "/unlock/notice" if count else "/")
+
+
+def _unlock_error(request: Request, status: int, message: str, hint: str | None) -> Response:
+    page = render(
+        request, "unlock.html", status_code=status, title_key="unlock", error=message, hint=hint
+    )
+    return _with_pre_cookie(request, page)
+
+
+@router.get("/unlock/notice")
+def unlock_notice(request: Request) -> Response:
+    """Once, after unlocking: wrong passphrases tried since the vault was last opened."""
+    state = _state(request)
+    notice, state.unlock_notice = state.unlock_notice, None
+    if notice is None:
+        return RedirectResponse("/", status_code=303)
+    count, times = notice
+    zone = ZoneInfo(settings.current(state.vault).timezone) if state.vault else UTC
+    shown = [moment.astimezone(zone) for moment in times[-20:][::-1]]
+    return render(request, "unlock_notice.html", title_key="unlock", count=count, times=shown)
 
 
 def _from_own_page(request: Request) -> bool:
