@@ -443,7 +443,7 @@ def test_every_named_line_keeps_its_sender(messages: list[tuple[str, str]], pc: 
                 "\ufeff\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
             ),
             i % 60,
-        )  # noqa: E501
+        )
         for i, (name, _text) in enumerate(messages)
     ]
     got = [(r.sender, r.at.minute) for r in records(items)]
