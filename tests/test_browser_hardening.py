@@ -28,22 +28,30 @@ LAUNCH = "launch-secret-for-tests"
 class Served:
     """The app on a free loopback port with the Host names and launch secret ``serve`` sets."""
 
-    def __init__(self, vault: Path, **state_options: object) -> None:
+    def __init__(
+        self, vault: Path, tls: tuple[Path, Path] | None = None, **state_options: object
+    ) -> None:
         import uvicorn
 
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.state = AppState(
             vault,
             allowed_hosts=served_hosts("127.0.0.1", self.port),
             launch_secret=LAUNCH,
+            tls=tls is not None,
             **state_options,  # type: ignore[arg-type]
         )
         self.server = uvicorn.Server(
-            uvicorn.Config(create_app(vault, self.state), log_level="warning")
+            uvicorn.Config(
+                create_app(vault, self.state),
+                log_level="warning",
+                ssl_certfile=str(tls[0]) if tls else None,
+                ssl_keyfile=str(tls[1]) if tls else None,
+            )
         )
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
@@ -244,3 +252,72 @@ def test_unlock_waits_rotates_and_reports(chromium: object, tmp_path: Path) -> N
         page.click("text=Continue")
         page.wait_for_url(server.url + "/")
         context.close()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, made here (no network, no openssl binary)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_tls_session_cookie_is_secure_and_hsts_is_sent(chromium: object, tmp_path: Path) -> None:
+    with Served(tmp_path / "vault", tls=self_signed(tmp_path)) as server:
+        context = chromium.new_context(ignore_https_errors=True)  # type: ignore[attr-defined]
+        page = context.new_page()
+        first = page.goto(f"{server.url}/?launch={LAUNCH}")
+        assert (
+            first.request.redirected_from.response().headers[  # the launch redirect
+                "strict-transport-security"
+            ]
+            == "max-age=31536000"
+        )
+        set_up_in(page, server)
+        cookies = {c["name"]: c for c in context.cookies()}
+        assert set(cookies) >= {"st_session", "st_launch"}
+        for name in ("st_session", "st_launch"):
+            assert cookies[name]["secure"] is True, name
+            assert cookies[name]["httpOnly"] is True and cookies[name]["sameSite"] == "Strict"
+        home = page.goto(server.url + "/")
+        assert home.headers["strict-transport-security"] == "max-age=31536000"
+        check_headers(home)
+        context.close()
+
+
+def test_plain_http_sends_no_hsts(tmp_path: Path) -> None:
+    from tests.webutil import new_client
+
+    with new_client(tmp_path / "vault") as client:
+        assert "strict-transport-security" not in client.get("/setup").headers
