@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from safetrail.errors import SafetrailError
 from safetrail.importers import kakaotalk as kakao_module
@@ -28,6 +29,10 @@ from safetrail.importers.kakaotalk import IMPORTERS, KakaoTalkImporter, describe
 from safetrail.importers.kakaotalk_text import chat_name, heading_date, is_notice, placeholder
 from safetrail.importers.sources import BytesSource, FileSource, find_sources, probe
 from safetrail.importers.whatsapp_scan import CHUNK
+from safetrail.services.imports.run import run_import
+from safetrail.services.people import PersonInput, add_person
+from safetrail.services.vault import Vault
+from safetrail.storage.comm_tables import communications
 
 SAMPLES = Path(__file__).parent / "samples" / "kakaotalk"
 KAKAO = KakaoTalkImporter()
@@ -509,3 +514,36 @@ def test_mutated_samples_never_crash(data: bytes, draw: st.DataObject) -> None:
         elif mutable:
             del mutable[at : at + draw.draw(st.integers(1, 20))]
     _never_crashes(BytesSource("chat.txt", bytes(mutable)))
+
+
+# --- end to end: into a vault ----------------------------------------------------------------
+
+
+def test_import_matches_people_and_reimport_adds_nothing(vault: Vault) -> None:
+    # a person named as the chat shows them is matched by name
+    minsu = add_person(vault, PersonInput(names=[MINSU]))
+    path = SAMPLES / "김민수 님과 카카오톡 대화.txt"
+    report = run_import(vault, [path])
+    assert (report.records, report.new, report.duplicates, report.skipped) == (10, 10, 0, 0)
+    assert [s.importer for s in report.sources] == ["kakaotalk 1"]
+    assert [(p.ref, p.count) for p in report.people.values()] == [("P-001", 7)]
+    # winter: the vault's zone (Europe/London) is UTC
+    assert report.first_at == "2024-01-14T00:00:00.000000Z"
+    with vault.read() as conn:
+        people = conn.execute(
+            select(communications.c.sender, communications.c.person_id).where(
+                communications.c.sender.isnot(None)
+            )
+        ).all()
+    assert {(sender, person) for sender, person in people} == {
+        (MINSU, minsu.id),
+        (JIEUN, minsu.id),  # her own messages are to him
+    }
+    again = run_import(vault, [path])
+    assert (again.records, again.new, again.duplicates) == (10, 0, 10)
+
+
+def test_zip_import_stores_the_media_as_evidence(vault: Vault) -> None:
+    report = run_import(vault, [SAMPLES / "KakaoTalk_20260426_김민수_미디어.zip"])
+    assert (report.records, report.new, report.skipped) == (6, 6, 0)
+    assert report.attachments_stored == 6

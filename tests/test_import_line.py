@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from safetrail.errors import SafetrailError
 from safetrail.importers import line as line_module
@@ -29,6 +30,10 @@ from safetrail.importers.line import IMPORTERS, LineImporter, describe
 from safetrail.importers.line_text import call, chat_name, unsent
 from safetrail.importers.sources import BytesSource, FileSource, find_sources, probe
 from safetrail.importers.whatsapp_scan import CHUNK
+from safetrail.services.imports.run import run_import
+from safetrail.services.people import PersonInput, add_person
+from safetrail.services.vault import Vault
+from safetrail.storage.comm_tables import communications
 
 SAMPLES = Path(__file__).parent / "samples" / "line"
 LINE = LineImporter()
@@ -663,3 +668,62 @@ def test_mutated_samples_never_crash_and_read_a_later_message(
             "田中 健太",
             datetime(2030, 1, 1, 10),
         )
+
+
+# --- end to end: into a vault ----------------------------------------------------------------
+
+
+def _stored(vault: Vault) -> list[tuple[str, str, str | None, str | None, str]]:
+    with vault.read() as conn:
+        found = conn.execute(
+            select(
+                communications.c.at,
+                communications.c.kind,
+                communications.c.person_id,
+                communications.c.outcome,
+                communications.c.position,
+            ).order_by(communications.c.at, communications.c.position)
+        ).all()
+    return [tuple(row) for row in found]  # type: ignore[misc]
+
+
+def test_import_matches_the_chat_name_to_a_person_and_reimport_adds_nothing(
+    vault: Vault,
+) -> None:
+    # the person's record knows the name the chat shows (as an identifier): that is the map
+    kenta = add_person(vault, PersonInput(names=["Kenta Tanaka"], identifiers=["田中 健太"]))
+    path = SAMPLES / "[LINE] 田中 健太とのトーク履歴.txt"
+    report = run_import(vault, [path])
+    assert (report.records, report.new, report.duplicates, report.skipped) == (17, 17, 0, 0)
+    assert [s.importer for s in report.sources] == ["line 1"]
+    assert [(p.ref, p.count) for p in report.people.values()] == [("P-001", 17)]
+    # the vault's zone (Europe/London, summer time) turns the phone's 08:02 into 07:02 UTC
+    assert report.first_at == "2025-04-18T07:02:00.000000Z"
+    stored = _stored(vault)
+    assert len(stored) == 17
+    assert {row[2] for row in stored} == {kenta.id}
+    assert stored[0][4] == "line 5 (export saved 2025/04/20 22:15)"
+    assert [row[3] for row in stored if row[1] == "call"] == [
+        "missed", "missed", "answered", "missed", "answered",
+    ]  # fmt: skip
+    again = run_import(vault, [path])
+    assert (again.records, again.new, again.duplicates) == (17, 0, 17)
+    assert len(_stored(vault)) == 17
+
+
+def test_zip_import_stores_the_media_as_evidence(vault: Vault) -> None:
+    report = run_import(vault, [SAMPLES / "[LINE] 田中 健太 (写真付き).zip"])
+    assert (report.records, report.new, report.skipped) == (6, 6, 0)
+    assert report.attachments_stored == 4
+    assert report.other_files == 5
+    with vault.read() as conn:
+        attached = conn.execute(
+            select(communications.c.position, communications.c.attachments).where(
+                communications.c.attachments.isnot(None)
+            )
+        ).all()
+    linked = {
+        number(position): [a.get("evidence_id") is not None for a in json.loads(data)]
+        for position, data in attached
+    }
+    assert linked == {5: [True], 7: [False], 10: [True], 11: [True], 12: [True]}
