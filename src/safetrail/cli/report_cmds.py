@@ -40,7 +40,11 @@ IncidentOption = typer.Option(
 WitnessOption = typer.Option(
     False, "--witness-contacts/--no-witness-contacts", help="Include witnesses' contact details."
 )
-AppendixOption = typer.Option(False, help="Add every imported message and call as an appendix.")
+AppendixOption = typer.Option(
+    False,
+    help="Add every message and call from the people responsible as an appendix (off by "
+    "default: it can be long).",
+)
 PreparedOption = typer.Option("", help="Your name, shown on the cover (optional).")
 
 

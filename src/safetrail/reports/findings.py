@@ -24,7 +24,15 @@ from safetrail.reports.model import CaseData, NoticeRow, OrderRow, day_text
 from safetrail.services.events import method_label
 from safetrail.services.vault import Vault
 
-__all__ = ["CAVEAT", "Findings", "findings_for", "notice_sentence", "order_sentence"]
+__all__ = [
+    "CAVEAT",
+    "Findings",
+    "findings_for",
+    "notice_sentence",
+    "order_sentence",
+    "signal_line",
+    "signal_title",
+]
 
 CAVEAT = N_(
     "These are signals found in the log by plain, checkable rules, not a risk assessment. "
@@ -55,6 +63,15 @@ class Findings:
         return next(
             (s for s in self.signals if s.kind == "after_notice" and s.about == notice.ref), None
         )
+
+
+def signal_title(signal: Signal) -> str:
+    return _("Serious: {title}").format(title=signal.title) if signal.urgent else signal.title
+
+
+def signal_line(signal: Signal) -> str:
+    """A signal in one line: its title and what it rests on."""
+    return _("{title}: {detail}").format(title=signal_title(signal), detail=signal.detail)
 
 
 def _epoch(day: date, tz: str) -> int:

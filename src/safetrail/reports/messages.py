@@ -195,7 +195,7 @@ def quoted_messages(vault: Vault, refs: Sequence[str]) -> list[QuotedMessage]:
     found: list[QuotedMessage] = []
     with vault.read() as conn:
         sources = _import_sources(conn)
-        evidence_refs = _evidence_refs(conn)
+        evidence_ids = {ref: record_id for record_id, ref in _evidence_refs(conn).items()}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             query = (
@@ -217,7 +217,8 @@ def quoted_messages(vault: Vault, refs: Sequence[str]) -> list[QuotedMessage]:
                     continue
                 seen.add(row.id)
                 import_ref, source = _source(sources, row.import_id, row.source_no)
-                exhibit_id = str(source.get("evidence_id") or "")
+                exhibit_ref = str(source.get("evidence_ref") or "")
+                exhibit_id = evidence_ids.get(exhibit_ref, "")
                 found.append(
                     QuotedMessage(
                         ref=f"C-{row.id}",
@@ -226,7 +227,7 @@ def quoted_messages(vault: Vault, refs: Sequence[str]) -> list[QuotedMessage]:
                         identifier=row.counterpart or row.counterpart_raw or "",
                         channel=row.channel,
                         text=row.text or row.subject or "",
-                        exhibit_ref=evidence_refs.get(exhibit_id, ""),
+                        exhibit_ref=exhibit_ref if exhibit_id else "",
                         exhibit_id=exhibit_id,
                         source_name=str(source.get("name") or ""),
                         source_sha256=str(source.get("sha256") or ""),

@@ -24,8 +24,14 @@ from safetrail.reports.findings import (
     findings_for,
     notice_sentence,
     order_sentence,
+    signal_line,
+    signal_title,
 )
-from safetrail.reports.messages import CommunicationsSection, communications_section
+from safetrail.reports.messages import (
+    CommunicationsSection,
+    QuotedMessage,
+    communications_section,
+)
 from safetrail.reports.model import (
     CaseData,
     IncidentRow,
@@ -225,14 +231,7 @@ def _cover(doc: Doc, case: CaseData, findings: Findings) -> None:
 
     doc.heading(_("Signals found in the log"))
     if findings.signals:
-        doc.bullets(
-            [
-                (_("Serious: {title}").format(title=s.title) if s.urgent else s.title)
-                + " "
-                + s.detail
-                for s in findings.signals
-            ]
-        )
+        doc.bullets([signal_line(s) for s in findings.signals])
         doc.para(
             _("Each signal is listed with the incidents behind it after the charts."),
             SMALL,
@@ -319,7 +318,7 @@ def signals_section(doc: Doc, case: CaseData, findings: Findings) -> None:
     if not findings.signals:
         doc.para(_("No signal stands out in the log."))
     for signal in findings.signals:
-        title = _("Serious: {title}").format(title=signal.title) if signal.urgent else signal.title
+        title = signal_title(signal)
         doc.heading(title, font=Font("bold", 11), rule=False)
         doc.para(signal.detail)
         if signal.lines:
@@ -346,6 +345,26 @@ def signals_section(doc: Doc, case: CaseData, findings: Findings) -> None:
             )
     for failure in findings.analysis.failures:
         doc.para(failure.message)
+
+
+def _sender(message: QuotedMessage) -> str:
+    """The name as the export wrote it, and the identifier when it says more."""
+    if message.identifier and message.identifier.casefold() != message.sender.casefold():
+        return f"{message.sender}\n{message.identifier}".strip()
+    return message.sender or message.identifier
+
+
+def _provenance(message: QuotedMessage, findings: Findings) -> str:
+    where = _("{exhibit}, {position}").format(
+        exhibit=message.exhibit_ref or _("export not kept"), position=message.position
+    )
+    lines = [where, message.source_name]
+    kinds = findings.threat_kinds(message.ref)
+    if kinds:
+        lines.append(_("Threat: {kinds}").format(kinds=kinds))
+    if message.incident_ref:
+        lines.append(_("Incident {ref}").format(ref=message.incident_ref))
+    return "\n".join(x for x in lines if x)
 
 
 def what_they_wrote(doc: Doc, case: CaseData, findings: Findings) -> None:
@@ -382,20 +401,10 @@ def what_they_wrote(doc: Doc, case: CaseData, findings: Findings) -> None:
             [
                 str(number),
                 stamp_text(m.at, case.timezone),
-                "\n".join(x for x in (m.sender, m.identifier) if x),
+                _sender(m),
                 m.channel,
                 m.text,
-                "\n".join(
-                    x
-                    for x in (
-                        m.exhibit_ref or _("not kept"),
-                        m.source_name,
-                        m.position,
-                        findings.threat_kinds(m.ref),
-                        m.incident_ref or "",
-                    )
-                    if x
-                ),
+                _provenance(m, findings),
                 m.source_sha256,
             ]
             for number, m in enumerate(findings.quoted, start=1)

@@ -13,7 +13,13 @@ from pathlib import Path
 from safetrail.domain import vocab
 from safetrail.fsutil import atomic_write
 from safetrail.i18n import _
-from safetrail.reports.findings import Findings, findings_for, notice_sentence, order_sentence
+from safetrail.reports.findings import (
+    Findings,
+    findings_for,
+    notice_sentence,
+    order_sentence,
+    signal_line,
+)
 from safetrail.reports.model import CaseData, IncidentRow, ReportOptions, gather, when_columns
 from safetrail.reports.pdf_report import custody_details, identifiers_text, new_doc
 from safetrail.reports.typeset import BOX_FILL, MUTED, SMALL, STRONG, Column, Doc, Font
@@ -62,15 +68,7 @@ def _shorten(text: str, limit: int = LINE_CHARS) -> str:
 
 def _signal_lines(findings: Findings) -> list[str]:
     """Every signal, serious ones first; details are shortened to keep to one page."""
-    lines = [
-        _shorten(
-            (_("Serious: {title}").format(title=s.title) if s.urgent else s.title)
-            + " — "
-            + s.detail,
-            LINE_CHARS + 40,
-        )
-        for s in findings.signals
-    ]
+    lines = [_shorten(signal_line(s), LINE_CHARS + 40) for s in findings.signals]
     lines += [f.message for f in findings.analysis.failures]
     return lines
 
