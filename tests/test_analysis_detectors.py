@@ -171,3 +171,23 @@ def test_patterns_page_shows_the_failure_and_the_other_signals(
         in page.text
     )
     assert "Contact after your no-contact notice" in page.text
+
+
+def test_report_and_sheet_show_the_failure_and_the_other_signals(
+    vault_dir: Path, broken: Detector
+) -> None:
+    from safetrail.reports.model import ReportOptions
+    from safetrail.reports.pdf_report import build_report
+    from safetrail.reports.police_sheet import build_sheet
+    from tests.test_reports_support import pdf_text
+
+    vault = _open(vault_dir)
+    try:
+        report = " ".join(pdf_text(build_report(vault, ReportOptions()).pdf).split())
+        sheet = " ".join(pdf_text(build_sheet(vault, ReportOptions()).pdf).split())
+    finally:
+        vault.close()
+    failure = "A check that always fails: could not be computed (RuntimeError: boom on purpose)."
+    for text in (report, sheet):
+        assert failure in text
+        assert "Contact after your no-contact notice" in text
