@@ -196,7 +196,7 @@ def _check_versions(
                     )
     for seq in sorted(set(entries) - seen_seqs):
         _kind, record_id, number, _content, _at = entries[seq]
-        if _kind == communications_check.BATCH_KIND:
+        if _kind in communications_check.LEDGER_KINDS:
             continue  # checked against the communications themselves
         report.problems.append(
             Problem(
@@ -301,6 +301,17 @@ def _check_checkpoint(vault: Vault, report: VerifyReport) -> None:
     if not vault.checkpoint_is_authentic(checkpoint):
         report.problems.append(Problem(_("ledger checkpoint"), _("signature is not valid")))
         return
+    if checkpoint.public_key.strip().lower() != vault.public_key_hex():
+        # The signature checks out against the vault's own key, so the stored public key is
+        # not what signed it: someone changed it (perhaps to point readers at another key).
+        report.problems.append(
+            Problem(
+                _("ledger checkpoint"),
+                _("names a public key that is not this vault's own ({key}…)").format(
+                    key=checkpoint.public_key[:16]
+                ),
+            )
+        )
     if report.entry_hashes.get(checkpoint.seq) != checkpoint.entry_hash:
         report.problems.append(
             Problem(
