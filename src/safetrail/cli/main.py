@@ -11,6 +11,7 @@ from safetrail.cli import (
     analysis_cmds,
     checkins_cmds,
     common,
+    device_cmds,
     events,
     evidence,
     import_cmds,
@@ -37,6 +38,7 @@ planning_cmds.register(app)
 checkins_cmds.register(app)
 report_cmds.register(app)
 import_cmds.register(app)
+device_cmds.register(app)
 app.add_typer(incident.app, name="incident")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(person.app, name="person")

@@ -112,7 +112,7 @@ def choose_device(adb: Adb, serial: str | None) -> Device:
             _("No phone was found."),
             _(
                 "Connect the phone with a USB cable that carries data, unlock it, and check "
-                "that USB debugging is on (see 'safetrail device check --help')."
+                "that USB debugging is on (see 'safetrail device guide')."
             ),
         )
     if len(devices) > 1:

@@ -52,11 +52,13 @@ class CheckView:
 
     def section_rows(self) -> list[tuple[str, str, str | None]]:
         """(label, status, note) for each part of the check, in order."""
-        rows = []
-        for name, info in self.record.data.get("sections", {}).items():
-            label = _(SECTION_LABELS.get(name, name))
-            rows.append((label, info["status"], info.get("note")))
-        return rows
+        stored = self.record.data.get("sections", {})
+        order: list[str] = [n for n in SECTIONS if n in stored] + [
+            n for n in stored if n not in SECTIONS
+        ]
+        return [
+            (_(SECTION_LABELS.get(n, n)), stored[n]["status"], stored[n].get("note")) for n in order
+        ]
 
 
 # -- indicators -----------------------------------------------------------------------------
