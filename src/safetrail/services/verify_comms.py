@@ -4,6 +4,12 @@ Each "import.batch" ledger entry holds the SHA-256 over the content hashes of th
 that batch, in order. Recomputing each row's hash from its stored fields and each batch's
 digest finds a changed, added or removed row, and names the import and batch. The
 ``undone`` flags must agree with the import record's status.
+
+A row corrected by a later import (see :mod:`safetrail.services.imports.writer`) holds its
+newest values; its batch is checked with the content hash it was stored with (the first
+revision's "before"), each revision's values must give its "before" hash, each "after" must
+be the next "before" (the last one, the row's own hash), and each import's revisions must
+match its "import.revise" ledger entries.
 """
 
 from __future__ import annotations
@@ -16,11 +22,20 @@ from sqlalchemy import Connection, select
 
 from safetrail.i18n import _
 from safetrail.services.imports.rows import COLUMNS, content_digest
-from safetrail.services.imports.writer import BATCH_KIND, batch_digest
-from safetrail.storage.comm_tables import communications
+from safetrail.services.imports.writer import (
+    BATCH_KIND,
+    REVISE_KIND,
+    REVISED,
+    batch_digest,
+    revision_digest,
+)
+from safetrail.storage.comm_tables import communication_revisions, communications
 from safetrail.storage.tables import records, versions
 
-__all__ = ["BATCH_KIND", "check"]
+__all__ = ["BATCH_KIND", "LEDGER_KINDS", "REVISE_KIND", "check"]
+
+#: the ledger entries this module checks (not versions of records)
+LEDGER_KINDS = frozenset({BATCH_KIND, REVISE_KIND})
 
 
 class _Report(Protocol):
@@ -52,15 +67,20 @@ def check(
     entries: dict[int, tuple[Any, ...]],
 ) -> None:
     expected: dict[tuple[str, int], str] = {}
+    expected_revisions: dict[tuple[str, int], str] = {}
     for kind, record_id, number, content, _at in entries.values():
         if kind == BATCH_KIND:
             expected[(record_id, number)] = content
+        elif kind == REVISE_KIND:
+            expected_revisions[(record_id, number)] = content
+    revisions = _revisions(conn)
     hashes: dict[tuple[str, int], list[str]] = defaultdict(list)
     status = _import_status(conn)
     bad_rows = 0
     bad_flags = 0
     columns = [communications.c[c] for c in COLUMNS]
     query = select(
+        communications.c.id,
         communications.c.import_id,
         communications.c.batch_no,
         communications.c.undone,
@@ -72,7 +92,12 @@ def check(
         if content_digest(fields) != fields["content_sha256"]:
             bad_rows += 1
         key = (mapping["import_id"], mapping["batch_no"])
-        hashes[key].append(str(fields["content_sha256"]))
+        own = str(fields["content_sha256"])
+        changes = revisions.get(mapping["id"])
+        if changes:
+            bad_rows += _bad_chain(fields, changes)
+            own = str(changes[0]["before_sha256"])
+        hashes[key].append(own)
         if bool(mapping["undone"]) != (status.get(mapping["import_id"]) == "undone"):
             bad_flags += 1
 
@@ -94,6 +119,7 @@ def check(
                 _("{n} records disagree with their import's undone status").format(n=bad_flags),
             )
         )
+    _check_revision_entries(report, revisions, expected_revisions, where)
     for key in sorted(set(expected) | set(hashes)):
         import_id, batch = key
         if key not in expected:
@@ -109,5 +135,55 @@ def check(
                 _problem(
                     where(import_id, batch),
                     _("records were changed, added or removed after the import"),
+                )
+            )
+
+
+def _revisions(conn: Connection) -> dict[int, list[dict[str, Any]]]:
+    """Every communication's revisions, oldest first."""
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in conn.execute(select(communication_revisions).order_by(communication_revisions.c.id)):
+        found[row.communication_id].append(dict(row._mapping))
+    return found
+
+
+def _bad_chain(fields: dict[str, Any], changes: list[dict[str, Any]]) -> int:
+    """1 when a corrected row's revisions do not lead from its first values to its current
+    hash (see the module's docstring), else 0."""
+    for index, change in enumerate(changes):
+        earlier = dict(fields)
+        earlier.update({name: change[name] for name in REVISED})
+        if content_digest(earlier) != change["before_sha256"]:
+            return 1
+        after = (
+            changes[index + 1]["before_sha256"]
+            if index + 1 < len(changes)
+            else fields["content_sha256"]
+        )
+        if change["after_sha256"] != after:
+            return 1
+    return 0
+
+
+def _check_revision_entries(
+    report: _Report,
+    revisions: dict[int, list[dict[str, Any]]],
+    expected: dict[tuple[str, int], str],
+    where: Any,
+) -> None:
+    grouped: dict[tuple[str, int], list[tuple[int, int, str, str]]] = defaultdict(list)
+    for number, changes in revisions.items():
+        for change in changes:
+            grouped[(change["import_id"], change["batch_no"])].append(
+                (change["id"], number, change["before_sha256"], change["after_sha256"])
+            )
+    for key in sorted(set(expected) | set(grouped)):
+        import_id, batch = key
+        ordered = [item[1:] for item in sorted(grouped.get(key, []))]
+        if key not in expected or revision_digest(import_id, batch, ordered) != expected[key]:
+            report.problems.append(
+                _problem(
+                    where(import_id, batch),
+                    _("corrections of imported records do not match the ledger"),
                 )
             )

@@ -9,6 +9,12 @@
                            the people's identifiers at import time, the second from the
                            import record's status.
 ``communication_incidents`` which summary incident covers which communication.
+``communication_revisions`` a later import's correction of a communication's direction and
+                           counterpart (e.g. imported again with ``--me``): the values
+                           *before* the correction and the content hashes before and after.
+                           The row in ``communications`` holds the newest values; each import's
+                           revisions are chained in the ledger ("import.revise", record = the
+                           import, version = its batch number).
 """
 
 from __future__ import annotations
@@ -61,4 +67,21 @@ communication_incidents = Table(
     Column("communication_id", Integer, ForeignKey("communications.id"), primary_key=True),
     Column("incident_id", ID, ForeignKey("records.id"), primary_key=True),
     Index("ix_communication_incidents_incident", "incident_id"),
+)
+
+communication_revisions = Table(
+    "communication_revisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("communication_id", Integer, ForeignKey("communications.id"), nullable=False),
+    Column("import_id", ID, ForeignKey("records.id"), nullable=False),
+    Column("batch_no", Integer, nullable=False),
+    Column("direction", String(8), nullable=True),
+    Column("counterpart_kind", String(8), nullable=True),
+    Column("counterpart", String(320), nullable=True),
+    Column("counterpart_raw", Text, nullable=True),
+    Column("person_id", ID, nullable=True),
+    Column("before_sha256", HASH, nullable=False),
+    Column("after_sha256", HASH, nullable=False),
+    Index("ix_communication_revisions_communication", "communication_id"),
 )

@@ -22,6 +22,8 @@ class SourceReport:
     records: int = 0
     new: int = 0
     duplicates: int = 0
+    #: records the vault held already whose direction this import corrected
+    revised: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     examples: list[tuple[str, str]] = field(default_factory=list)
     rest_lost: str | None = None
@@ -53,6 +55,7 @@ class SourceReport:
             "records": self.records,
             "new": self.new,
             "duplicates": self.duplicates,
+            "revised": self.revised,
             "skipped": dict(sorted(self.skipped.items())),
             "examples": [list(e) for e in self.examples],
             "rest_lost": self.rest_lost,
@@ -77,6 +80,8 @@ class ImportReport:
     sources: list[SourceReport] = field(default_factory=list)
     people: dict[str, PersonCount] = field(default_factory=dict)
     unmatched: Counter[str] = field(default_factory=Counter)
+    #: on undo: records whose earlier values were given back
+    revised: int = 0
     incidents_created: int = 0
     incidents_amended: int = 0
     incidents_voided: int = 0
@@ -106,6 +111,12 @@ class ImportReport:
         return sum(s.skipped_total for s in self.sources)
 
     @property
+    def corrected(self) -> int:
+        """Records already held whose direction this import corrected (see ``revised``
+        for those an undo gave back)."""
+        return sum(s.revised for s in self.sources)
+
+    @property
     def first_at(self) -> str | None:
         stamps = [s.first_at for s in self.sources if s.first_at]
         return min(stamps) if stamps else None
@@ -121,6 +132,7 @@ class ImportReport:
             "records": self.records,
             "new": self.new,
             "duplicates": self.duplicates,
+            "corrected": self.corrected,
             "skipped": self.skipped,
             "first_at": self.first_at,
             "last_at": self.last_at,

@@ -2,8 +2,13 @@
 
 ``dedupe_key`` identifies a communication independently of the file it came from, so the
 same message in two overlapping exports is stored once: channel, kind, the UTC second,
-direction, who (normalised), text, duration, and how many identical records came in the
-same second before it (two "ok" replies in one minute stay two messages).
+who, text, duration, and how many identical records came in the same second before it
+(two "ok" replies in one minute stay two messages). "Who" is the sender as the export
+writes it when there is one (chats); only records without a sender (texts, calls, e-mail
+headers) use the direction and the normalised counterpart, which their exports state. So a
+chat's records keep their identity whichever way its direction was guessed: importing it
+again with ``--me`` finds the same records and corrects them (see
+:mod:`safetrail.services.imports.writer`).
 The key starts with that second, so the index stays in time order while a large export
 is written. ``content_sha256`` covers every stored field; batches of these hashes are chained in the
 ledger.
@@ -60,6 +65,8 @@ HASHED = COLUMNS[:-1]
 N_HASHED = len(HASHED)
 #: positions in a row list: the stored columns in COLUMNS order, then the person id
 DEDUPE = COLUMNS.index("dedupe_key")
+DIRECTION = COLUMNS.index("direction")
+COUNTERPART_RAW = COLUMNS.index("counterpart_raw")
 AT = COLUMNS.index("at")
 COUNTERPART_KIND = COLUMNS.index("counterpart_kind")
 COUNTERPART = COLUMNS.index("counterpart")
@@ -165,12 +172,16 @@ class RowBuilder:
             for a in record.attachments
         ]
         text = clean(record.text)
-        key_who = who.normalised or (record.sender or "")
+        sender = record.sender
+        if sender:  # who wrote it: the same whichever way the direction was guessed
+            key_direction, key_who = "", "\x02" + sender
+        else:
+            key_direction, key_who = record.direction or "", who.normalised or ""
         base = _SEP.join(
             (
                 record.channel,
                 record.kind,
-                record.direction or "",
+                key_direction,
                 key_who,
                 text or "",
                 _text(record.duration),

@@ -63,7 +63,7 @@ from .matching import Matcher
 from .report import ImportReport, PersonCount, SourceReport
 from .rows import AT, ATTACHMENTS, COUNTERPART, COUNTERPART_KIND, DEDUPE, PERSON, Row, RowBuilder
 from .summaries import Span, resummarise
-from .writer import Pending, evidence_for_blob, existing_keys
+from .writer import Pending, evidence_for_blob, existing_keys, revert_revisions
 
 __all__ = [
     "ImportOptions",
@@ -290,6 +290,7 @@ def _flush(
                 )
         fresh = batch.write(conn, run.import_id, run.batch_no, run.vault.store.clock())
     rep.new += len(fresh)
+    rep.revised += batch.revised
     rep.duplicates += len(pending) - len(fresh)
 
 
@@ -573,6 +574,7 @@ def undo_import(vault: Vault, ref: str, reason: str) -> ImportReport:
             .where(communications.c.import_id == import_id)
             .values(undone=True)
         )
+        report.revised = revert_revisions(conn, import_id, vault.store.clock())
         matcher = Matcher.load(conn)
         for person_id, span in sorted(spans.items()):
             info = matcher.people.get(person_id)
