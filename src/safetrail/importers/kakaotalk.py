@@ -39,6 +39,7 @@ from pathlib import PurePosixPath
 from safetrail.errors import SafetrailError
 from safetrail.i18n import N_, _
 from safetrail.importers.base import (
+    Attachment,
     ImportFormatError,
     Item,
     ParsedRecord,
@@ -71,10 +72,11 @@ from safetrail.importers.kakaotalk_text import (
     SAVED,
     STAMPS,
     chat_name,
+    date_parts,
     heading_date,
     is_notice,
     placeholder,
-    stamp_parts,
+    split_stamp,
 )
 from safetrail.importers.whatsapp_scan import chunks, open_or_refuse, open_text
 from safetrail.importers.whatsapp_slots import SETTERS
@@ -270,6 +272,7 @@ class _Base:
         found = placeholder(text)
         if found is not None:
             label, kind, file_name, count = found
+            attachments: tuple[Attachment, ...]
             if file_name:
                 attachments = (self.media.member(file_name, number),)
             else:
@@ -292,7 +295,7 @@ class _TextReader(_Base):
 
     def __init__(self, source: Source, options: ParseOptions, plan: KakaoPlan) -> None:
         super().__init__(source, options, plan)
-        self.stamps: dict[str, datetime | str] = {}
+        self.dates: dict[str, date | str] = {}
         self.times: dict[str, time | str | None] = {}
         self.day: date | str = _(NO_DATE)
         self.last: datetime | None = None
@@ -302,23 +305,39 @@ class _TextReader(_Base):
         self.absorbing = False
         self.too_long = _(TOO_LONG).format(limit=f"{MAX_TEXT:,}")
 
-    def stamp(self, text: str) -> datetime | str:
-        known = self.stamps.get(text)
+    def date(self, text: str) -> date | str:
+        """The day a message line's date stands for, or why it cannot be read (cached)."""
+        known = self.dates.get(text)
         if known is None:
-            parts = stamp_parts(text)
-            clock = read_clock(parts[3]) if parts is not None else None
-            if parts is None or clock is None:
-                known = _(BAD_STAMP).format(date=text)
-            elif isinstance(clock, str):
-                known = clock
-            else:
-                try:
-                    known = datetime.combine(date(parts[0], parts[1], parts[2]), clock)
-                except ValueError:
-                    known = _(LINE_DATE).format(date=text)
-            if len(self.stamps) < CACHE_LIMIT:
-                self.stamps[text] = known
+            parts = date_parts(text)
+            try:
+                if parts is None:
+                    raise ValueError(text)
+                known = date(*parts)
+            except ValueError:
+                known = _(LINE_DATE).format(date=text)
+            if len(self.dates) < CACHE_LIMIT:
+                self.dates[text] = known
         return known
+
+    def stamp(self, day_text: str, time_text: str) -> datetime | str:
+        """A message line's date and time, or why they cannot be read."""
+        day = self.date(day_text)
+        if isinstance(day, str):
+            return day
+        clock = self.clock(time_text)
+        if clock is None:
+            return _(BAD_STAMP).format(date=f"{day_text} {time_text}")
+        if isinstance(clock, str):
+            return clock
+        return datetime.combine(day, clock)
+
+    def when(self, text: str) -> datetime | str:
+        """A date and time written as one text (the CSV export's other forms)."""
+        parts = split_stamp(text)
+        if parts is None:
+            return _(BAD_STAMP).format(date=text)
+        return self.stamp(*parts)
 
     def clock(self, text: str) -> time | str | None:
         known = self.times.get(text, _MISSING)
@@ -339,7 +358,7 @@ class _TextReader(_Base):
         buckets, keep = records.buckets, records.plain.append
         suffix = records.suffix
         new = object.__new__
-        stamps_get, times_get = self.stamps.get, self.times.get
+        dates_get, times_get = self.dates.get, self.times.get
         combine = datetime.combine
         special, prefixes = _SPECIAL, _SPECIAL_PREFIXES
         number = 0
@@ -372,20 +391,26 @@ class _TextReader(_Base):
                                 continue
                             if self.more:
                                 self.close()
-                            day = self.day
+                            day: date | str | None = self.day
                             if clock.__class__ is not time or day.__class__ is not date:
                                 self.unusual(number, line, found, None)
                                 continue
-                            at = combine(day, clock)  # type: ignore[arg-type]
+                            at = combine(day, clock)
                             name = found[1]
                             body = line[found.end() :]
                         else:
                             if self.more:
                                 self.close()
-                            at = stamps_get(found[1]) or self.stamp(found[1])
-                            if at.__class__ is not datetime or found[2] != ", ":
-                                self.unusual(number, line, found, at)
+                            day = dates_get(found[1])
+                            clock = times_get(found[2], _MISSING)
+                            if (
+                                day.__class__ is not date
+                                or clock.__class__ is not time
+                                or found[3] != ", "
+                            ):
+                                self.unusual(number, line, found, None)
                                 continue
+                            at = combine(day, clock)
                             rest = line[found.end() :]
                             cut = rest.find(" : ")
                             if cut <= 0:
@@ -465,12 +490,14 @@ class _TextReader(_Base):
                 at = datetime.combine(self.day, clock)
                 record = self.record(number, at, found[1], line[found.end() :])
             else:
-                if isinstance(at, str) or at is None:
-                    self.out.append(Skipped(position, at or _(BAD_STAMP).format(date=found[1])))
+                if at is None:
+                    at = self.stamp(found[1], found[2])
+                if isinstance(at, str):
+                    self.out.append(Skipped(position, at))
                     return
                 rest = line[found.end() :]
                 cut = rest.find(" : ")
-                if found[2] == ": " or cut <= 0:
+                if found[3] == ": " or cut <= 0:
                     record = self.record(number, at, None, rest)
                 else:
                     record = self.record(number, at, rest[:cut], rest[cut + 3 :])
@@ -592,7 +619,7 @@ class _CsvReader(_Base):
                     try:
                         at: datetime | str = fromiso(raw)
                     except ValueError:
-                        at = stamps.stamp(raw)
+                        at = stamps.when(raw)
                     if isinstance(at, str):
                         self.out.append(Skipped(self.records.position(start), at))
                         continue

@@ -20,6 +20,7 @@ import re
 from datetime import date
 
 __all__ = [
+    "DATES",
     "DELETED",
     "HEADING",
     "LAYOUTS",
@@ -27,27 +28,32 @@ __all__ = [
     "SAVED",
     "STAMPS",
     "chat_name",
+    "date_parts",
     "heading_date",
     "is_notice",
     "placeholder",
-    "stamp_parts",
+    "split_stamp",
 ]
 
 _TIME = r"(?:(?:오전|오후) ?)?\d{1,2}:\d{2}(?: ?[AaPp]\.?[Mm]\.?)?"
 _MONTH = r"[A-Z][a-z]{2,8}\.?"
 
+#: the date at the start of a message line, and what comes between it and the time
+DATES = {
+    "ko": (r"\d{4}년 \d{1,2}월 \d{1,2}일", " "),
+    "dots": (r"\d{4}\. ?\d{1,2}\. ?\d{1,2}\.?", " "),
+    "en": (rf"{_MONTH} \d{{1,2}}, \d{{4}}", "(?:,| at) "),
+}
 #: the date and time at the start of a message line, by layout
-STAMPS = {
-    "ko": rf"\d{{4}}년 \d{{1,2}}월 \d{{1,2}}일 {_TIME}",
-    "dots": rf"\d{{4}}\. ?\d{{1,2}}\. ?\d{{1,2}}\.? {_TIME}",
-    "en": rf"{_MONTH} \d{{1,2}}, \d{{4}}(?:,| at) {_TIME}",
-}
-#: layout → expression for the head of a message line; ``dt`` is its date and time and
-#: ``sep`` what follows (", " before a sender or a notice, ": " before a notice)
+STAMPS = {name: f"{date}{between}{_TIME}" for name, (date, between) in DATES.items()}
+#: layout → expression for the head of a message line: its date (group 1) and time
+#: (group 2), and what follows them (group 3: ", " before a sender or a notice, ": " before
+#: a notice); for the PC app's layout, the sender (group 1) and the time (group 2)
 LAYOUTS: dict[str, re.Pattern[str]] = {
-    name: re.compile(rf"(?P<dt>{stamp})(?P<sep>, |: )") for name, stamp in STAMPS.items()
+    name: re.compile(rf"({date}){between}({_TIME})(, |: )")
+    for name, (date, between) in DATES.items()
 }
-LAYOUTS["pc"] = re.compile(r"\[(?P<name>[^\]\n]{1,100})\] \[(?P<dt>[^\]\n]{3,16})\] ?")
+LAYOUTS["pc"] = re.compile(r"\[([^\]\n]{1,100})\] \[([^\]\n]{3,16})\] ?")
 
 _MONTHS = {
     name: number
@@ -63,27 +69,38 @@ _MONTHS = {
     for name in names
 }  # fmt: skip
 
-_STAMP_PARTS = re.compile(
-    r"(?:(?P<y>\d{4})년 (?P<m>\d{1,2})월 (?P<d>\d{1,2})일"
+_DATE_PARTS = re.compile(
+    r"(?P<y>\d{4})년 (?P<m>\d{1,2})월 (?P<d>\d{1,2})일"
     r"|(?P<y2>\d{4})\. ?(?P<m2>\d{1,2})\. ?(?P<d2>\d{1,2})\.?"
-    rf"|(?P<mon>{_MONTH}) (?P<d3>\d{{1,2}}), (?P<y3>\d{{4}})(?:,| at))"
-    r" (?P<t>.+)"
+    rf"|(?P<mon>{_MONTH}) (?P<d3>\d{{1,2}}), (?P<y3>\d{{4}})"
 )
 
 
-def stamp_parts(text: str) -> tuple[int, int, int, str] | None:
-    """(year, month, day, time as written) of a message line's date and time."""
-    found = _STAMP_PARTS.fullmatch(text)
+_SPLITS = tuple(re.compile(rf"({date}){between}({_TIME})") for date, between in DATES.values())
+
+
+def split_stamp(text: str) -> tuple[str, str] | None:
+    """A date and time as one text (``2024. 1. 15. 오후 3:20``) cut into the two."""
+    for pattern in _SPLITS:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            return found[1], found[2]
+    return None
+
+
+def date_parts(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a message line's date as written (not checked to exist)."""
+    found = _DATE_PARTS.fullmatch(text)
     if found is None:
         return None
     if found["y"]:
-        return int(found["y"]), int(found["m"]), int(found["d"]), found["t"]
+        return int(found["y"]), int(found["m"]), int(found["d"])
     if found["y2"]:
-        return int(found["y2"]), int(found["m2"]), int(found["d2"]), found["t"]
+        return int(found["y2"]), int(found["m2"]), int(found["d2"])
     month = _MONTHS.get(found["mon"].rstrip(".").casefold())
     if month is None:
         return None
-    return int(found["y3"]), month, int(found["d3"]), found["t"]
+    return int(found["y3"]), month, int(found["d3"])
 
 
 #: a day's heading (``2022년 10월 27일 목요일``, ``Monday, January 15, 2024``), alone on its
