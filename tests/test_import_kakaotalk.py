@@ -114,7 +114,7 @@ def test_android_korean_with_bom_crlf_continuations_and_placeholders() -> None:
         (22, "2026-04-26 00:30:00", JIEUN, "outgoing", "경찰에 신고할 거야", False),
         (23, "2026-04-26 12:05:00", None, None, "김민수님이 박서준님을 초대했습니다.", True),
         (24, "2026-04-26 12:06:00", None, None, "박서준님이 나갔습니다.", True),
-        ("skip", 25, "The date 2026년 2월 30일 does not exist; the message on this line was not read."),
+        ("skip", 25, "The date 2026년 2월 30일 does not exist; the message on this line was not read."),  # noqa: E501
         ("skip", 26, "The time 오전 13:10 does not exist; the message on this line was not read."),
         (27, "2026-04-26 13:15:00", MINSU, "incoming", "마지막", False),
     ]  # fmt: skip
