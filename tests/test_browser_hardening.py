@@ -321,3 +321,26 @@ def test_plain_http_sends_no_hsts(tmp_path: Path) -> None:
 
     with new_client(tmp_path / "vault") as client:
         assert "strict-transport-security" not in client.get("/setup").headers
+
+
+def test_csv_download_carries_no_formula(chromium: object, tmp_path: Path) -> None:
+    formula = '=HYPERLINK("http://evil.example","x")'
+    with Served(tmp_path / "vault") as server:
+        context = chromium.new_context(accept_downloads=True)  # type: ignore[attr-defined]
+        page = context.new_page()
+        set_up_in(page, server)
+        page.goto(server.url + "/capture")
+        page.fill("#what", formula)
+        page.click("button:has-text('Save')")
+        page.wait_for_url("**/?saved=I-0001")
+        page.goto(server.url + "/reports")
+        with page.expect_download() as download:
+            page.click("button:has-text('Incidents (CSV)')")
+        saved = tmp_path / "export.csv"
+        download.value.save_as(saved)
+        import csv
+
+        with saved.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert rows[1][rows[0].index("what_happened")] == "'" + formula
+        context.close()

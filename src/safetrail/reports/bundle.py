@@ -156,6 +156,8 @@ def _readme(case: CaseData, encrypted_note: bool) -> str:
         _("  analysis.json          the signals found in the log and the incidents behind them"),
         _("  incidents.csv          the incident log as a spreadsheet"),
         _("  communications.csv     imported messages and calls (may be empty)"),
+        _("                         (in both CSV files, a cell that starts with = + - @"),
+        _("                         has an apostrophe in front so it stays plain text)"),
         _("  evidence/              the original evidence files, exactly as they were added"),
         _("  SHA256SUMS             the SHA-256 of every file above"),
         _("  SHA256SUMS.sig         a signature of SHA256SUMS by the vault's key"),

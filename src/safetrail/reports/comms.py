@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping
 
+from safetrail.reports import csvsafe
 from safetrail.reports.messages import CommunicationsSection
 
 COMMUNICATION_COLUMNS = (
@@ -25,7 +25,7 @@ COMMUNICATION_COLUMNS = (
 def communications_csv(section: CommunicationsSection, refs: Mapping[str, str]) -> str:
     """Header only while nothing has been imported, so the file's shape never changes."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvsafe.writer(out)
     writer.writerow(COMMUNICATION_COLUMNS)
     for row in sorted(section.rows, key=lambda r: r.at):
         writer.writerow(

@@ -170,7 +170,12 @@ EXPORT_SCHEMA: dict[str, Any] = {
     "title": "SafeTrail export, format version 1",
     "description": (
         "An incident log with its people, evidence, notices and orders. Private notes are "
-        "never included. 'ledger.head_hash' is the hash-chain head when the file was made."
+        "never included. 'ledger.head_hash' is the hash-chain head when the file was made. "
+        "The CSV files (incidents.csv, communications.csv and the CSV exports) hold the same "
+        "text with one difference: a cell that begins with =, +, -, @, a tab or a carriage "
+        "return has an apostrophe (') added in front, so that a spreadsheet shows it as text "
+        "and never runs it as a formula. Remove that one apostrophe to get the exact text; "
+        "this JSON file never adds it."
     ),
     "type": "object",
     "properties": {

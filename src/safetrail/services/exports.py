@@ -6,7 +6,6 @@ so the ledger shows what was handed out and when.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -20,6 +19,7 @@ from safetrail import __version__
 from safetrail.errors import ValidationError
 from safetrail.fsutil import atomic_write
 from safetrail.i18n import _
+from safetrail.reports import csvsafe
 from safetrail.services import settings
 from safetrail.services.vault import Vault
 from safetrail.storage import ledger
@@ -145,7 +145,7 @@ def _yes_no(value: object) -> str:
 def build_csv(vault: Vault, scope: ExportScope | None = None) -> str:
     data = build_json(vault, scope)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvsafe.writer(out)
     writer.writerow(CSV_COLUMNS)
     for item in data["incidents"]:
         police = item.get("police") or {}
