@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import mailbox
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -276,3 +277,48 @@ def test_hostile_nesting_and_many_parts() -> None:
     (record,) = parse(BytesSource("many.eml", many))
     assert isinstance(record, ParsedRecord)
     assert len(record.attachments) == 3000
+
+
+def test_mbox_separators_without_a_blank_line_before_them() -> None:
+    """Separators straight after the previous message's last line (no blank line), odd
+    dates on the ``From `` lines, Content-Length headers that do not fit: three messages,
+    as ``mailbox.mbox`` finds them; the unquoted "From here on" line is text."""
+    items = parse("no-blank-separators.mbox", me="robin.park@example.net")
+    assert [
+        (i.position, i.at, i.direction, i.counterpart, i.subject, i.text)
+        for i in items
+        if isinstance(i, ParsedRecord)
+    ] == [
+        (
+            "message 1",
+            datetime(2024, 1, 13, 22, 41, 5, tzinfo=UTC),
+            "incoming",
+            "jordan.hale@example.org",
+            "You changed your number",
+            "I found the new one anyway.",
+        ),
+        (
+            "message 2",
+            datetime(2024, 1, 14, 7, 2, 11, tzinfo=timezone(timedelta(hours=1))),
+            "incoming",
+            "jordan.hale@example.org",
+            "Good morning",
+            "Saw your light go on at six.\nFrom here on I will check every morning.\n"
+            "You know I mean it.",
+        ),
+        (
+            "message 3",
+            datetime(2024, 1, 14, 9, 30, tzinfo=UTC),
+            "outgoing",
+            "jordan.hale@example.org",
+            "Re: Good morning",
+            "Stop contacting me. I am keeping every message.",
+        ),
+    ]
+    assert len(items) == 3
+    # the standard library finds the same three separators (and, not knowing better, a
+    # fourth one in the text)
+    box = mailbox.mbox(ROOT / "no-blank-separators.mbox", create=False)
+    subjects = [message["Subject"] for message in box]
+    box.close()
+    assert subjects == ["You changed your number", "Good morning", None, "Re: Good morning"]

@@ -1,8 +1,12 @@
 """E-mail: one message (.eml) or a whole mailbox (.mbox), read with the standard library.
 
-An mbox is split while it streams: a line starting with ``From `` begins a message when it
-follows a blank line (or starts the file, or looks like a full ``From address date`` line);
-``>From `` lines are unquoted one level; ``Content-Length`` headers are ignored because they
+An mbox is split while it streams, at ``From `` lines as Python's ``mailbox.mbox`` splits
+it: a line starting with ``From `` begins a message when it follows a blank line, starts
+the file, looks like a full ``From address date`` line, or is followed by a header line
+(``Name: value``), also when no blank line comes before it. Only a ``From `` line inside a
+message's text that is not followed by a header ("From now on, …", left unquoted by some
+programs) stays part of the text. ``>From `` lines are unquoted one level;
+``Content-Length`` headers are ignored (as ``mailbox.mbox`` ignores them) because they
 often disagree with the separators. Each message is parsed on its own with
 ``email.policy.default`` and may be at most ``MAX_MESSAGE_BYTES`` long.
 
@@ -91,7 +95,7 @@ class RawMessage:
 
 class EmailImporter:
     name = "email"
-    version = "1"
+    version = "2"
     label = N_("E-mail (.eml or .mbox)")
 
     def detect(self, probe: Probe) -> float:
@@ -177,19 +181,38 @@ def split_mbox(stream: BinaryIO, limit: int = MAX_MESSAGE_BYTES) -> Iterator[Raw
     prev_blank = True
     line_start = True
     last_piece = b""
+    #: a "From " line inside a message: a separator if a header line follows it
+    maybe: bytes | None = None
     while True:
         piece = stream.readline(LINE_PIECE)
         if not piece:
             break
         last_piece = piece
         at_start, line_start = line_start, piece.endswith(b"\n")
-        if at_start and piece.startswith(b"From ") and (prev_blank or _FROM_LINE.match(piece)):
+        separator = False
+        if maybe is not None:
+            if at_start and _HEADER_LINE.match(piece):
+                separator, from_line = True, maybe
+            elif current is not None:  # text after all: it belongs to the message
+                size += len(maybe)
+                if size <= limit:
+                    current.lines.append(maybe)
+            maybe = None
+        elif at_start and piece.startswith(b"From "):
+            if prev_blank or _FROM_LINE.match(piece):
+                separator, from_line = True, piece
+            elif piece.endswith(b"\n"):
+                maybe = piece
+                prev_blank = False
+                continue
+        if separator:
             if current is not None:
                 yield _finish(current, size <= limit)
             number += 1
-            current = RawMessage(number, None, from_line=piece.rstrip(b"\r\n"))
+            current = RawMessage(number, None, from_line=from_line.rstrip(b"\r\n"))
             size, prev_blank = 0, False
-            continue
+            if from_line is piece:
+                continue
         if current is None:
             if not piece.strip():
                 continue  # blank lines before the first separator
@@ -204,6 +227,10 @@ def split_mbox(stream: BinaryIO, limit: int = MAX_MESSAGE_BYTES) -> Iterator[Raw
             current.lines = []
         prev_blank = at_start and not piece.strip()
     if current is not None:
+        if maybe is not None:
+            size += len(maybe)
+            if size <= limit:
+                current.lines.append(maybe)
         current.complete = last_piece.endswith(b"\n")
         yield _finish(current, size <= limit)
 
