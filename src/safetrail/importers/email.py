@@ -102,10 +102,13 @@ class EmailImporter:
         head = probe.head
         lower = probe.name.lower()
         if head.startswith(b"From "):
-            first = head.split(b"\n", 1)[0]
+            first, _newline, rest = head.partition(b"\n")
             if _FROM_LINE.match(first) or first.startswith(b"From - "):
                 return 0.95
-            return 0.75 if lower.endswith((".mbox", ".mbx")) or _STRONG.search(head) else 0.3
+            named = lower.endswith((".mbox", ".mbx"))
+            if (named or _STRONG.search(head)) and _HEADER_LINE.match(rest):
+                return 0.9  # a separator with an unusual date, then the headers
+            return 0.75 if named or _STRONG.search(head) else 0.3
         block = _header_block(head)
         if block is None:
             return 0.0
