@@ -77,7 +77,7 @@ def _todo_entries(catalog: Catalog) -> list[Message]:
 
 
 def placeholders(text: str) -> tuple[list[str], list[str]]:
-    return sorted(_BRACES.findall(text)), sorted(_PERCENT.findall(text))
+    return sorted(set(_BRACES.findall(text))), sorted(set(_PERCENT.findall(text)))
 
 
 def check(msgid: str | tuple[str, ...], text: str) -> str | None:
