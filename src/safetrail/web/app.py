@@ -20,6 +20,7 @@ from safetrail.web.routes import (
     analysis,
     auth,
     checkins,
+    device,
     events,
     evidence,
     home,
@@ -76,6 +77,7 @@ def create_app(vault_path: Path, state: AppState | None = None) -> FastAPI:
         planning,
         checkins,
         reports,
+        device,
     ):
         app.include_router(module.router)
 
