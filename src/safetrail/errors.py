@@ -27,6 +27,7 @@ is shown to the person.
     │   └── ValidationError        a field value is not acceptable
     ├── BackupError                a backup file is damaged, foreign or from another vault
     ├── ConfigError                an unsafe or invalid setting
+    ├── TimestampError             a trusted timestamp cannot be made or does not check out
     └── DeviceCheckError           the phone check cannot go on
         ├── AdbMissing             Android platform-tools (adb) are not installed
         ├── DeviceNotReady         no phone, several phones, or the phone has not allowed access
@@ -161,6 +162,14 @@ class ValidationError(RecordError):
 class BackupError(SafetrailError):
     exit_code = 7
     default_hint = "Check that this is a SafeTrail backup file and that it was copied completely."
+
+
+class TimestampError(SafetrailError):
+    exit_code = 13
+    default_hint = (
+        "Nothing in your log was changed. Check the network and the timestamp servers in "
+        "'safetrail settings', then try again."
+    )
 
 
 class ConfigError(SafetrailError):

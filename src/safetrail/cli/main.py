@@ -19,6 +19,7 @@ from safetrail.cli import (
     person,
     planning_cmds,
     report_cmds,
+    timestamp_cmds,
     vault_cmds,
 )
 from safetrail.cli.help_i18n import localise
@@ -39,6 +40,7 @@ checkins_cmds.register(app)
 report_cmds.register(app)
 import_cmds.register(app)
 device_cmds.register(app)
+timestamp_cmds.register(app)
 app.add_typer(incident.app, name="incident")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(person.app, name="person")

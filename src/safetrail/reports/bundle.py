@@ -9,6 +9,8 @@
       incidents.csv
       communications.csv
       evidence/EX-0001_<original name>   the original files, decrypted, byte for byte
+      timestamps/             RFC 3161 tokens of the ledger head, the hashed statements,
+                              the certificates they carry and how to check them offline
       SHA256SUMS              every file above, as 'sha256sum -c SHA256SUMS' reads it
       SHA256SUMS.sig          Ed25519 signature of SHA256SUMS by the vault's ledger key
       signing-key.pem         that key's public half
@@ -58,6 +60,7 @@ from safetrail.reports.schema import EXPORT_SCHEMA
 from safetrail.services import exports
 from safetrail.services.exports import ExportScope
 from safetrail.services.vault import Vault
+from safetrail.timestamps import service as timestamps
 from safetrail.vault import kdf, session
 from safetrail.vault.stream import StreamDamaged, StreamReader, chunk_nonce
 
@@ -159,6 +162,7 @@ def _readme(case: CaseData, encrypted_note: bool) -> str:
         _("                         (in both CSV files, a cell that starts with = + - @"),
         _("                         has an apostrophe in front so it stays plain text)"),
         _("  evidence/              the original evidence files, exactly as they were added"),
+        _("  timestamps/            trusted timestamps of the ledger head, if any (README inside)"),
         _("  SHA256SUMS             the SHA-256 of every file above"),
         _("  SHA256SUMS.sig         a signature of SHA256SUMS by the vault's key"),
         _("  signing-key.pem        the public key to check that signature"),
@@ -229,6 +233,8 @@ def zip_pieces(vault: Vault, options: ReportOptions, result: BundleResult) -> It
     add("analysis.json", (json.dumps(findings, ensure_ascii=False, indent=2) + "\n").encode())
     add("incidents.csv", exports.build_csv(vault, scope).encode("utf-8-sig"))
     add("communications.csv", communications_csv(comms, case.refs).encode("utf-8-sig"))
+    for name, content in timestamps.bundle_files(report.stamps):
+        add(name, content)
     yield sink.take()
     used: set[str] = set()
     for exhibit in case.exhibits:

@@ -58,6 +58,7 @@ from safetrail.services import exports
 from safetrail.services.evidence import human_size
 from safetrail.services.people import IDENTIFIER_KIND_LABELS
 from safetrail.services.vault import Vault
+from safetrail.timestamps import service as timestamps
 
 HASH_FONT = Font("mono", 6.5)
 
@@ -69,6 +70,7 @@ class Report:
     sha256: str
     file_name: str
     findings: Findings
+    stamps: tuple[timestamps.Stamp, ...] = ()
 
 
 def new_doc(case: CaseData, title: str) -> Doc:
@@ -792,7 +794,33 @@ def record_index(doc: Doc, case: CaseData) -> None:
     )
 
 
-def integrity_statement(doc: Doc, case: CaseData, what: str) -> None:
+def _timestamps(doc: Doc, stamps: Sequence[timestamps.Stamp]) -> None:
+    doc.heading(_("Trusted timestamps"), font=Font("bold", 11), rule=False)
+    if not stamps:
+        doc.para(
+            _(
+                "No trusted timestamp of the ledger is stored. (They are optional: when the "
+                "person turns them on, a time-stamping authority signs the ledger head's "
+                "hash with the time, which proves the log existed as it was by then.)"
+            ),
+            SMALL,
+        )
+        return
+    doc.para(
+        _(
+            "A time-stamping authority (RFC 3161) signed the hash of the ledger head with "
+            "the time, proving that the log up to that entry existed, unchanged, by then. "
+            "Only that hash was sent. The tokens are in the vault and in the case bundle's "
+            "timestamps folder, which explains how to check them with 'openssl ts -verify'."
+        ),
+        SMALL,
+    )
+    doc.bullets([timestamps.describe(item) for item in stamps], SMALL)
+
+
+def integrity_statement(
+    doc: Doc, case: CaseData, what: str, stamps: Sequence[timestamps.Stamp] = ()
+) -> None:
     doc.new_page("P")
     doc.heading(_("Integrity statement"))
     generated_local = stamp_text(case.generated_at.isoformat(), case.timezone)
@@ -842,6 +870,7 @@ def integrity_statement(doc: Doc, case: CaseData, what: str) -> None:
             "hash is kept in the vault and in the case bundle's SHA256SUMS file."
         ).format(what=what)
     )
+    _timestamps(doc, stamps)
     doc.heading(_("How to verify"), font=Font("bold", 11), rule=False)
     doc.bullets(
         [
@@ -869,7 +898,10 @@ def integrity_statement(doc: Doc, case: CaseData, what: str) -> None:
 
 
 def build_report(vault: Vault, options: ReportOptions) -> Report:
-    """Gather, lay out and return the PDF (nothing is written or recorded here)."""
+    """Gather, lay out and return the PDF. Nothing is written or recorded here, except a
+    trusted timestamp of the ledger head when the person turned those on."""
+    timestamps.auto_stamp(vault)
+    stamps = timestamps.stamps(vault)
     case = gather(vault, options)
     findings = findings_for(vault, case)
     include_exhibits(vault, case, (m.exhibit_id for m in findings.quoted))
@@ -889,7 +921,7 @@ def build_report(vault: Vault, options: ReportOptions) -> Report:
     notices_and_orders(doc, case)
     record_index(doc, case)
     communications_appendix(doc, case, comms)
-    integrity_statement(doc, case, _("report"))
+    integrity_statement(doc, case, _("report"), stamps)
     pdf = bytes(doc.output())
     digest = hashlib.sha256(pdf).hexdigest()
     return Report(
@@ -898,6 +930,7 @@ def build_report(vault: Vault, options: ReportOptions) -> Report:
         digest,
         f"report-{case.generated_at:%Y-%m-%d}-{case.fingerprint[:8]}.pdf",
         findings,
+        tuple(stamps),
     )
 
 

@@ -103,6 +103,11 @@ def _data(vault: Vault) -> tuple[str | None, dict[str, Any]]:
         return record_id, dict(vault.store.get(conn, record_id).data)
 
 
+def raw(vault: Vault) -> dict[str, Any]:
+    """The stored settings as they are (for parts that keep their own settings here)."""
+    return _data(vault)[1]
+
+
 def current(vault: Vault) -> Place:
     _id, data = _data(vault)
     return Place(str(data.get("country", "US")), str(data.get("timezone", "UTC")))
@@ -157,7 +162,8 @@ def _validate_exit_url(url: str) -> str:
 def update(vault: Vault, reason: str, **changes: Any) -> None:
     """Change settings by name.
 
-    Names: country, timezone, auto_lock_minutes, discreet, exit_url, language.
+    Names: country, timezone, auto_lock_minutes, discreet, exit_url, language, timestamps,
+    timestamp_servers (checked by ``safetrail.timestamps``).
     """
     record_id, data = _data(vault)
     if record_id is None:
@@ -179,6 +185,10 @@ def update(vault: Vault, reason: str, **changes: Any) -> None:
             merged[key] = value
         elif key == "language":
             merged[key] = validate_language(str(value))
+        elif key == "timestamps":
+            merged[key] = bool(value)
+        elif key == "timestamp_servers":
+            merged[key] = [str(url) for url in value]
         else:
             raise ValidationError(_("{name} is not a setting.").format(name=key))
     merged["country"], merged["timezone"] = validate_place(

@@ -55,6 +55,7 @@ REF_PREFIX = {
     "mapping": "MAP-",
     "device_check": "DC-",
     "indicators": "IND-",
+    "timestamp": "TS-",
 }
 REF_WIDTH = {"evidence": 4, "incident": 4}
 # ASCII digits only (str.isdigit() also accepts "²" and "①", which int() refuses), and few
