@@ -367,3 +367,95 @@ def test_fuzzed_tables_never_crash(data: bytes, mapping: CsvMapping) -> None:
     shown = preview(src)
     assert shown.delimiter in (",", ";", "\t", "|")
     CSV.detect(probe(src))
+
+
+# --- headerless files, plausible times, common header names --------------------------------
+
+
+def _calls(name: str, mapping: CsvMapping) -> list[tuple[object, ...]]:
+    items = list(CSV.parse(FileSource(ROOT / name), ParseOptions(csv_mapping=mapping)))
+    assert not [i for i in items if isinstance(i, Skipped)]
+    return [
+        (r.position, r.at, r.counterpart, r.kind, r.direction, r.outcome, r.duration)
+        for r in items
+        if isinstance(r, ParsedRecord)
+    ]
+
+
+def test_headerless_subscriber_file_gets_the_right_suggestion() -> None:
+    """A 9-digit subscriber id is not a Unix time (it would read as 1994-05-27)."""
+    found = preview(FileSource(ROOT / "subscriber-no-header.csv"))
+    assert found.has_header is False
+    assert found.suggested is not None
+    s = found.suggested
+    assert (s.timestamp, s.counterpart, s.direction, s.kind, s.duration, s.text) == (
+        "1", "2", "4", "3", "5", None,
+    )  # fmt: skip
+    assert s.has_header is False
+    # imported with that suggestion: six records, none dated 1994, the first row kept
+    assert _calls("subscriber-no-header.csv", s) == [
+        ("line 1", datetime(2024, 2, 3, 21, 15, 7), "+447700900123", "call",
+         "incoming", "answered", 65),
+        ("line 2", datetime(2024, 2, 3, 21, 40, 51), "+447700900123", "call",
+         "incoming", None, 0),
+        ("line 3", datetime(2024, 2, 3, 22, 2, 10), "+447700900123", "message",
+         "incoming", None, None),
+        ("line 4", datetime(2024, 2, 4, 7, 30), "+447700900456", "call",
+         "outgoing", "answered", 312),
+        ("line 5", datetime(2024, 2, 4, 8, 12, 45), "+447700900123", "message",
+         "incoming", None, None),
+        ("line 6", datetime(2024, 2, 4, 23, 59, 59), "+447700900123", "call",
+         "incoming", "answered", 12),
+    ]  # fmt: skip
+
+
+def test_map_by_column_number_keeps_the_first_row_of_a_headerless_file() -> None:
+    # as "--map timestamp=1 --map counterpart=2 …" gives it: has_header left at its default
+    mapping = CsvMapping(timestamp="1", counterpart="2", direction="4", kind="3", duration="5")
+    assert mapping.has_header
+    rows = _calls("subscriber-no-header.csv", mapping)
+    assert [r[0] for r in rows] == [f"line {n}" for n in range(1, 7)]
+    # a real header is still a header
+    en = list(CSV.parse(FileSource(ROOT / "calls_en.csv"), ParseOptions(csv_mapping=EN)))
+    assert en[0].position == "line 2"
+
+
+def test_a_time_header_over_cells_that_are_not_times_is_not_suggested() -> None:
+    data = (
+        b"Date,Number,Type\n770012345,+447700900123,in\n770012346,+447700900124,out\n"
+        b"770012347,+447700900125,in\n"
+    )
+    assert preview(BytesSource("odd.csv", data)).suggested is None
+
+
+def test_common_english_export_names() -> None:
+    found = preview(FileSource(ROOT / "interactions.csv"))
+    assert found.suggested is not None
+    s = found.suggested
+    assert (s.timestamp, s.counterpart, s.kind, s.duration, s.direction) == (
+        "datetime", "correspondent_id", "interaction", "call_duration", "direction",
+    )  # fmt: skip
+    utc = UTC
+    assert _calls("interactions.csv", s) == [
+        ("line 2", datetime(2024, 3, 1, 19, 5, tzinfo=utc), "+447700900123", "call",
+         "incoming", "answered", 48),
+        ("line 3", datetime(2024, 3, 1, 19, 6, 10, tzinfo=utc), "+447700900123", "message",
+         "incoming", None, None),
+        ("line 4", datetime(2024, 3, 1, 20, 0, tzinfo=utc), "+447700900123", "call",
+         "incoming", "missed", 0),
+    ]  # fmt: skip
+
+
+def test_korean_phone_export_names_and_words() -> None:
+    found = preview(FileSource(ROOT / "calls-ko.csv"))
+    assert found.suggested is not None
+    s = found.suggested
+    assert (s.timestamp, s.counterpart, s.name, s.direction, s.duration) == (
+        "일시", "전화번호", "이름", "유형", "통화시간",
+    )  # fmt: skip
+    rows = _calls("calls-ko.csv", s)
+    assert [(r[0], r[1], r[2], r[4], r[5], r[6]) for r in rows] == [
+        ("line 2", datetime(2024, 4, 2, 22, 10), "010-1234-5678", "incoming", "answered", 35),
+        ("line 3", datetime(2024, 4, 2, 22, 30), "010-1234-5678", "incoming", "missed", 0),
+        ("line 4", datetime(2024, 4, 3, 7, 0), "010-1234-5678", "outgoing", "answered", 120),
+    ]

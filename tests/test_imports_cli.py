@@ -169,7 +169,7 @@ def test_csv_needs_a_mapping_which_can_be_saved(cli_vault: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     first = json.loads(done.stdout)
-    assert first["sources"][0]["importer"] == "csv 1"
+    assert first["sources"][0]["importer"] == "csv 2"
     assert first["new"] == first["records"] > 0
     again = st(cli_vault, "import", calls, "--mapping", "carrier", "--json")
     assert again.returncode == 0, again.stderr

@@ -247,7 +247,7 @@ def _with(mapping: CsvMapping, delimiter: str, has_header: bool) -> CsvMapping:
 
 class CsvImporter:
     name = "csv"
-    version = "1"
+    version = "2"
     label = N_("Call or message records (CSV)")
 
     def detect(self, probe: Probe) -> float:
@@ -302,6 +302,15 @@ class CsvImporter:
                     continue
                 if columns is None:
                     columns = _Columns.resolve(mapping, row)
+                    first = (
+                        None
+                        if _Columns.names_header(mapping, row)
+                        else columns.record(row, position)
+                    )
+                    if isinstance(first, ParsedRecord):
+                        # the mapping names columns by number and this row reads as a
+                        # record: the file has no header, and this row is data
+                        yield first
                     continue
                 try:
                     yield columns.record(row, position)
@@ -319,6 +328,16 @@ class _Columns:
     text: int | None
     duration: int | None
     name: int | None
+
+    @staticmethod
+    def names_header(mapping: CsvMapping, header: list[str]) -> bool:
+        """Whether any column the mapping names is a cell of ``header`` (by name)."""
+        names = {h.strip().removeprefix("\ufeff").casefold() for h in header}
+        refs = (
+            mapping.timestamp, mapping.counterpart, mapping.direction, mapping.kind,
+            mapping.text, mapping.duration, mapping.name,
+        )  # fmt: skip
+        return any(ref is not None and ref.strip().casefold() in names for ref in refs)
 
     @classmethod
     def resolve(cls, mapping: CsvMapping, header: list[str] | None) -> _Columns:

@@ -1,14 +1,18 @@
 """Cell values and mapping suggestions for the CSV importer (:mod:`.csvfile`).
 
-The suggestion reads header names in English, German, French, Spanish and Japanese; a
-file without a header gets a guess from the cells themselves (a column of times, a column
-of phone numbers, …). A suggestion is only shown to the person, who confirms or corrects it.
+The suggestion reads header names in English, German, French, Spanish, Japanese and
+Korean (``datetime``, ``correspondent_id``, ``call_duration``, ``電話番号``, ``전화번호``…);
+a file without a header gets a guess from the cells themselves (a column of times, a
+column of phone numbers, …). A column is only ever suggested as the time when its cells
+read as plausible times (from 2000 to a year from now): a column of subscriber numbers is
+not a column of Unix times. A suggestion is only shown to the person, who confirms or
+corrects it.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from safetrail.importers.base import CallOutcome, CsvMapping, Direction
 
@@ -22,6 +26,7 @@ __all__ = [
     "header_roles",
     "impossible_date",
     "parse_time",
+    "plausible",
     "read_direction",
     "read_duration",
     "read_time",
@@ -61,14 +66,18 @@ WITHHELD = {
     "private number", "unbekannt", "privat", "anonym", "unterdrückt", "masqué", "privé",
     "inconnu", "privado", "desconocido", "oculto", "非通知", "通知不可能",
 }  # fmt: skip
-MISSED_WORDS = ("missed", "verpasst", "entgangen", "manqué", "perdida", "不在")
+MISSED_WORDS = ("missed", "verpasst", "entgangen", "manqué", "perdida", "不在", "부재중")
 OTHER_OUTCOMES: tuple[tuple[tuple[str, ...], CallOutcome], ...] = (
     (("rejected", "declined", "refused", "abgelehnt", "rejeté", "rechazada", "拒否"), "rejected"),
     (("voicemail", "mailbox", "mailbox", "messagerie", "buzón", "留守"), "voicemail"),
     (("blocked", "blockiert", "bloqué", "bloqueada", "ブロック"), "blocked"),
 )
-OUT_WORDS = ("outgoing", "outbound", "ausgehend", "sortant", "saliente", "enviad", "発信", "送信")
-IN_WORDS = ("incoming", "inbound", "eingehend", "entrant", "entrante", "recibid", "着信", "受信")
+OUT_WORDS = (
+    "outgoing", "outbound", "ausgehend", "sortant", "saliente", "enviad", "発信", "送信", "발신",
+)  # fmt: skip
+IN_WORDS = (
+    "incoming", "inbound", "eingehend", "entrant", "entrante", "recibid", "着信", "受信", "수신",
+)  # fmt: skip
 CALL_WORDS = ("call", "voice", "anruf", "gespräch", "telefonat", "appel", "llamada", "通話")
 MESSAGE_WORDS = ("sms", "mms", "text", "message", "nachricht", "mensaje", "メッセージ", "メール")
 
@@ -77,35 +86,42 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     "duration": (
         "duration", "dauer", "gesprächsdauer", "durée", "duración", "duracion", "通話時間",
         "length", "seconds", "sekunden", "secondes", "segundos", "秒数", "call duration",
+        "통화시간", "통화 시간", "duration seconds", "duration (s)",
     ),
     "timestamp": (
         "date", "time", "datetime", "timestamp", "date/time", "date & time", "datum", "zeit",
         "uhrzeit", "datum/uhrzeit", "zeitpunkt", "fecha", "hora", "fecha y hora", "heure",
         "date et heure", "日時", "日付", "時刻", "start time", "start", "beginn", "début",
-        "inicio", "開始", "開始日時", "received", "sent",
+        "inicio", "開始", "開始日時", "received", "sent", "일시", "날짜", "통화일시",
+        "date time", "event time", "call date",
     ),
     "name": (
         "name", "contact name", "contact", "kontakt", "kontaktname", "nom", "nombre",
-        "contacto", "名前", "氏名", "連絡先", "相手", "display name",
+        "contacto", "名前", "氏名", "連絡先", "相手", "display name", "이름", "성명",
+        "contact_name",
     ),
     "counterpart": (
         "number", "phone number", "phone", "nummer", "rufnummer", "telefonnummer", "telefon",
         "numéro", "numero", "número", "teléfono", "telefono", "電話番号", "番号", "address",
         "other party", "remote party", "partner", "msisdn", "called number", "b-number",
         "b-nummer", "gegenstelle", "correspondant", "destinataire", "destino", "from/to",
-        "相手先", "相手番号",
+        "相手先", "相手番号", "correspondent", "correspondent id", "contact number",
+        "phone_number", "caller", "전화번호", "번호", "상대방", "상대방 번호", "연락처",
     ),
     "direction": (
         "direction", "richtung", "sens", "dirección", "direccion", "方向", "種別", "type",
         "typ", "call type", "tipo", "in/out", "発着信", "着発信", "発着", "anruftyp",
+        "유형", "구분", "수신/발신", "발신/수신", "통화 유형",
     ),
     "text": (
         "text", "body", "message", "nachricht", "inhalt", "texte", "contenu", "mensaje",
         "contenido", "本文", "メッセージ", "内容", "content", "sms text", "message text",
+        "내용", "메시지", "문자 내용",
     ),
     "kind": (
         "kind", "service", "dienst", "art", "category", "kategorie", "medium", "canal",
-        "channel", "サービス", "servicio", "type", "typ", "tipo",
+        "channel", "サービス", "servicio", "type", "typ", "tipo", "interaction",
+        "interaction type", "event type", "종류",
     ),
 }  # fmt: skip
 SUBSTRING_ORDER = ("duration", "timestamp", "name", "counterpart", "direction", "text", "kind")
@@ -115,7 +131,11 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _DIRECTION_CELLS = {
     "in", "out", "incoming", "outgoing", "missed", "received", "sent", "inbound",
     "outbound", "eingehend", "ausgehend", "entrant", "sortant", "entrante", "saliente",
-    "着信", "発信", "不在着信", "1", "2", "3",
+    "着信", "発信", "不在着信", "수신", "발신", "부재중", "1", "2", "3",
+}  # fmt: skip
+_KIND_CELLS = {
+    "call", "voice", "sms", "mms", "text", "message", "anruf", "appel", "llamada", "通話",
+    "メッセージ", "통화", "문자",
 }  # fmt: skip
 
 
@@ -200,7 +220,7 @@ def read_duration(value: str) -> int | None:
 
 
 def _norm(name: str) -> str:
-    name = name.strip().removeprefix("\ufeff").casefold()
+    name = name.strip().removeprefix("\ufeff").casefold().replace("_", " ")
     name = re.sub(r"\s+", " ", name)
     return name.strip(" :*#_")
 
@@ -251,8 +271,27 @@ def guess_time_format(values: list[str]) -> str | None:
     return best if best_count * 2 >= len(values) else None
 
 
+#: the earliest time a suggested time column may hold (phones' own records start later)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def plausible(moment: datetime | None) -> bool:
+    """Whether a time read from a cell is one a phone or carrier record could hold: from
+    2000 to a year from now (a column of 9-digit ids reads as Unix times in 1994)."""
+    if moment is None:
+        return False
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return EARLIEST <= aware <= datetime.now(UTC) + timedelta(days=366)
+
+
 def _is_time(cell: str) -> bool:
-    return read_time(cell) is not None or any(read_time(cell, f) for f in TIME_FORMATS)
+    return plausible(read_time(cell)) or any(plausible(read_time(cell, f)) for f in TIME_FORMATS)
+
+
+def _times_column(rows: list[list[str]], index: int) -> bool:
+    """Whether most cells of column ``index`` (four in five) are plausible times."""
+    cells = [r[index].strip() for r in rows if index < len(r) and r[index].strip()]
+    return bool(cells) and sum(_is_time(c) for c in cells) * 5 >= len(cells) * 4
 
 
 def _content_roles(rows: list[list[str]]) -> dict[str, int]:
@@ -269,9 +308,27 @@ def _content_roles(rows: list[list[str]]) -> dict[str, int]:
                 return
 
     pick("timestamp", _is_time)
+    if "timestamp" not in found:
+        return found
     pick("direction", lambda c: c.casefold() in _DIRECTION_CELLS)
-    pick("counterpart", lambda c: bool(_PHONE.fullmatch(c) or _EMAIL.fullmatch(c)))
-    pick("duration", lambda c: read_duration(c) is not None)
+    pick("kind", lambda c: c.casefold() in _KIND_CELLS)
+    # the other party: numbers or addresses that are not all the same (a column holding
+    # one number on every row is the account's own number or a subscriber id); "+" or "@"
+    # first
+    addresses = [
+        index
+        for index, cells in enumerate(columns)
+        if index not in found.values()
+        and cells
+        and sum(bool(_PHONE.fullmatch(c) or _EMAIL.fullmatch(c)) for c in cells) * 5
+        >= len(cells) * 4
+    ]
+    varied = [i for i in addresses if len(columns[i]) < 3 or len(set(columns[i])) > 1]
+    marked = [i for i in varied or addresses if any(c[:1] == "+" or "@" in c for c in columns[i])]
+    chosen = marked or varied or addresses
+    if chosen:
+        found["counterpart"] = chosen[0]
+    pick("duration", lambda c: (read_duration(c) or 0) < 86_400 and read_duration(c) is not None)
     pick("text", lambda c: any(ch.isalpha() for ch in c))
     return found
 
@@ -279,6 +336,12 @@ def _content_roles(rows: list[list[str]]) -> dict[str, int]:
 def suggest_mapping(header: list[str], rows: list[list[str]]) -> CsvMapping | None:
     """A mapping guessed from header names (or from the cells when there is no header)."""
     roles = header_roles(header) if header else _content_roles(rows)
+    if header and rows and "timestamp" in roles and not _times_column(rows, roles["timestamp"]):
+        # the header's name says time, the cells do not: look for the times in the cells
+        del roles["timestamp"]
+        from_cells = _content_roles(rows)
+        if "timestamp" in from_cells and from_cells["timestamp"] not in roles.values():
+            roles["timestamp"] = from_cells["timestamp"]
     if "timestamp" not in roles or "counterpart" not in roles:
         return None
 
