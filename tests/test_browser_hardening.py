@@ -344,3 +344,19 @@ def test_csv_download_carries_no_formula(chromium: object, tmp_path: Path) -> No
             rows = list(csv.reader(handle))
         assert rows[1][rows[0].index("what_happened")] == "'" + formula
         context.close()
+
+
+def test_upload_over_the_limit_says_so(chromium: object, tmp_path: Path) -> None:
+    big = tmp_path / "long recording.bin"
+    big.write_bytes(b"\x00" * 5000)
+    with Served(tmp_path / "vault", upload_limit=4000) as server:
+        context = chromium.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        set_up_in(page, server)
+        page.goto(server.url + "/evidence")
+        page.set_input_files("#upload-files", [str(big)])
+        page.click("#upload-start")
+        message = "This file is larger than SafeTrail accepts in one upload (4.0 KB)."
+        page.wait_for_selector(f"#upload-results >> text={message}", timeout=15000)
+        assert "No evidence yet" in page.inner_text("main")
+        context.close()

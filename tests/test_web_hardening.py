@@ -408,3 +408,73 @@ def test_failed_attempts_survive_a_restart(tmp_path: Path) -> None:
             opened.text  # type: ignore[attr-defined]
         )
         assert client.get("/unlock/notice", follow_redirects=False).status_code == 303  # once
+
+
+# -- upload size cap (review finding 8) --
+
+
+def test_upload_over_the_limit_is_refused_up_front(tmp_path: Path) -> None:
+    from tests.test_web_evidence import blob_files, upload_headers
+
+    state = AppState(tmp_path / "v", upload_limit=1000)
+    with new_client(tmp_path / "v", state) as client:
+        token = set_up(client)
+        refused = client.post(
+            "/evidence/upload", content=b"x" * 1001, headers=upload_headers(token, "big.bin")
+        )
+        assert refused.status_code == 413
+        assert refused.json() == {
+            "error": "This file is larger than SafeTrail accepts in one upload (1.0 KB).",
+            "hint": "Nothing from it was kept. Add it from the terminal with 'safetrail "
+            "evidence add FILE', which has no limit, or start SafeTrail with a higher "
+            "--max-upload.",
+        }
+        assert blob_files(tmp_path / "v") == []
+        fits = client.post(
+            "/evidence/upload", content=b"y" * 1000, headers=upload_headers(token, "ok.bin")
+        )
+        assert fits.status_code == 200 and fits.json()["size"] == 1000
+
+
+def test_upload_limit_is_counted_while_streaming(tmp_path: Path) -> None:
+    """No Content-Length (chunked): the stream is cut at the limit, nothing is kept."""
+    import httpx
+
+    from safetrail.web.app import create_app
+    from tests.test_web_evidence import blob_files, served, upload_headers
+
+    MiB = 1024 * 1024
+
+    def body() -> Iterator[bytes]:
+        for _ in range(64):
+            yield b"z" * MiB
+
+    state = AppState(tmp_path / "v", upload_limit=3 * MiB)
+    with (
+        served(create_app(tmp_path / "v", state)) as base,
+        httpx.Client(base_url=base, follow_redirects=True) as http,
+    ):
+        token = set_up(http)  # type: ignore[arg-type]
+        headers = upload_headers(token, "endless.bin")
+        try:
+            answer = http.post("/evidence/upload", content=body(), headers=headers, timeout=60)
+        except httpx.TransportError:
+            answer = None  # the server may close before reading the rest: also a refusal
+        if answer is not None:
+            assert answer.status_code == 413
+            assert answer.json()["error"].startswith("This file is larger than SafeTrail")
+        assert blob_files(tmp_path / "v") == []
+        assert list((tmp_path / "v" / "blobs" / "tmp").glob("*")) == []
+        assert "No evidence yet" in http.get("/evidence").text
+
+
+def test_max_upload_option_parses_sizes() -> None:
+    from safetrail.cli.serve import parse_size
+    from safetrail.errors import ConfigError
+
+    assert parse_size("4GiB") == 4 * 1024**3
+    assert parse_size("500 MB") == 500_000_000
+    assert parse_size("1048576") == 1048576
+    with pytest.raises(ConfigError) as refused:
+        parse_size("lots")
+    assert refused.value.message == "lots is not a size SafeTrail understands."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 import socket
 import threading
@@ -24,6 +25,22 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4}
+_UNITS |= {"kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)\s*")
+
+
+def parse_size(text: str) -> int:
+    """ "4GiB", "500 MB", "1048576" → bytes."""
+    found = _SIZE.fullmatch(text.lower())
+    if found is None or found.group(2) not in _UNITS or float(found.group(1)) <= 0:
+        raise ConfigError(
+            _("{value} is not a size SafeTrail understands.").format(value=text),
+            _("Write a number with a unit, such as 4GiB or 500MB."),
+        )
+    return int(float(found.group(1)) * _UNITS[found.group(2)])
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -51,6 +68,11 @@ def serve(
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open a browser."),
     tls_cert: Path | None = typer.Option(None, help="TLS certificate (needed off loopback)."),
     tls_key: Path | None = typer.Option(None, help="TLS private key (needed off loopback)."),
+    max_upload: str = typer.Option(
+        "4GiB",
+        envvar="SAFETRAIL_MAX_UPLOAD",
+        help="Largest file one upload may send, e.g. 4GiB, 500MB or a number of bytes.",
+    ),
     tls_name: list[str] = typer.Option(
         [], "--tls-name", help="A name this server is reached by under TLS (repeatable)."
     ),
@@ -70,6 +92,7 @@ def serve(
             ).format(host=host),
             _("Leave --host out to use this computer only, or give --tls-cert and --tls-key."),
         )
+    upload_limit = parse_size(max_upload)
     config_path = common.settings(vault).vault
     sock = bind_socket(host, port)
     actual_port = sock.getsockname()[1]
@@ -86,6 +109,7 @@ def serve(
         allowed_hosts=served_hosts(host, actual_port, tuple(tls_name)),
         launch_secret=launch_secret,
         tls=bool(tls_cert),
+        upload_limit=upload_limit,
     )
     console.print(_("SafeTrail is running at {address}").format(address=address))
     console.print(_("Press Ctrl+C here to stop it. Closing the browser does not stop it."))

@@ -21,6 +21,7 @@ from safetrail.vault.session import VaultLayout
 from safetrail.web.throttle import UnlockThrottle
 
 PRE_TOKEN_SECONDS = 3600.0
+DEFAULT_UPLOAD_LIMIT = 4 * 1024**3  # 4 GiB: long recordings are normal evidence
 MAX_PRE_TOKENS = 64
 
 
@@ -51,6 +52,7 @@ class AppState:
     allowed_hosts: frozenset[str] | None = None
     launch_secret: str | None = None
     tls: bool = False
+    upload_limit: int = DEFAULT_UPLOAD_LIMIT  # bytes per uploaded file (serve --max-upload)
     # Unlock and setup form tokens: one per page shown, each good for one try (so a wrong
     # passphrase rotates it) and never shared between browsers.
     pre_tokens: dict[str, float] = field(default_factory=dict)  # guarded by lock

@@ -7,9 +7,10 @@ at most a few MiB: whatever the file's size, nothing but ciphertext reaches the 
 File name and details travel URL-encoded in headers, never in the query string,
 which servers write to their access logs.
 
-There is no size cap: recordings of many gigabytes are normal evidence, and only
-the unlocked owner can upload. Instead, a file is refused before any of it is read
-when the disk does not have room for it.
+Recordings of many gigabytes are normal evidence, so the size cap is generous (4 GiB per
+file unless ``serve --max-upload`` says otherwise) and counted while the body streams in, so
+a sender that lies about its length or sends none is stopped at the limit too. A file is
+also refused before any of it is read when the disk does not have room for it.
 
 Viewing streams decrypted bytes straight from the blob (HTTP Range for seeking in
 audio and video). Only images, audio, video and PDF are ever shown inline; anything
@@ -110,6 +111,22 @@ class UploadStopped(OSError):
         super().__init__(0, reason)
 
 
+class UploadTooLarge(UploadStopped):
+    """More bytes arrived than the upload limit allows."""
+
+
+def too_large_error(limit: int) -> SafetrailError:
+    return SafetrailError(
+        _("This file is larger than SafeTrail accepts in one upload ({limit}).").format(
+            limit=evidence.human_size(limit)
+        ),
+        _(
+            "Nothing from it was kept. Add it from the terminal with 'safetrail evidence add "
+            "FILE', which has no limit, or start SafeTrail with a higher --max-upload."
+        ),
+    )
+
+
 class BodyPipe:
     """A file-like ``read()`` for a worker thread, fed from the event loop.
 
@@ -118,9 +135,12 @@ class BodyPipe:
     the reader is slower, ``feed`` stops taking more of the body until there is room.
     """
 
-    def __init__(self, name: str, limit: int = PIPE_LIMIT) -> None:
+    def __init__(self, name: str, limit: int = PIPE_LIMIT, max_bytes: int | None = None) -> None:
         self.name = name
         self._limit = limit
+        self._max_bytes = max_bytes
+        self._received = 0
+        self.over_limit = False
         self._pieces: deque[bytes] = deque()
         self._held = 0
         self._ended = False
@@ -138,6 +158,10 @@ class BodyPipe:
                     continue
                 if not alive():
                     raise UploadStopped(_("the vault was locked, so the upload was stopped"))
+                self._received += len(piece)
+                if self._max_bytes is not None and self._received > self._max_bytes:
+                    self.over_limit = True
+                    raise UploadTooLarge(_("the file is larger than the upload limit"))
                 while not self._offer(piece):
                     await anyio.to_thread.run_sync(self._wait_for_room)
                 if self._closed:
@@ -265,6 +289,8 @@ async def upload(request: Request) -> Response:
         description=_header_text(headers, "x-description"),
     )
     size = _content_length(headers)
+    if size is not None and size > state.upload_limit:
+        return _error(too_large_error(state.upload_limit), status=413)
     try:
         incident = await anyio.to_thread.run_sync(evidence.check_intake, vault, incident, size)
     except SafetrailError as exc:
@@ -273,7 +299,7 @@ async def upload(request: Request) -> Response:
                 async for _piece in request.stream():
                     pass
         return _error(exc)
-    pipe = BodyPipe(evidence.clean_file_name(name))
+    pipe = BodyPipe(evidence.clean_file_name(name), max_bytes=state.upload_limit)
     feeder = asyncio.ensure_future(pipe.feed(request.stream(), _keeper(state, vault)))
     add = partial(
         evidence.add_evidence_stream,
@@ -286,23 +312,30 @@ async def upload(request: Request) -> Response:
     )
     try:
         intake = await anyio.to_thread.run_sync(add)
-    except SafetrailError as exc:
-        return _error(exc)
-    except OSError as exc:  # the disk filled up or failed while writing
-        reason = exc.strerror or str(exc)
-        return _error(
-            SafetrailError(
-                _("SafeTrail could not save this file: {reason}.").format(reason=reason),
-                _("Nothing from it was kept. Check that the disk has free space, then try again."),
-            ),
-            status=500,
-        )
+    except (SafetrailError, OSError) as exc:
+        if pipe.over_limit:  # whatever the blob store made of the stopped stream
+            return _error(too_large_error(state.upload_limit), status=413)
+        if isinstance(exc, SafetrailError):
+            return _error(exc)
+        return _write_failed(exc)
     finally:
         pipe.close()
         if not feeder.done():
             feeder.cancel()
         await asyncio.gather(feeder, return_exceptions=True)
     return JSONResponse(_uploaded(intake.record, intake.already_stored, incident))
+
+
+def _write_failed(exc: OSError) -> JSONResponse:
+    """The disk filled up or failed while writing."""
+    reason = exc.strerror or str(exc)
+    return _error(
+        SafetrailError(
+            _("SafeTrail could not save this file: {reason}.").format(reason=reason),
+            _("Nothing from it was kept. Check that the disk has free space, then try again."),
+        ),
+        status=500,
+    )
 
 
 def _uploaded(record: Record, already_stored: bool, incident: str | None) -> dict[str, Any]:
