@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect
 
 from safetrail.storage import migrate
 from safetrail.storage.engine import sqlcipher_engine, url_engine
-from safetrail.storage.tables import metadata
+from safetrail.storage.schema import metadata
 
 
 def _differences(engine: Engine) -> list[object]:

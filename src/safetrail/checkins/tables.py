@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
-from safetrail.storage.tables import HASH, ID, STAMP, metadata
+from safetrail.storage.columns import HASH, ID, STAMP, metadata
 
 checkin_schedule = Table(
     "checkin_schedule",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from safetrail.storage.tables import HASH, ID, STAMP, metadata
+from safetrail.storage.columns import HASH, ID, STAMP, metadata
 
 communications = Table(
     "communications",

@@ -13,25 +13,17 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-ID = String(36)
-STAMP = String(32)  # UTC ISO 8601 with microseconds and "Z": sorts as text on every backend
-HASH = String(64)
+# Re-exported: many modules read the column types and metadata from here.
+from safetrail.storage.columns import HASH as HASH
+from safetrail.storage.columns import ID as ID
+from safetrail.storage.columns import STAMP as STAMP
+from safetrail.storage.columns import metadata as metadata
 
 records = Table(
     "records",
@@ -163,5 +155,3 @@ events = Table(
     Column("voided", Boolean, nullable=False),
     Index("ix_events_kind_start", "kind", "starts_on"),
 )
-from safetrail.checkins import tables as _checkin_tables  # noqa: E402, F401  (adds its tables)
-from safetrail.storage import comm_tables as _comm_tables  # noqa: E402, F401  (adds its tables)
