@@ -137,7 +137,7 @@ def test_corrupt_database(vault: Vault, vault_path: Path) -> None:
 def test_missing_database(vault: Vault, vault_path: Path) -> None:
     vault.close()
     (vault_path / "vault.db").unlink()
-    with pytest.raises(DatabaseCorrupt, match="database file is missing"):
+    with pytest.raises(DatabaseCorrupt, match=r"database file \(.*vault.db\) is missing"):
         open_vault(vault_path, PASSPHRASE)
 
 

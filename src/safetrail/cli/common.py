@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from safetrail.config import Settings
-from safetrail.errors import WrongPassphrase
+from safetrail.errors import SafetrailError, WrongPassphrase
 from safetrail.i18n import _, use_language
 from safetrail.services.settings import preferences
 from safetrail.services.vault import Vault, open_vault
@@ -65,3 +65,18 @@ def opened(vault_path: Path | None) -> Iterator[Vault]:
 
 def ok(message: str) -> None:
     console.print(f"[green]✓[/green] {message}")
+
+
+def known_fault(exc: Exception) -> SafetrailError | None:
+    """A full disk or read-only drive behind an unexpected error, told as such (never as
+    damage, never with library text); None when it is something else."""
+    from sqlalchemy.exc import DBAPIError
+
+    from safetrail.storage import faults
+
+    if isinstance(exc, OSError):
+        place = Path(exc.filename).parent if isinstance(exc.filename, str) else Path.cwd()
+        return faults.from_os_error(exc, place)
+    if isinstance(exc, DBAPIError):
+        return faults.from_database_message(str(exc.orig or exc), None)
+    return None

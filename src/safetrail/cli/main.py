@@ -63,6 +63,11 @@ def run() -> None:
     except Exception as exc:
         if os.environ.get("SAFETRAIL_DEBUG") == "1":
             raise
+        fault = common.known_fault(exc)
+        if fault is not None:
+            common.err_console.print(f"[red]{_('Error')}:[/red] {fault.message}")
+            common.err_console.print(f"[dim]{_('What to do')}:[/dim] {fault.hint}")
+            sys.exit(fault.exit_code)
         common.err_console.print(
             f"[red]{_('Error')}:[/red] {_('Something unexpected went wrong')} "
             f"({type(exc).__name__}: {exc})."

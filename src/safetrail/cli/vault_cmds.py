@@ -129,6 +129,18 @@ def print_report(report: VerifyReport) -> None:
         )
     )
     console.print(_("Ledger head: {h}").format(h=report.head_hash))
+    if report.unreferenced_blobs:
+        console.print(
+            _(
+                "Note: {n} evidence file in the folder belongs to no exhibit (left by an "
+                "interrupted intake, or by records missing from the database)."
+            ).format(n=report.unreferenced_blobs)
+            if report.unreferenced_blobs == 1
+            else _(
+                "Note: {n} evidence files in the folder belong to no exhibit (left by "
+                "interrupted intakes, or by records missing from the database)."
+            ).format(n=report.unreferenced_blobs)
+        )
     if report.ok:
         ok(_("Everything is intact: nothing has been changed or lost."))
     else:

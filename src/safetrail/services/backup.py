@@ -28,8 +28,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from safetrail.errors import BackupError, VaultExists
 from safetrail.fsutil import fsync_dir
 from safetrail.i18n import _
-from safetrail.services.vault import Vault, open_vault
+from safetrail.services.vault import Vault, open_vault, raw_connection
 from safetrail.services.verify import VerifyReport, verify
+from safetrail.storage import faults
 from safetrail.storage.engine import open_sqlcipher
 from safetrail.vault import session
 from safetrail.vault.header import HEADER_NAME, parse_header
@@ -42,12 +43,15 @@ CHUNK = 1024 * 1024
 SNAPSHOT = ".backup-snapshot.db"
 
 
-def _snapshot_database(vault: Vault) -> Path:
-    """A consistent copy of the encrypted database, made with SQLite's online backup."""
-    target = vault.layout.root / SNAPSHOT
+def _snapshot_database(vault: Vault, beside: Path) -> Path:
+    """A consistent copy of the encrypted database, made with SQLite's online backup.
+
+    It is made beside the backup file, not in the vault folder, so that a read-only vault
+    can be backed up too (the copy is as encrypted as the database itself)."""
+    target = beside.with_name(f".{beside.name}{SNAPSHOT}")
     with contextlib.suppress(FileNotFoundError):
         target.unlink()
-    source = open_sqlcipher(vault.layout.database, vault.keys.database)
+    source = raw_connection(vault)
     copy = open_sqlcipher(target, vault.keys.database)
     try:
         source.backup(copy)
@@ -88,7 +92,7 @@ def create_backup(vault: Vault, output: Path) -> int:
         sort_keys=True,
     ).encode()
     lead = MAGIC + struct.pack(">BI", FORMAT, len(preamble)) + preamble
-    snapshot = _snapshot_database(vault)
+    snapshot = _snapshot_database(vault, output)
     partial = output.with_name(f".{output.name}.partial")
     read_fd, write_fd = os.pipe()
     errors: list[BaseException] = []
@@ -110,9 +114,16 @@ def create_backup(vault: Vault, output: Path) -> int:
             os.fsync(out.fileno())
         producer.join()
         if errors:
+            if isinstance(errors[0], OSError):
+                raise errors[0]
             raise BackupError(_("The backup could not be written: {e}.").format(e=errors[0]))
         os.replace(partial, output)
         fsync_dir(output.parent)
+    except OSError as exc:
+        fault = faults.from_os_error(exc, output.parent)
+        if fault is None:
+            raise
+        raise fault from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()

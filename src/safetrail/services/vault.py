@@ -2,6 +2,13 @@
 
 ``Vault`` is what every use case receives. It owns the record store, the blob
 store and the signed ledger checkpoint kept beside the database.
+
+Opening refuses to write to a database that is not the one the header and the signed
+checkpoint describe: a missing or empty ``vault.db`` is never replaced by a new one, and
+a database whose ledger does not contain the signed checkpoint (an older copy, a
+truncated file) opens for reading only. The database key is derived from the master
+key with the vault id as salt, so a database of another vault does not open at all.
+A read-only folder and a full disk also open for reading only, and say so on a write.
 """
 
 from __future__ import annotations
@@ -15,16 +22,23 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from safetrail import canonical
-from safetrail.errors import DatabaseCorrupt, SafetrailError
+from safetrail.errors import (
+    DiskFull,
+    ReadOnlyVault,
+    SafetrailError,
+    VaultDatabaseMismatch,
+    VaultDatabaseMissing,
+)
 from safetrail.fsutil import atomic_write, remove_stale_temps
 from safetrail.i18n import _
-from safetrail.storage import ledger, migrate
-from safetrail.storage.blobs import BlobStore
-from safetrail.storage.engine import sqlcipher_engine
+from safetrail.storage import faults, ledger, migrate
+from safetrail.storage.blobs import BlobStore, blob_addresses
+from safetrail.storage.engine import DISK_FULL, READ_ONLY, WRITE, sqlcipher_engine
 from safetrail.storage.records import RecordStore
+from safetrail.storage.tables import ledger as ledger_table
 from safetrail.vault import session
 from safetrail.vault.kdf import KdfParams
 from safetrail.vault.keys import VaultKeys
@@ -51,8 +65,24 @@ class Vault:
         self.header = unlocked.header
         self.keys: VaultKeys = unlocked.keys
         self.engine = engine
-        self.store = RecordStore(engine, clock=clock)
+        self.store = RecordStore(engine, clock=clock, location=layout.root)
         self.blobs = BlobStore(layout.blobs, unlocked.keys.blob_wrap, unlocked.keys.blob_address)
+        self.mode = WRITE
+
+    # -- why writes are refused (None: the vault can be changed) --
+
+    @property
+    def refusal(self) -> SafetrailError | None:
+        return self.store.write_refusal
+
+    def refuse_writes(self, reason: SafetrailError) -> None:
+        """From now on every write raises ``reason``; reading keeps working."""
+        self.store.write_refusal = reason
+        self.blobs.write_refusal = reason
+
+    @property
+    def read_only(self) -> bool:
+        return self.refusal is not None
 
     @property
     def vault_id(self) -> str:
@@ -76,11 +106,16 @@ class Vault:
         ).encode()
 
     def update_checkpoint(self) -> None:
+        """Sign the new ledger head, but only if the chain still contains what was signed."""
         with self.store.reading() as conn:
             top = ledger.head(conn)
+            existing = self.read_checkpoint()
+            problem = None if existing is None else self.checkpoint_problem(conn, existing)
         if top is None:
             return
-        existing = self.read_checkpoint()
+        if problem is not None:
+            self.refuse_writes(problem)
+            raise problem
         if existing is not None and existing.seq >= top.seq:
             return
         key = self.keys.ledger_signing_key()
@@ -92,7 +127,13 @@ class Vault:
             "public_key": public.hex(),
             "signature": signature.hex(),
         }
-        atomic_write(self.layout.checkpoint, (json.dumps(body, indent=2) + "\n").encode())
+        try:
+            atomic_write(self.layout.checkpoint, (json.dumps(body, indent=2) + "\n").encode())
+        except OSError as exc:
+            # The transaction is committed; a checkpoint left behind is signed again by the
+            # next write. Only a full or read-only drive is expected here.
+            if faults.from_os_error(exc, self.layout.root) is None:
+                raise
 
     def read_checkpoint(self) -> Checkpoint | None:
         try:
@@ -119,15 +160,41 @@ class Vault:
             return False
         return True
 
+    def checkpoint_problem(
+        self, conn: Connection, checkpoint: Checkpoint
+    ) -> VaultDatabaseMismatch | None:
+        """Why the database does not continue the chain the checkpoint signed, or None."""
+        if not self.checkpoint_is_authentic(checkpoint):
+            return VaultDatabaseMismatch(
+                _(
+                    "The signed checkpoint of this vault ({path}) is damaged, so SafeTrail "
+                    "cannot confirm that the database is the one it signed."
+                ).format(path=self.layout.checkpoint)
+            )
+        signed = conn.execute(
+            select(ledger_table.c.entry_hash).where(ledger_table.c.seq == checkpoint.seq)
+        ).scalar()
+        if signed == checkpoint.entry_hash:
+            return None
+        top = ledger.head(conn)
+        held = top.seq if top is not None else 0
+        if signed is None:
+            message = _(
+                "The vault database holds {held} ledger entries, but {seq} were signed: "
+                "it is an older or shortened copy, and later records are missing from it."
+            ).format(held=held, seq=checkpoint.seq)
+        else:
+            message = _(
+                "The vault database does not continue the history that was signed: ledger "
+                "entry {seq} differs from the signed one. The file was replaced or altered."
+            ).format(seq=checkpoint.seq)
+        return VaultDatabaseMismatch(message)
+
     def public_key_hex(self) -> str:
         return self.keys.ledger_signing_key().public_key().public_bytes_raw().hex()
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _engine_for(layout: VaultLayout, unlocked: session.Unlocked) -> Engine:
-    return sqlcipher_engine(layout.database, unlocked.keys.database)
 
 
 def create_vault(
@@ -144,7 +211,7 @@ def create_vault(
     layout = VaultLayout(root)
     unlocked = session.create(root, passphrase, params)
     try:
-        vault = _open(layout, unlocked, clock)
+        vault = _open(layout, unlocked, clock, creating=True)
         settings.initialise(vault, country, timezone)
     except BaseException:
         _remove_half_made(layout)
@@ -164,35 +231,185 @@ def _remove_half_made(layout: VaultLayout) -> None:
 def open_vault(root: Path, passphrase: str, clock: Callable[[], datetime] | None = None) -> Vault:
     layout = VaultLayout(root)
     unlocked = session.unlock(root, passphrase)
-    if not layout.database.exists():
-        raise DatabaseCorrupt(
-            _("The vault database file is missing from {path}.").format(path=root),
+    _require_database_file(layout, unlocked)
+    return _open(layout, unlocked, clock, creating=False)
+
+
+# -- a missing or empty database is reported, never replaced ---------------------------------
+
+
+def _signed_entries(layout: VaultLayout) -> int | None:
+    try:
+        body = json.loads(layout.checkpoint.read_text("utf-8"))
+        return int(body["seq"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _blob_files(layout: VaultLayout) -> int:
+    try:
+        return sum(1 for _address in blob_addresses(layout.blobs))
+    except OSError:
+        return 0
+
+
+def _missing(layout: VaultLayout, unlocked: session.Unlocked, what: str) -> VaultDatabaseMissing:
+    signed = _signed_entries(layout)
+    blobs = _blob_files(layout)
+    details = _(
+        "Its signed checkpoint records {seq} ledger entries; {n} evidence files are still "
+        "in the folder. SafeTrail will not start a new, empty database in their place."
+    ).format(seq=signed if signed is not None else 0, n=blobs)
+    return VaultDatabaseMissing(f"{what} {details}")
+
+
+def _require_database_file(layout: VaultLayout, unlocked: session.Unlocked) -> None:
+    path = layout.database
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise _missing(
+            layout,
+            unlocked,
+            _("The vault database file ({path}) is missing.").format(path=path),
+        ) from None
+    except OSError as exc:
+        fault = faults.from_os_error(exc, layout.root)
+        if fault is not None:
+            raise fault from None
+        raise
+    if size == 0:
+        raise _missing(
+            layout,
+            unlocked,
+            _("The vault database file ({path}) is empty (0 bytes).").format(path=path),
         )
-    return _open(layout, unlocked, clock)
+
+
+def _has_schema(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar())
+
+
+# -- opening ---------------------------------------------------------------------------------
+
+
+def _connect_engine(layout: VaultLayout, key: bytes) -> tuple[Engine, str, SafetrailError | None]:
+    """An engine that can at least read: normally read-write; on a read-only folder or a
+    full disk, a reading one and the reason writes will be refused."""
+    refusal: SafetrailError | None
+    if faults.is_read_only(layout.root):
+        mode, refusal = READ_ONLY, faults.read_only(layout.root)
+    else:
+        mode, refusal = WRITE, None
+    engine = sqlcipher_engine(layout.database, key, mode)
+    try:
+        engine.connect().close()
+    except DiskFull as exc:
+        engine.dispose()
+        mode, refusal = DISK_FULL, exc
+    except ReadOnlyVault as exc:
+        engine.dispose()
+        mode, refusal = READ_ONLY, exc
+    else:
+        return engine, mode, refusal
+    engine = sqlcipher_engine(layout.database, key, mode)
+    try:
+        engine.connect().close()
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, mode, refusal
+
+
+def _prepare_schema(engine: Engine, writable: bool) -> None:
+    if writable:
+        try:
+            migrate.upgrade(engine)
+        except SafetrailError:
+            raise
+        except Exception as exc:
+            from sqlalchemy.exc import DBAPIError
+
+            from safetrail.storage.records import translate_db_error
+
+            if isinstance(exc, DBAPIError):
+                translated = translate_db_error(exc)
+                if isinstance(translated, SafetrailError):
+                    raise translated from None
+            raise
+    elif not migrate.is_current(engine):
+        raise ReadOnlyVault(
+            _(
+                "This vault must be updated for this SafeTrail version, and its folder is "
+                "read-only."
+            ),
+            _("Open it once from a folder you can write to; after that it also opens read-only."),
+        )
 
 
 def _open(
-    layout: VaultLayout, unlocked: session.Unlocked, clock: Callable[[], datetime] | None
+    layout: VaultLayout,
+    unlocked: session.Unlocked,
+    clock: Callable[[], datetime] | None,
+    creating: bool,
 ) -> Vault:
-    layout.blobs.mkdir(mode=0o700, exist_ok=True)
-    engine = _engine_for(layout, unlocked)
+    if creating:
+        layout.blobs.mkdir(mode=0o700, exist_ok=True)
+        engine = sqlcipher_engine(layout.database, unlocked.keys.database)
+        mode, refusal = WRITE, None
+    else:
+        engine, mode, refusal = _connect_engine(layout, unlocked.keys.database)
     try:
-        migrate.upgrade(engine)
-    except SafetrailError:
+        if not creating and not _has_schema(engine):
+            raise _missing(
+                layout,
+                unlocked,
+                _("The vault database file ({path}) holds no records at all.").format(
+                    path=layout.database
+                ),
+            )
+        _prepare_schema(engine, writable=refusal is None)
+        vault = Vault(layout, unlocked, engine, clock)
+        vault.mode = mode
+        if refusal is not None:
+            vault.refuse_writes(refusal)
+        else:
+            _check_checkpoint(vault)
+    except BaseException:
         engine.dispose()
         raise
-    except Exception as exc:
-        engine.dispose()
-        from sqlalchemy.exc import DBAPIError
-
-        from safetrail.storage.records import translate_db_error
-
-        if isinstance(exc, DBAPIError):
-            translated = translate_db_error(exc)
-            if isinstance(translated, SafetrailError):
-                raise translated from None
-        raise
-    vault = Vault(layout, unlocked, engine, clock)
-    vault.blobs.cleanup_temp()
-    remove_stale_temps(layout.root)
+    if vault.refusal is None:
+        layout.blobs.mkdir(mode=0o700, exist_ok=True)
+        vault.blobs.cleanup_temp()
+        remove_stale_temps(layout.root)
+        if not creating:
+            _settle_interrupted_imports(vault)
     return vault
+
+
+def _check_checkpoint(vault: Vault) -> None:
+    checkpoint = vault.read_checkpoint()
+    if checkpoint is None:
+        return
+    with vault.read() as conn:
+        problem = vault.checkpoint_problem(conn, checkpoint)
+    if problem is not None:
+        vault.refuse_writes(problem)
+
+
+def _settle_interrupted_imports(vault: Vault) -> None:
+    from safetrail.services.imports.run import settle_interrupted  # local: it uses Vault
+
+    with suppress(DiskFull, ReadOnlyVault):  # reading still works; a later open settles them
+        settle_interrupted(vault)
+
+
+def raw_connection(vault: Vault) -> Any:
+    """A DB-API connection to the vault database, opened the way the vault was."""
+    from safetrail.storage.engine import open_sqlcipher
+
+    return open_sqlcipher(vault.layout.database, vault.keys.database, vault.mode)
+
+
+__all__ = ["Checkpoint", "Vault", "create_vault", "open_vault", "raw_connection"]

@@ -31,9 +31,10 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from safetrail.errors import EvidenceDamaged, EvidenceMissing, InputFileError
+from safetrail.errors import EvidenceDamaged, EvidenceMissing, InputFileError, SafetrailError
 from safetrail.fsutil import fsync_dir
 from safetrail.i18n import _
+from safetrail.storage import faults
 from safetrail.vault.stream import (
     DEFAULT_CHUNK_SIZE,
     KEY_SIZE,
@@ -62,6 +63,19 @@ class StoredBlob:
     size: int
     stored_size: int
     already_present: bool
+
+
+def _stored_size(size: int | None, chunk_size: int) -> int | None:
+    """Bytes a blob of ``size`` plaintext bytes takes on disk (header and chunk tags)."""
+    if size is None:
+        return None
+    chunks = max(1, -(-size // chunk_size))
+    return HEADER_SIZE + size + chunks * 16
+
+
+def copy_error(error: SafetrailError) -> SafetrailError:
+    """A fresh exception with the same class, message and hint (each raise its own)."""
+    return type(error)(error.message, error.hint)
 
 
 def _seal_header(wrap_key: bytes, file_key: bytes, chunk_size: int) -> bytes:
@@ -159,6 +173,17 @@ def _open_blob(path: Path, address: str) -> Iterator[tuple[BinaryIO, bytes, int]
         yield src, src.read(HEADER_SIZE), os.fstat(src.fileno()).st_size
 
 
+def blob_addresses(root: Path) -> Iterator[str]:
+    """Every stored blob's address under ``root`` (file names only; no key needed)."""
+    if not root.is_dir():
+        return
+    for fan in sorted(root.iterdir()):
+        if len(fan.name) == 2 and fan.is_dir():
+            for entry in sorted(fan.iterdir()):
+                if _ADDRESS.fullmatch(entry.name) and entry.name[:2] == fan.name:
+                    yield entry.name
+
+
 class BlobStore:
     def __init__(
         self,
@@ -175,6 +200,8 @@ class BlobStore:
         self._wrap_key = wrap_key
         self._address_key = address_key
         self._chunk_size = chunk_size
+        #: set when the vault may not be changed (read-only folder, full disk, mismatch)
+        self.write_refusal: SafetrailError | None = None
 
     # -- names ---------------------------------------------------------------------------------
 
@@ -187,19 +214,14 @@ class BlobStore:
         return self.root / address[:2] / address
 
     def addresses(self) -> Iterator[str]:
-        if not self.root.is_dir():
-            return
-        for fan in sorted(self.root.iterdir()):
-            if len(fan.name) == 2 and fan.is_dir():
-                for entry in sorted(fan.iterdir()):
-                    if _ADDRESS.fullmatch(entry.name) and entry.name[:2] == fan.name:
-                        yield entry.name
+        return blob_addresses(self.root)
 
     # -- writing -------------------------------------------------------------------------------
 
     def put_file(self, path: Path, progress: Progress | None = None) -> StoredBlob:
         try:
-            mode = path.stat().st_mode
+            info = path.stat()
+            mode = info.st_mode
             if stat.S_ISDIR(mode):
                 raise InputFileError(_("'{name}' is a folder, not a file.").format(name=path))
             if not stat.S_ISREG(mode):  # a FIFO or device could block or never end
@@ -216,13 +238,24 @@ class BlobStore:
                 _("'{name}' could not be opened: {reason}.").format(name=path, reason=exc.strerror)
             ) from None
         with src:
-            return self._put(_InputReader(src, str(path)), progress)
+            return self._put(_InputReader(src, str(path)), progress, info.st_size)
 
     def put_stream(self, fileobj: BinaryIO, progress: Progress | None = None) -> StoredBlob:
         name = str(getattr(fileobj, "name", "the input"))
-        return self._put(_InputReader(fileobj, name), progress)
+        return self._put(_InputReader(fileobj, name), progress, None)
 
-    def _put(self, src: _InputReader, progress: Progress | None) -> StoredBlob:
+    def _put(self, src: _InputReader, progress: Progress | None, size: int | None) -> StoredBlob:
+        if self.write_refusal is not None:
+            raise copy_error(self.write_refusal)
+        try:
+            return self._put_file(src, progress)
+        except OSError as exc:
+            fault = faults.from_os_error(exc, self.root, _stored_size(size, self._chunk_size))
+            if fault is None:
+                raise
+            raise fault from None
+
+    def _put_file(self, src: _InputReader, progress: Progress | None) -> StoredBlob:
         file_key = os.urandom(KEY_SIZE)
         header = _seal_header(self._wrap_key, file_key, self._chunk_size)
         dst, tmp = self._locked_temp()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
@@ -14,6 +15,7 @@ from sqlalchemy.pool import NullPool
 
 from safetrail.errors import DatabaseCorrupt, VaultBusy
 from safetrail.i18n import _
+from safetrail.storage import faults
 
 DEFAULT_BUSY_SECONDS = 10.0
 WRITE_OPTION = "safetrail_write"
@@ -40,43 +42,78 @@ def busy_seconds() -> float:
         return DEFAULT_BUSY_SECONDS
 
 
-def open_sqlcipher(path: Path, key: bytes) -> Any:
-    """One keyed connection, verified readable, in WAL mode with memory-only temp storage."""
-    if not path.exists():
+#: how a vault database is opened (see :func:`open_sqlcipher`)
+WRITE, READ_ONLY, DISK_FULL = "write", "read-only", "disk-full"
+
+
+def _uri(path: Path, mode: str) -> str:
+    base = "file:" + quote(str(path.absolute()))
+    if mode != READ_ONLY:
+        return base
+    wal = path.with_name(path.name + "-wal")
+    try:
+        pending = wal.stat().st_size > 0
+    except OSError:
+        pending = False
+    # A read-only folder cannot hold the WAL index. With no WAL to replay the file is
+    # complete as it is ("immutable"); with one (a crash left it), SQLite reads it in
+    # read-only mode through the -shm file that was left with it.
+    return base + ("?mode=ro" if pending else "?mode=ro&immutable=1")
+
+
+def open_sqlcipher(path: Path, key: bytes, mode: str = WRITE) -> Any:
+    """One keyed connection, verified readable, in WAL mode with memory-only temp storage.
+
+    ``mode`` is WRITE (the normal case; a missing file is created, private), READ_ONLY
+    (a read-only folder: nothing is created or written) or DISK_FULL (no space for the
+    shared-memory index: an exclusive lock keeps the WAL index in memory, for reading).
+    """
+    if mode == WRITE and not path.exists():
         # Created private up front: SQLite gives its -wal/-shm files the same permissions.
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     conn = sqlcipher3.connect(
-        str(path), timeout=busy_seconds(), isolation_level=None, check_same_thread=False
+        _uri(path, mode),
+        uri=True,
+        timeout=busy_seconds(),
+        isolation_level=None,
+        check_same_thread=False,
     )
     try:
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        if mode == DISK_FULL:  # before anything reads the file (cache_size already does)
+            conn.execute("PRAGMA locking_mode = EXCLUSIVE")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA cache_size = -32768")  # 32 MiB of decrypted pages at most
-        conn.execute("PRAGMA secure_delete = ON")
+        if mode != READ_ONLY:
+            conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
-        if mode is None or str(mode[0]).lower() != "wal":
-            raise sqlcipher3.OperationalError("could not switch to WAL")
-        conn.execute("PRAGMA synchronous = FULL")
+        if mode != READ_ONLY:
+            found = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            if found is None or str(found[0]).lower() != "wal":
+                raise sqlcipher3.OperationalError("could not switch to WAL")
+            conn.execute("PRAGMA synchronous = FULL")
     except sqlcipher3.DatabaseError as exc:
         conn.close()
         message = str(exc).lower()
         if "locked" in message or "busy" in message:
             raise VaultBusy(_("The vault is busy: another program is using it.")) from None
+        fault = faults.from_database_message(message, path.parent)
+        if fault is not None:
+            raise fault from None
         raise DatabaseCorrupt(
             _(
-                "The vault database ({path}) cannot be read: "
-                "it is damaged or is not a SafeTrail database."
+                "The vault database ({path}) cannot be read: it is damaged, or it does not "
+                "belong to this vault's header."
             ).format(path=path)
         ) from None
     return conn
 
 
-def sqlcipher_engine(path: Path, key: bytes) -> Engine:
+def sqlcipher_engine(path: Path, key: bytes, mode: str = WRITE) -> Engine:
     engine = create_engine(
         "sqlite+safetrail_sqlcipher://",
-        creator=lambda: open_sqlcipher(path, key),
+        creator=lambda: open_sqlcipher(path, key, mode),
         poolclass=NullPool,
     )
     _explicit_sqlite_transactions(engine)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -26,11 +27,12 @@ from safetrail.errors import (
     DatabaseCorrupt,
     RecordNotFound,
     RecordVoided,
+    SafetrailError,
     ValidationError,
     VaultBusy,
 )
 from safetrail.i18n import _
-from safetrail.storage import ledger, projections
+from safetrail.storage import faults, ledger, projections
 from safetrail.storage.engine import WRITE_OPTION
 from safetrail.storage.tables import records, versions
 
@@ -130,10 +132,14 @@ class Record:
         return self.head.data
 
 
-def translate_db_error(exc: DBAPIError) -> Exception:
+def translate_db_error(exc: DBAPIError, location: Path | None = None) -> Exception:
+    """The person-facing error for a database failure; ``exc`` itself when it is a bug."""
     message = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
     if "locked" in message or "busy" in message:
         return VaultBusy(_("The vault is busy: another program is using it right now."))
+    fault = faults.from_database_message(message, location)
+    if fault is not None:
+        return fault
     if "not a database" in message or "malformed" in message or "corrupt" in message:
         return DatabaseCorrupt(_("The vault database is damaged and cannot be read."))
     return exc
@@ -141,21 +147,32 @@ def translate_db_error(exc: DBAPIError) -> Exception:
 
 class RecordStore:
     def __init__(
-        self, engine: Engine, clock: Callable[[], datetime] | None = None, actor: str = "owner"
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] | None = None,
+        actor: str = "owner",
+        location: Path | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock or (lambda: datetime.now(UTC))
         self.actor = actor
+        #: the folder holding the database, named in "disk full" and "read-only" messages
+        self.location = location
+        #: set when the vault may not be changed; every write transaction raises it
+        self.write_refusal: SafetrailError | None = None
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
+        if self.write_refusal is not None:
+            refusal = self.write_refusal
+            raise type(refusal)(refusal.message, refusal.hint)
         try:
             options = {WRITE_OPTION: True}
             with self.engine.connect().execution_options(**options) as conn, conn.begin():
                 ledger.lock_for_append(conn)
                 yield conn
         except DBAPIError as exc:
-            raise translate_db_error(exc) from None
+            raise translate_db_error(exc, self.location) from None
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -163,7 +180,7 @@ class RecordStore:
             with self.engine.connect() as conn, conn.begin():
                 yield conn
         except DBAPIError as exc:
-            raise translate_db_error(exc) from None
+            raise translate_db_error(exc, self.location) from None
 
     # -- writes -------------------------------------------------------------------------
 

@@ -67,6 +67,18 @@ def create(root: Path, passphrase: str, params: kdf.KdfParams | None = None) -> 
     layout = VaultLayout(root)
     if layout.header.exists() or layout.database.exists():
         raise VaultExists(_("A vault already exists at {path}.").format(path=root))
+    if layout.checkpoint.exists() or _has_files(layout.blobs):
+        # The header and database are gone, but this was a vault: never start over in it.
+        raise VaultExists(
+            _(
+                "{path} holds the remains of a vault (its checkpoint or evidence files), "
+                "so SafeTrail will not create a new vault there."
+            ).format(path=root),
+            _(
+                "Restore that vault from a backup with 'safetrail restore FILE --vault "
+                "NEW_FOLDER', or choose another place with --vault PATH."
+            ),
+        )
     check_passphrase_strength(passphrase)
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(root, 0o700)
@@ -83,6 +95,13 @@ def create(root: Path, passphrase: str, params: kdf.KdfParams | None = None) -> 
     header = draft.rewrapped(params, nonce, wrapped)
     write_header(root, header)
     return Unlocked(header, keys.VaultKeys.derive(vmk, header.vault_id))
+
+
+def _has_files(folder: Path) -> bool:
+    try:
+        return any(path.is_file() for path in folder.rglob("*"))
+    except OSError:
+        return False
 
 
 def master_key(header: VaultHeader, passphrase: str) -> bytes:
