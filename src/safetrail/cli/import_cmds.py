@@ -198,10 +198,51 @@ def import_command(
             mappings.save_mapping(opened_vault, save_as, mapping)
     if as_json:
         console.print_json(json.dumps({"ref": report.ref, **report.to_json()}))
-        return
-    print_report(report)
+    else:
+        print_report(report)
+        _print_outcome(report)
+    if report.status == "refused":
+        raise typer.Exit(REFUSED_EXIT)
+    if report.status == "failed":
+        raise typer.Exit(report.exit_code or 1)
+
+
+REFUSED_EXIT = 5  # the same as any other input file SafeTrail cannot use
+
+
+def _print_outcome(report: ImportReport) -> None:
     if report.status == "cancelled":
         console.print(_("Stopped. What was saved stays; run the same command again to finish."))
+    elif report.status == "refused":
+        err_console.print(
+            f"[red]{_('Error')}:[/red] "
+            + _("Nothing was imported: none of these files could be read as an export.")
+        )
+        err_console.print(
+            f"[dim]{_('What to do')}:[/dim] "
+            + _(
+                "The reason for each file is in the table above. 'safetrail import-formats' "
+                "lists what SafeTrail reads; --format NAME chooses one."
+            )
+        )
+    elif report.status == "failed":
+        err_console.print(f"[red]{_('Error')}:[/red] {report.error}")
+        if report.ref and report.new:
+            kept = _(
+                "{n} new records were saved in {ref} before the import stopped; the rest of "
+                "the files were not imported."
+            ).format(n=report.new, ref=report.ref)
+        elif report.ref:
+            kept = _("No records were saved before the import stopped ({ref}).").format(
+                ref=report.ref
+            )
+        else:
+            kept = _("Nothing was saved.")
+        err_console.print(kept)
+        err_console.print(
+            f"[dim]{_('What to do')}:[/dim] {report.hint} "
+            + _("Then run the same import again: it adds only what is missing.")
+        )
     else:
         ok(_("Imported as {ref}: {n} new records.").format(ref=report.ref, n=report.new))
 
