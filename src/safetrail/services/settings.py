@@ -8,21 +8,31 @@ from __future__ import annotations
 
 import locale
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import phonenumbers
+from sqlalchemy import Connection, select
 
 from safetrail.errors import ValidationError
 from safetrail.i18n import LANGUAGES, _, normalise_language
+from safetrail.storage.records import RecordStore
 from safetrail.storage.tables import records
 
-if TYPE_CHECKING:
-    from safetrail.services.vault import Vault
 
-from sqlalchemy import select
+class Vault(Protocol):
+    """What settings need of an open vault (``services.vault.Vault`` is one). Settings do
+    not import the vault module: the vault imports settings, never the other way round."""
+
+    @property
+    def store(self) -> RecordStore: ...
+
+    def read(self) -> Any: ...
+
+    def write(self) -> AbstractContextManager[Connection]: ...
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from safetrail.errors import (
 )
 from safetrail.fsutil import atomic_write, remove_stale_temps
 from safetrail.i18n import _
+from safetrail.services import settings
 from safetrail.storage import faults, ledger, migrate
 from safetrail.storage.blobs import BlobStore, blob_addresses
 from safetrail.storage.engine import DISK_FULL, READ_ONLY, WRITE, sqlcipher_engine
@@ -205,8 +206,6 @@ def create_vault(
     params: KdfParams | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Vault:
-    from safetrail.services import settings  # local: settings uses Vault
-
     country, timezone = settings.validate_place(country, timezone)
     layout = VaultLayout(root)
     unlocked = session.create(root, passphrase, params)
