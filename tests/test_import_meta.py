@@ -200,6 +200,7 @@ EXPECTED_WINNERS = {
     "discord": "discord",
     "meta/messages": "messenger",
     "meta/your_instagram_activity": "instagram",
+    "meta/dm-export": "instagram",
 }
 
 
@@ -227,7 +228,7 @@ def test_every_sample_goes_to_its_importer() -> None:
                 assert winner is not None, path
                 assert winner[0].name == EXPECTED_WINNERS[key], (path, winner)
             checked += 1
-    assert checked == 18
+    assert checked == 23
 
 
 # -- fuzzing --------------------------------------------------------------------------------
@@ -291,3 +292,44 @@ def test_my_importers_leave_other_formats_alone() -> None:
                 found = Probe(member, path.stat().st_size, path.read_bytes()[:65536])
                 for importer in mine:
                     assert importer.detect(found) < DETECT_THRESHOLD, (path, importer.name)
+
+
+def test_instagram_recognised_by_its_content_without_instagram_in_the_path() -> None:
+    """An Instagram conversation given as ``inbox/<thread>/message_1.json`` (the folder
+    taken out of its export): user names as participants and a link to instagram.com."""
+    member = "dm-export/inbox/casey.m_40004/message_1.json"
+    found = probe(source(member))
+    assert "instagram" not in found.name.lower()
+    winner = choose(found)
+    assert winner is not None and winner[0].name == "instagram"
+    assert INSTAGRAM.detect(found) >= 0.9 > MESSENGER.detect(found)
+    got = records(parse(INSTAGRAM, source(member)))
+    assert [(r.channel, r.at, r.sender, r.direction, r.counterpart, r.text) for r in got] == [
+        (
+            "instagram",
+            datetime(2024, 4, 2, 20, 30, tzinfo=UTC),
+            "casey.m_92",
+            "incoming",
+            "casey.m_92",
+            "Why did you remove me? \U0001f621",
+        ),
+        (
+            "instagram",
+            datetime(2024, 4, 2, 19, 30, tzinfo=UTC),
+            "casey.m_92",
+            "incoming",
+            "casey.m_92",
+            "Nice jacket today\nhttps://www.instagram.com/stories/robin.park/3300000000000000000/",
+        ),
+        (
+            "instagram",
+            datetime(2024, 4, 2, 17, 46, 40, tzinfo=UTC),
+            "robin.park",
+            "outgoing",
+            "casey.m_92",
+            "Please leave me alone.",
+        ),
+    ]
+    # a Messenger thread between people's names stays Messenger
+    plain = probe(source(ONE_TO_ONE))
+    assert MESSENGER.detect(plain) > INSTAGRAM.detect(plain)

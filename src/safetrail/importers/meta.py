@@ -2,9 +2,12 @@
 
 Each conversation is a folder ``messages/inbox/<thread>/`` holding ``message_1.json``,
 ``message_2.json`` … (newest message first; the file order is kept). Instagram exports use
-the same layout under ``your_instagram_activity/messages/inbox/``; a path that mentions
-Instagram decides the channel, otherwise the file is read as Messenger (choose the
-"instagram" format by hand for an old Instagram export without that folder name).
+the same layout under ``your_instagram_activity/messages/inbox/`` (older ones without that
+folder). A file is taken for Instagram when its path mentions Instagram, or its first bytes
+do: a link to instagram.com or a media path under ``your_instagram_activity/``, or
+participants who are all Instagram user names (lower-case letters, digits, "." and "_",
+with at least one "." or "_" or digit, where Messenger shows people's names); otherwise it
+is read as Messenger.
 
 Meta writes UTF-8 text as if each byte were a Latin-1 character (an emoji shows up as
 ``\\u00f0\\u009f\\u0098\\u0080``); every string is repaired with
@@ -101,6 +104,27 @@ def is_instagram_path(name: str) -> bool:
     return "instagram" in name.lower()
 
 
+_INSTAGRAM_CONTENT = re.compile(rb"instagram\.com/|your_instagram_activity/")
+_NAME_VALUE = re.compile(rb'"name"\s*:\s*"([^"\\]{1,80})"')
+_USER_NAME = re.compile(rb"[a-z0-9._]{1,30}")
+
+
+def instagram_content(head: bytes) -> bool:
+    """Whether a conversation's first bytes show it comes from Instagram (see the module's
+    docstring)."""
+    if _INSTAGRAM_CONTENT.search(head):
+        return True
+    start = _PARTICIPANTS.search(head)
+    if start is None:
+        return False
+    end = _MESSAGES.search(head, start.end())
+    block = head[start.end() : end.start() if end else start.end() + 4096]
+    names = _NAME_VALUE.findall(block)
+    return bool(names) and all(
+        _USER_NAME.fullmatch(name) and any(c in name for c in b"._0123456789") for name in names
+    )
+
+
 class MetaImporter:
     """One class for both apps; ``channel`` is "messenger" or "instagram"."""
 
@@ -116,11 +140,11 @@ class MetaImporter:
 
     def detect(self, probe: Probe) -> float:
         path_ok = bool(_PATH.search(probe.name.replace("\\", "/")))
-        instagram = is_instagram_path(probe.name)
-        mine = instagram == (self.channel == "instagram")
         head = probe.head
         if not looks_like_json_object(head):
             return 0.0
+        instagram = is_instagram_path(probe.name) or instagram_content(head)
+        mine = instagram == (self.channel == "instagram")
         has_participants = bool(_PARTICIPANTS.search(head))
         classic = {m.group(1) for m in _CLASSIC.finditer(head)}
         content = has_participants and (
