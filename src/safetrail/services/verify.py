@@ -20,19 +20,11 @@ from sqlalchemy import Connection, Table, select
 from safetrail.i18n import _
 from safetrail.services import verify_comms as communications_check
 from safetrail.services.vault import Vault
+from safetrail.services.verify_problems import Problem as Problem
 from safetrail.storage import ledger as ledger_mod
 from safetrail.storage import projections
 from safetrail.storage.records import content_hash, format_ref
 from safetrail.storage.tables import ledger, records, versions
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    what: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.what}"
 
 
 @dataclass

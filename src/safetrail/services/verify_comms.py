@@ -29,6 +29,7 @@ from safetrail.services.imports.writer import (
     batch_digest,
     revision_digest,
 )
+from safetrail.services.verify_problems import Problem
 from safetrail.storage.comm_tables import communication_revisions, communications
 from safetrail.storage.tables import records, versions
 
@@ -42,9 +43,7 @@ class _Report(Protocol):
     problems: list[Any]
 
 
-def _problem(where: str, what: str) -> Any:
-    from safetrail.services.verify import Problem
-
+def _problem(where: str, what: str) -> Problem:
     return Problem(where, what)
 
 
