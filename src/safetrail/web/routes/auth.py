@@ -67,10 +67,10 @@ def setup_page(request: Request) -> Response:
 @router.post("/setup", dependencies=[Depends(require_pre_csrf)])
 def setup(
     request: Request,
-    passphrase: Annotated[str, Form()],
-    confirm: Annotated[str, Form()],
-    country: Annotated[str, Form()],
-    timezone: Annotated[str, Form()],
+    passphrase: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+    country: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
 ) -> Response:
     state = _state(request)
     if state.exists:
@@ -109,7 +109,9 @@ def unlock_page(request: Request) -> Response:
 
 
 @router.post("/unlock", dependencies=[Depends(require_pre_csrf)])
-def unlock(request: Request, passphrase: Annotated[str, Form()]) -> Response:
+def unlock(request: Request, passphrase: Annotated[str, Form()] = "") -> Response:
+    if not passphrase:  # an empty form is not a wrong passphrase: ask again, count nothing
+        return _unlock_error(request, 400, _("Please type your passphrase first."), None)
     return _try_unlock(request, passphrase)
 
 
