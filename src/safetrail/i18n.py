@@ -177,6 +177,17 @@ def format_day(day: date | datetime, language: str | None = None) -> str:
     return str(_babel_date(day, _DATE_PATTERNS[lang], locale=_locale(lang)))
 
 
+def format_iso_day(text: str | None, language: str | None = None) -> str:
+    """A stored "2026-11-21" shown as a day in the language; other text is returned as is."""
+    if not text:
+        return ""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return text
+    return format_day(day, language)
+
+
 def format_long_day(day: date | datetime, language: str | None = None) -> str:
     """A calendar day with the weekday in full: "Saturday 1 August 2026", "2026年8月1日(土曜日)"."""
     lang = _lang(language)

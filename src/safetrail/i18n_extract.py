@@ -2,8 +2,8 @@
 
 The data file keeps English source strings (the facts are maintained in one place, with their
 sources); the planning pages pass each text through ``_`` when they show it. This extractor puts
-those texts into ``safetrail.pot`` so they are translated like any other string. Citations
-(``source``), romanised phrases (``say``), numbers, ids and dates are not translated.
+those texts into ``safetrail.pot`` so they are translated like any other string, citations
+(``source``) included. Romanised phrases (``say``), numbers, ids and dates are not translated.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from babel.messages.extract import extract_python
 TEXT_KEYS = frozenset(
     {
         "name",
+        "source",
         "label",
         "summary",
         "about",
@@ -65,11 +66,45 @@ def extract_resources(
         yield 0, None, text, []
 
 
-def _help_texts(tree: ast.AST) -> Iterator[tuple[int, str]]:
+def _is_command_call(node: ast.AST) -> bool:
+    """``app.command(...)`` (or ``app.callback(...)``), the call that registers a command."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("command", "callback")
+    )
+
+
+def _commands(tree: ast.AST) -> set[str]:
+    """Names of the functions registered as commands: ``app.command()(fn)`` or a decorator."""
+    names: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+        if isinstance(node, ast.Call) and _is_command_call(node.func):
+            names.update(arg.id for arg in node.args if isinstance(arg, ast.Name))
+        elif isinstance(node, ast.FunctionDef) and any(
+            _is_command_call(d) for d in node.decorator_list
+        ):
+            names.add(node.name)
+    return names
+
+
+def _takes_options(node: ast.FunctionDef) -> bool:
+    """A function whose parameters default to ``typer.Option(...)`` / ``typer.Argument(...)``."""
+    for default in [*node.args.defaults, *node.args.kw_defaults]:
+        if isinstance(default, ast.Call):
+            func = default.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("Option", "Argument"):
+                return True
+    return False
+
+
+def _help_texts(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    commands = _commands(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and (node.name in commands or _takes_options(node)):
             doc = ast.get_docstring(node, clean=True)
-            if doc and node.name not in ("register", "run"):
+            if doc:
                 yield node.lineno, doc
         elif isinstance(node, ast.keyword) and node.arg == "help":
             value = node.value

@@ -202,7 +202,9 @@ class CountryResources:
 
     @property
     def place_name(self) -> str:
-        return f"{self.name} ({self.region_name})" if self.region_name else self.name
+        # Shown to people, so in their language (the names are catalogue entries).
+        name = _(self.name)
+        return f"{name} ({_(self.region_name)})" if self.region_name else name
 
 
 # --- phone numbers -----------------------------------------------------------------------

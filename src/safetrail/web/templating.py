@@ -29,6 +29,7 @@ env.install_gettext_callables(  # type: ignore[attr-defined]
 env.globals.update(
     lang=i18n.current_language,
     format_day=i18n.format_day,
+    format_iso_day=i18n.format_iso_day,
     format_datetime=i18n.format_datetime,
     format_number=i18n.format_number,
 )
