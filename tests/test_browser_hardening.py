@@ -360,3 +360,38 @@ def test_upload_over_the_limit_says_so(chromium: object, tmp_path: Path) -> None
         page.wait_for_selector(f"#upload-results >> text={message}", timeout=15000)
         assert "No evidence yet" in page.inner_text("main")
         context.close()
+
+
+def test_messages_page_reads_searches_and_marks(chromium: object, tmp_path: Path) -> None:
+    from safetrail.services.imports.run import run_import
+    from safetrail.services.people import PersonInput, add_person
+    from tests.test_web_messages import THREAT, write_sms
+
+    with Served(tmp_path / "vault") as server:
+        context = chromium.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        set_up_in(page, server)
+        vault = server.state.vault
+        assert vault is not None
+        add_person(vault, PersonInput(names=["Alex"], identifiers=["+447700900123"]))
+        assert run_import(vault, [write_sms(tmp_path / "sms.xml")]).status == "complete"
+        page.click("nav >> text=Messages")
+        page.wait_for_url("**/messages")
+        assert page.inner_text("#message-count") == "5 messages and calls match."
+        assert page.locator("li.message.flagged").count() == 2
+        assert "<script>alert(1)</script>" in page.inner_text("#message-list")  # shown as text
+        page.fill("#q", "going to kill")
+        page.click("button:has-text('Show')")
+        page.wait_for_url("**/messages?q=going+to+kill*")
+        assert page.locator("li.message").count() == 1
+        assert THREAT in page.inner_text("li.message.flagged")
+        assert "Marked: this may be a threat." in page.inner_text("li.message.flagged")
+        page.select_option("#direction", "outgoing")
+        page.fill("#q", "")
+        page.click("button:has-text('Show')")
+        page.wait_for_url("**direction=outgoing*")
+        assert page.inner_text("#message-list").count("Please stop contacting me.") == 1
+        assert dialogs == []
+        context.close()
