@@ -16,7 +16,7 @@ from safetrail.devicecheck import apk, folders, yamlsubset
 from safetrail.devicecheck import indicators as ind
 from safetrail.devicecheck.findings import find, special_access
 from safetrail.devicecheck.model import AppInfo, Snapshot
-from safetrail.devicecheck.parsers import apply_section
+from safetrail.devicecheck.parsers import PARSERS, apply_section
 from safetrail.errors import DeviceInputError
 
 SAMPLES = Path(__file__).parent / "samples" / "devicecheck"
@@ -404,3 +404,22 @@ def test_certificate_is_read_from_the_signing_block() -> None:
 def test_damaged_apk_tails_fail_cleanly(data: bytes) -> None:
     with contextlib.suppress(apk.ApkError):
         apk.certificate_hashes(data)
+
+
+@given(st.sampled_from(sorted(PARSERS)), st.binary(max_size=600))
+def test_every_parser_survives_any_bytes(section: str, data: bytes) -> None:
+    snap = Snapshot(source="fuzz")
+    apply_section(snap, section, data)
+    assert snap.sections[section].status in ("read", "damaged")
+
+
+@given(st.binary(max_size=300))
+def test_packages_json_of_any_shape_is_handled(data: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "packages.json").write_bytes(data)
+        Path(folder, "acquisition.json").write_text("{}")
+        snap = folders.read_folder(Path(folder))
+        assert snap.source == "androidqf"
+        assert snap.sections["packages"].status in ("read", "damaged", "failed")

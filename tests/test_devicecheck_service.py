@@ -327,3 +327,22 @@ def test_iphone_encrypted_backup_is_named_not_opened(vault: Vault, tmp_path: Pat
     assert record.data["backup"]["encrypted"] is True
     assert record.data["backup"]["profiles"] == []
     assert record.data["backup"]["notes"][0].startswith("This backup is encrypted")
+
+
+def test_a_phone_that_stops_answering_is_not_waited_for_forever(
+    vault: Vault, phone: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safetrail.devicecheck import adb
+
+    monkeypatch.setattr(adb, "COMMAND_TIMEOUT", 2.0)
+    phone("hang")  # type: ignore[operator]
+    view = devicecheck.check_phone(vault)
+    assert view.partial
+    sections = view.data["sections"]
+    assert sections["appops"] == {
+        "status": "failed",
+        "note": "The phone did not answer in time.",
+    }
+    assert {k for k, v in sections.items() if v["status"] != "read"} == {"appops"}
+    # Later parts were still read: the VPN comes from dumpsys connectivity.
+    assert _findings(view) == EXPECTED["watchware"]

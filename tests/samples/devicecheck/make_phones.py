@@ -606,6 +606,15 @@ def main() -> None:
         {"1A2B3C4D5E6F": "stalkerware"},
         {"1A2B3C4D5E6F": 4},
     )
+    scenario(
+        "hang",
+        [
+            "R5CR20WATCH            device usb:1-1 product:r9s model:SM_G991B device:r9s transport_id:8"
+        ],
+        {"R5CR20WATCH": "watchware"},
+        {},
+    )
+    (HERE / "scenarios" / "hang" / "R5CR20WATCH.hang_on").write_text("dumpsys appops\n")
     scenario("unauthorised", ["R58N30CLEAN            unauthorized usb:1-1 transport_id:3"], {}, {})
     scenario("none", [], {}, {})
     scenario(
