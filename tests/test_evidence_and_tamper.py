@@ -55,8 +55,8 @@ def test_intake_records_custody_fields_and_links(vault: Vault, tmp_path: Path) -
     assert linked.data["evidence_ids"] == [intake.record.id]
     assert [(v.version, v.reason) for v in history] == [(1, None), (2, "evidence attached")]
     again = evidence.add_evidence(vault, source)
-    assert again.already_stored
-    assert again.record.ref == "EX-0002"
+    assert (again.already_stored, again.existing) == (True, True)
+    assert again.record.ref == "EX-0001"  # the same file is one exhibit
     assert len(list(vault.blobs.addresses())) == 1
     assert verify(vault).ok
 
@@ -205,3 +205,34 @@ def test_missing_blob_is_named(vault: Vault, tmp_path: Path) -> None:
     with pytest.raises(EvidenceMissing):
         evidence.export_evidence(vault, "EX-0001", out)
     assert not out.exists()
+
+
+PHOTO = Path(__file__).parent / "samples" / "evidence" / "car-outside.jpg"
+
+
+def test_the_same_photo_twice_is_one_exhibit_linked_to_both_incidents(
+    vault: Vault, tmp_path: Path
+) -> None:
+    first_incident = incidents.record_incident(
+        vault, IncidentInput(what_happened="His car outside my house at night.")
+    )
+    second_incident = incidents.record_incident(
+        vault, IncidentInput(what_happened="The same car outside my work.")
+    )
+    first = evidence.add_evidence(vault, PHOTO, incident=first_incident.ref)
+    assert (first.record.ref, first.already_stored, first.existing) == ("EX-0001", False, False)
+    copy = tmp_path / "IMG_2041.jpg"  # the same photo, sent again under another name
+    copy.write_bytes(PHOTO.read_bytes())
+    second = evidence.add_evidence(vault, copy, incident=second_incident.ref)
+    assert (second.record.ref, second.already_stored, second.existing) == ("EX-0001", True, True)
+    assert second.record.data["original_name"] == "car-outside.jpg"
+    assert [r.ref for r in evidence.list_evidence(vault)] == ["EX-0001"]
+    one, _history = incidents.show_incident(vault, first_incident.ref)
+    two, history = incidents.show_incident(vault, second_incident.ref)
+    assert one.data["evidence_ids"] == two.data["evidence_ids"] == [first.record.id]
+    assert [(v.version, v.reason) for v in history] == [(1, None), (2, "evidence attached")]
+    # adding it a third time to an incident that has it already changes nothing
+    evidence.add_evidence(vault, copy, incident=second_incident.ref)
+    _two, history = incidents.show_incident(vault, second_incident.ref)
+    assert len(history) == 2
+    assert verify(vault).ok

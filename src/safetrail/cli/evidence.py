@@ -68,6 +68,18 @@ def add(
             )
             bar.remove_task(task)
             data = intake.record.data
+            if intake.existing:
+                message = (
+                    _("{name} is already {ref} (same SHA-256 {h}); linked to {incident}.")
+                    if incident
+                    else _("{name} is already {ref} (same SHA-256 {h}); it was not added twice.")
+                )
+                ok(
+                    message.format(
+                        name=path.name, ref=intake.record.ref, h=data["sha256"], incident=incident
+                    )
+                )
+                continue
             note = (
                 _(" (identical content was already stored; kept once)")
                 if intake.already_stored

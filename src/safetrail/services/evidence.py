@@ -53,8 +53,13 @@ class IntakeDetails:
 
 @dataclass(frozen=True)
 class Intake:
+    """What an intake did. ``already_stored``: the same bytes were in the vault already.
+    ``existing``: they were a live exhibit already, so no new exhibit was made; ``record``
+    is that exhibit (linked to the incident, if one was given)."""
+
     record: Record
     already_stored: bool
+    existing: bool = False
 
 
 def _exif(path: Path) -> dict[str, Any]:
@@ -150,8 +155,16 @@ def _file_record(
     details: IntakeDetails,
     incident: str | None,
 ) -> Intake:
-    """One transaction: the evidence record for a stored blob, and its incident link."""
+    """One transaction: the evidence record for a stored blob, and its incident link.
+
+    A file that is already a live exhibit (same SHA-256) gets no second exhibit number:
+    the existing exhibit is returned (``Intake.existing``) and linked to the incident."""
     with vault.write() as conn:
+        existing = live_evidence_with_sha256(conn, stored.sha256)
+        if existing is not None:
+            if incident:
+                _link(vault, conn, incident, existing)
+            return Intake(vault.store.get(conn, existing), True, existing=True)
         parent_id = (
             vault.store.resolve(conn, "evidence", details.parent) if details.parent else None
         )
@@ -165,6 +178,8 @@ def _file_record(
 def _link(vault: Vault, conn: Any, incident: str, evidence_id: str) -> None:
     incident_id = vault.store.resolve(conn, "incident", incident)
     current = vault.store.get(conn, incident_id)
+    if evidence_id in current.data.get("evidence_ids", []):
+        return  # linked already: nothing changes
     linked = sorted(set(current.data.get("evidence_ids", [])) | {evidence_id})
     vault.store.amend(
         conn, incident_id, {**current.data, "evidence_ids": linked}, _("evidence attached")

@@ -323,7 +323,7 @@ async def upload(request: Request) -> Response:
         if not feeder.done():
             feeder.cancel()
         await asyncio.gather(feeder, return_exceptions=True)
-    return JSONResponse(_uploaded(intake.record, intake.already_stored, incident))
+    return JSONResponse(_uploaded(intake.record, intake.existing, incident))
 
 
 def _write_failed(exc: OSError) -> JSONResponse:
