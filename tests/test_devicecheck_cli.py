@@ -173,3 +173,60 @@ def test_guide_needs_no_vault(tmp_path: Path) -> None:
     assert "Tap it seven times" in done.stdout
     assert "Turn off 'USB debugging'" in done.stdout
     assert not (tmp_path / "no-vault").exists()
+
+
+def _read_until(master: int, wanted: str, seen: list[str], seconds: float = 60) -> None:
+    """Read the terminal until ``wanted`` appears (select waits on output; no sleeping)."""
+    import select
+    import time
+
+    deadline = time.monotonic() + seconds
+    while wanted not in "".join(seen):
+        left = deadline - time.monotonic()
+        assert left > 0, "".join(seen)
+        ready, _w, _x = select.select([master], [], [], left)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the program ended and closed the terminal
+                break
+            seen.append(chunk.decode(errors="replace"))
+    assert wanted in "".join(seen), "".join(seen)
+
+
+def test_in_a_terminal_the_check_asks_before_recording(vault_dir: Path) -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    state = vault_dir.parent / "adb-state"
+    state.mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "COLUMNS": "200",
+        "SAFETRAIL_VAULT": str(vault_dir),
+        "SAFETRAIL_PASSPHRASE": PASSPHRASE,
+        "PATH": f"{FAKEADB}{os.pathsep}{os.environ['PATH']}",
+        "FAKEADB_STATE": str(state),
+        "FAKEADB_SCENARIO": str(SAMPLES / "scenarios" / "heuristic"),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "safetrail.cli.main", "device", "check"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        close_fds=True,
+    )
+    os.close(slave)
+    seen: list[str] = []
+    try:
+        _read_until(master, "has the powers spyware needs' as an incident in your log?", seen)
+        os.write(master, b"y\n")
+        _read_until(master, "Record 'Web traffic is set to go through a proxy", seen)
+        os.write(master, b"n\n")
+        assert process.wait(timeout=60) == 0
+    finally:
+        os.close(master)
+    text = "".join(seen)
+    assert "Recorded as I-0001, with the listing attached." in text
+    assert "I-0002" not in text

@@ -324,7 +324,7 @@ def test_a_listing_cut_short_keeps_what_was_whole(tmp_path: Path) -> None:
     section = snap.sections["packages"]
     assert section.status == "damaged"
     assert section.note == (
-        "1 lines could not be understood and were left out. "
+        "Lines left out because they could not be understood: 1. "
         "The text ends in the middle of a line: it may have been cut short."
     )
     # The app is still known from the other listings, so the finding is not lost.
@@ -339,7 +339,7 @@ def test_garbage_in_a_listing_is_reported_not_guessed(tmp_path: Path) -> None:
     assert snap.sections["package_details"].status == "damaged"
     assert snap.sections["package_details"].note == (
         "No list of packages was found in this output. "
-        "1 lines could not be understood and were left out."
+        "Lines left out because they could not be understood: 1."
     )
     assert snap.sections["proxy"].status == "damaged"
     assert snap.http_proxy is None

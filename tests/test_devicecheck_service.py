@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from safetrail import __version__
-from safetrail.errors import AdbMissing, DeviceNotReady, ValidationError
+from safetrail.errors import AdbMissing, DeviceInputError, DeviceNotReady, ValidationError
 from safetrail.services import devicecheck, evidence, incidents
 from safetrail.services.vault import Vault
 from safetrail.storage.tables import ledger
@@ -346,3 +346,34 @@ def test_a_phone_that_stops_answering_is_not_waited_for_forever(
     assert {k for k, v in sections.items() if v["status"] != "read"} == {"appops"}
     # Later parts were still read: the VPN comes from dumpsys connectivity.
     assert _findings(view) == EXPECTED["watchware"]
+
+
+def test_checks_findings_and_indicators_pass_verification(
+    vault: Vault, phone: object, tmp_path: Path
+) -> None:
+    from safetrail.services.verify import verify
+
+    phone("stalkerware")  # type: ignore[operator]
+    view = devicecheck.check_phone(vault)
+    devicecheck.record_finding(vault, view.record.ref, "stalkerware:com.systemservice")
+    newer = tmp_path / "watchware.yaml"
+    newer.write_text("- name: Kid\n  type: watchware\n  packages:\n  - com.kid.watch\n")
+    devicecheck.update_indicators(vault, [newer], None)
+    devicecheck.save_iphone_answers(vault, {"profiles": "no"})
+    report = verify(vault)
+    assert report.ok, report.problems
+    assert report.blobs_checked == 1
+
+
+def test_iphone_backup_links_are_refused(vault: Vault, tmp_path: Path) -> None:
+    folder = _backup(tmp_path / "backup")
+    (folder / "Manifest.db").unlink()
+    outside = tmp_path / "elsewhere.db"
+    outside.write_bytes(b"SQLite format 3\x00")
+    (folder / "Manifest.db").symlink_to(outside)
+    with pytest.raises(DeviceInputError) as caught:
+        devicecheck.save_iphone_answers(vault, {}, folder)
+    assert caught.value.message == (
+        "Manifest.db in the backup is not an ordinary file; it was not read."
+    )
+    assert devicecheck.list_checks(vault) == []

@@ -292,7 +292,9 @@ def apply_section(snap: Snapshot, section: str, data: bytes) -> None:
     notes = list(parsed.notes)
     if parsed.bad_lines:
         notes.append(
-            _("{n} lines could not be understood and were left out.").format(n=parsed.bad_lines)
+            _("Lines left out because they could not be understood: {n}.").format(
+                n=parsed.bad_lines
+            )
         )
     if parsed.cut_short:
         notes.append(_("The text ends in the middle of a line: it may have been cut short."))
