@@ -293,7 +293,15 @@ def _all_clear(payload: dict[str, Any], now: datetime) -> tuple[str, str, str]:
     return subject, text, short
 
 
-def _reminder(payload: dict[str, Any]) -> tuple[str, str, str]:
+def reminder_deadline(payload: dict[str, Any]) -> datetime:
+    """After this moment a reminder no longer helps: the check-in time (for "reminder") or
+    the end of the grace period (for "deadline"), when contacts are alerted."""
+    checkin = payload["checkin"]
+    key = "expected_by" if payload["purpose"] == "reminder" else "alert_at"
+    return parse_stamp(checkin[key])
+
+
+def _reminder(payload: dict[str, Any], now: datetime) -> tuple[str, str, str]:
     tz = payload["tz"]
     checkin = payload["checkin"]
     if payload["purpose"] == "reminder":
@@ -304,6 +312,9 @@ def _reminder(payload: dict[str, Any]) -> tuple[str, str, str]:
         text = _("It is time to check in (by {when} at the latest).").format(
             when=at_text(checkin["alert_at"], tz)
         )
+    late = _short_late(payload, now)
+    if late is not None:  # a reminder held up (the mail server was down) says so
+        text = f"{text} {late}"
     return _("Reminder"), text, text
 
 
@@ -338,7 +349,7 @@ def compose(
     elif purpose == "all_clear":
         subject, text, short = _all_clear(payload, now)
     elif purpose in REMINDER_PURPOSES:
-        subject, text, short = _reminder(payload)
+        subject, text, short = _reminder(payload, now)
     else:
         raise ValueError(f"unknown message purpose {purpose!r}")
     urgent = purpose in ("alert", "duress")

@@ -310,6 +310,19 @@ def mark_failed_attempt(
     return status
 
 
+def mark_stale(conn: Connection, row_id: str, now: datetime) -> None:
+    """Not sent because its time passed while it waited (a reminder after its deadline)."""
+    conn.execute(
+        update(checkin_outbox)
+        .where(checkin_outbox.c.id == row_id, checkin_outbox.c.status == SENDING)
+        .values(
+            status=CANCELLED,
+            lease_until=None,
+            last_error=f"not sent: its time had passed at {stamp(now)}",
+        )
+    )
+
+
 def cancel_pending(conn: Connection, record_id: str) -> int:
     """Stop messages for a record that have not started sending (acknowledged, resolved)."""
     result = conn.execute(

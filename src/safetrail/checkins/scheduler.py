@@ -38,7 +38,13 @@ from safetrail.checkins.channels.sms import SmsChannel
 from safetrail.checkins.channels.smtp import SmtpChannel
 from safetrail.checkins.channels.webhook import MAX_ATTACHMENT_BYTES, WebhookChannel
 from safetrail.checkins.clock import Clock, parse_stamp, stamp
-from safetrail.checkins.messages import ALERT_PURPOSES, AckInfo, compose
+from safetrail.checkins.messages import (
+    ALERT_PURPOSES,
+    REMINDER_PURPOSES,
+    AckInfo,
+    compose,
+    reminder_deadline,
+)
 from safetrail.checkins.model import AlertSettings, Place, Plan, load_place
 from safetrail.checkins.tables import checkin_schedule
 from safetrail.errors import SafetrailError
@@ -130,10 +136,13 @@ class TickReport:
     retrying: int = 0
     failed: int = 0
     errors: int = 0
+    skipped: int = 0  # reminders whose time had passed before they could be sent
 
     @property
     def busy(self) -> bool:
-        return any((self.acknowledged, self.advanced, self.sent, self.retrying, self.failed))
+        return any(
+            (self.acknowledged, self.advanced, self.sent, self.retrying, self.failed, self.skipped)
+        )
 
 
 # -- schedule rows -------------------------------------------------------------------------
@@ -360,6 +369,8 @@ def _delivery(claimed: outbox.Claimed, status: str, at: datetime, **more: Any) -
 
 def send_one(ctx: CheckinContext, claimed: outbox.Claimed, report: TickReport) -> None:
     """Send one claimed message and record the outcome (never raises for delivery)."""
+    if _stale_reminder(ctx, claimed, report):
+        return
     try:
         with ctx.store.reading() as conn:
             place = load_place(conn, ctx.store)
@@ -396,6 +407,21 @@ def send_one(ctx: CheckinContext, claimed: outbox.Claimed, report: TickReport) -
             )
     report.sent += 1
     log.info("sent %s %s by %s", claimed.purpose, claimed.key, claimed.channel)
+
+
+def _stale_reminder(ctx: CheckinContext, claimed: outbox.Claimed, report: TickReport) -> bool:
+    """A reminder held up past its deadline (the mail server or SafeTrail was down) would
+    only confuse: it is not sent, and its row says why."""
+    if claimed.purpose not in REMINDER_PURPOSES:
+        return False
+    now = ctx.clock()
+    if now < reminder_deadline(claimed.payload):
+        return False
+    with ctx.writing() as conn:
+        outbox.mark_stale(conn, claimed.id, now)
+    report.skipped += 1
+    log.info("skipped %s %s: its time has passed", claimed.purpose, claimed.key)
+    return True
 
 
 def _failed(
