@@ -41,6 +41,8 @@ class _Line:
 
 def _strip_comment(text: str) -> str:
     """Drop a comment: '#' at the start or after whitespace, outside quotes."""
+    if "#" not in text:
+        return text.rstrip()
     quote: str | None = None
     for index, char in enumerate(text):
         if quote:
@@ -94,15 +96,17 @@ def _split_key(line: _Line) -> tuple[str, str] | None:
     text = line.text
     if text[0] in "'\"":
         return None
-    for index, char in enumerate(text):
-        if char == ":" and (index + 1 == len(text) or text[index + 1] == " "):
-            key = text[:index].strip()
-            if not key:
-                raise YamlSubsetError(line.number, "empty key")
-            if key[0] in _REFUSED_START or key.startswith("? "):
-                raise YamlSubsetError(line.number, "complex keys are not supported")
-            return key, text[index + 1 :].strip()
-    return None
+    index = text.find(": ")
+    if index < 0:
+        if not text.endswith(":"):
+            return None
+        index = len(text) - 1
+    key = text[:index].strip()
+    if not key:
+        raise YamlSubsetError(line.number, "empty key")
+    if key[0] in _REFUSED_START or key.startswith("? "):
+        raise YamlSubsetError(line.number, "complex keys are not supported")
+    return key, text[index + 1 :].strip()
 
 
 class _Parser:
