@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from safetrail.errors import InputFileError
+from safetrail.importers import sources
 from safetrail.importers.base import Skipped
 from safetrail.importers.registry import all_importers, by_name, choose
 from safetrail.importers.sources import (
@@ -20,6 +23,7 @@ from safetrail.importers.sources import (
 )
 from safetrail.services.imports.run import run_import
 from safetrail.services.vault import Vault
+from safetrail.storage.comm_tables import communications
 
 SMS = Path(__file__).parent / "samples" / "imports" / "alex-sms.xml"
 
@@ -119,3 +123,48 @@ def test_hostile_archive_in_an_import_is_reported_not_raised(vault: Vault, tmp_p
 def test_skipped_items_carry_a_reason() -> None:
     item = Skipped("line 3", "The date 31/02/2022 does not exist.")
     assert (item.position, item.rest_lost) == ("line 3", False)
+
+
+def test_one_oversized_attachment_leaves_out_only_that_file(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The video in this chat's zip is larger than SafeTrail opens from an archive (the
+    limit is lowered for the test): the video alone is left out, counted and explained;
+    the chat and the photo are imported."""
+    archive = Path(__file__).parent / "samples" / "whatsapp" / "WhatsApp Chat - Lee Grant.zip"
+    monkeypatch.setattr(sources, "MAX_MEMBER_BYTES", 64 * 1024)
+    video = "00000004-VIDEO-2024-06-11-18-20-13.mp4"
+    report = run_import(vault, [archive])
+    left_out = [s for s in report.sources if s.refused]
+    assert [(s.name, s.refused) for s in left_out] == [
+        (
+            f"WhatsApp Chat - Lee Grant.zip › {video}",
+            f"'{video}' (0 MB) is larger than SafeTrail opens from an archive (0 MB); it "
+            "was left out, and the rest of WhatsApp Chat - Lee Grant.zip was read.",
+        )
+    ]
+    chat = [s for s in report.sources if not s.refused]
+    assert [(s.name, s.records, s.new, s.skipped_total) for s in chat] == [
+        ("WhatsApp Chat - Lee Grant.zip › _chat.txt", 6, 6, 0)
+    ]
+    assert report.attachments_stored == 1  # the photo
+    with vault.read() as conn:
+        rows = conn.execute(
+            select(
+                communications.c.position,
+                communications.c.sender,
+                communications.c.kind,
+                communications.c.attachments,
+            ).order_by(communications.c.id)
+        ).all()
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("line 1", "Lee Grant", "message"),
+        ("line 2", "Lee Grant", "message"),
+        ("line 3", "Ana Silva", "message"),
+        ("line 4", "Lee Grant", "message"),
+        ("line 5", "Lee Grant", "message"),
+        ("line 6", "Lee Grant", "call"),
+    ]
+    photo, film = json.loads(rows[1][3]), json.loads(rows[3][3])
+    assert "evidence_id" in photo[0]
+    assert [(a["name"], a["note"]) for a in film] == [(video, "not found in the export")]

@@ -331,7 +331,11 @@ def _unsafe_name(name: str) -> bool:
     return any(part == ".." for part in text.split("/"))
 
 
-def _check_archive(path: PurePosixPath, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+def _check_archive(
+    path: PurePosixPath, archive: zipfile.ZipFile
+) -> tuple[list[zipfile.ZipInfo], list[zipfile.ZipInfo]]:
+    """The members to read, and those left out because they are larger than SafeTrail
+    opens (one huge video must not cost the whole chat). Hostile archives raise."""
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
         raise ArchiveRefused(
@@ -340,6 +344,7 @@ def _check_archive(path: PurePosixPath, archive: zipfile.ZipFile) -> list[zipfil
             )
         )
     total = 0
+    too_big: list[zipfile.ZipInfo] = []
     for info in infos:
         if _unsafe_name(info.filename):
             raise ArchiveRefused(
@@ -350,8 +355,11 @@ def _check_archive(path: PurePosixPath, archive: zipfile.ZipFile) -> list[zipfil
             )
         if info.is_dir():
             continue
-        total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_MEMBER_BYTES and ratio <= MAX_RATIO:
+            too_big.append(info)
+            continue
+        total += info.file_size
         if info.file_size > MAX_MEMBER_BYTES or (
             info.file_size > RATIO_FLOOR and ratio > MAX_RATIO
         ):
@@ -372,7 +380,13 @@ def _check_archive(path: PurePosixPath, archive: zipfile.ZipFile) -> list[zipfil
                 name=path.name, size=total // 1024**3
             )
         )
-    return [info for info in infos if not info.is_dir() and not _skipped_name(info.filename)]
+    left_out = set(map(id, too_big))
+    kept = [
+        info
+        for info in infos
+        if not info.is_dir() and not _skipped_name(info.filename) and id(info) not in left_out
+    ]
+    return kept, too_big
 
 
 def _skipped_name(name: str) -> bool:
@@ -390,8 +404,21 @@ def zip_sources(name: str, file: Path | BinaryIO) -> Iterator[SourceItem | Skipp
             _("{name} is not a readable .zip archive ({reason}).").format(name=name, reason=exc),
         )
         return
-    infos = _check_archive(PurePosixPath(name), archive)
+    infos, too_big = _check_archive(PurePosixPath(name), archive)
     names = [info.filename for info in infos]
+    for info in too_big:
+        yield Skipped(
+            f"{name} › {info.filename}",
+            _(
+                "'{member}' ({size} MB) is larger than SafeTrail opens from an archive "
+                "({limit} MB); it was left out, and the rest of {name} was read."
+            ).format(
+                member=info.filename,
+                size=info.file_size // (1024 * 1024),
+                limit=MAX_MEMBER_BYTES // (1024 * 1024),
+                name=name,
+            ),
+        )
     for info in infos:
         yield ZipMemberSource(name, info, names, archive)
 
