@@ -410,3 +410,26 @@ def committed(marks: Path) -> int:
     if not marks.exists():
         return 0
     return sum(1 for line in marks.read_text().splitlines() if line.startswith("committed "))
+
+
+# -- 9. evidence export into a folder that does not exist yet ------------------------------------
+
+
+def test_evidence_export_to_a_new_folder_makes_the_folder(tmp_path: Path, photo: Path) -> None:
+    root = tmp_path / "vault"
+    make_vault(root, photo)
+    folder = tmp_path / "for-police"
+    done = st(root, "evidence", "export", "EX-0001", "--output", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert folder.is_dir()
+    assert sorted(p.name for p in folder.iterdir()) == ["doorstep.jpg"]
+    assert (folder / "doorstep.jpg").read_bytes() == photo.read_bytes()
+    named = tmp_path / "copy.jpg"
+    again = st(root, "evidence", "export", "EX-0001", "--output", str(named))
+    assert again.returncode == 0, again.stderr
+    assert named.read_bytes() == photo.read_bytes()
+    nowhere = tmp_path / "no" / "such" / "place"
+    refused = st(root, "evidence", "export", "EX-0001", "--output", str(nowhere))
+    assert refused.returncode == 6
+    assert f"The folder {nowhere.parent} does not exist." in refused.stderr.replace("\n", "")
+    assert not (tmp_path / "no").exists()

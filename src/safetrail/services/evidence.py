@@ -31,6 +31,7 @@ from safetrail.errors import InputFileError, RecordNotFound, ValidationError
 from safetrail.i18n import _
 from safetrail.services import settings
 from safetrail.services.vault import Vault
+from safetrail.storage import faults
 from safetrail.storage.blobs import BlobReader, StoredBlob
 from safetrail.storage.records import Record, Version, format_ref
 from safetrail.storage.tables import evidence as evidence_table
@@ -450,6 +451,29 @@ def get_evidence(vault: Vault, ref: str) -> Record:
 
 
 def export_evidence(
+def _export_target(destination: Path, original_name: str) -> Path:
+    """Where an exported exhibit goes. An existing folder, or a new name without a file
+    extension (``--output for-police``), is a folder: it is made, and the copy keeps its
+    original name inside. A name with an extension is the file to write."""
+    if destination.is_dir():
+        return destination / original_name
+    if destination.exists() or destination.suffix:
+        return destination
+    if not destination.parent.is_dir():
+        raise ValidationError(
+            _("The folder {path} does not exist.").format(path=destination.parent),
+            _("Choose a folder that exists; SafeTrail makes only the last folder of the path."),
+        )
+    try:
+        destination.mkdir(mode=0o700)
+    except OSError as exc:
+        fault = faults.from_os_error(exc, destination.parent)
+        if fault is None:
+            raise
+        raise fault from None
+    return destination / original_name
+
+
     vault: Vault,
     ref: str,
     destination: Path,
@@ -458,7 +482,7 @@ def export_evidence(
 ) -> Path:
     """Decrypt an exhibit to a place the person chose; recorded as a custody event."""
     record = get_evidence(vault, ref)
-    target = destination / record.data["original_name"] if destination.is_dir() else destination
+    target = _export_target(destination, str(record.data["original_name"]))
     if target.exists():
         raise ValidationError(
             _("{path} already exists; SafeTrail will not overwrite it.").format(path=target),
@@ -479,6 +503,11 @@ def export_evidence(
             raise ValidationError(_("The exported copy does not match the stored hash."))
         os.replace(partial, target)
     finally:
+    except OSError as exc:
+        fault = faults.from_os_error(exc, target.parent, int(record.data.get("size") or 0))
+        if fault is None:
+            raise
+        raise fault from None
         if partial.exists():
             partial.unlink()
     record_export(vault, record.id, target.name, digest.hexdigest(), performer, purpose)
