@@ -450,7 +450,6 @@ def get_evidence(vault: Vault, ref: str) -> Record:
         return vault.store.get(conn, vault.store.resolve(conn, "evidence", ref))
 
 
-def export_evidence(
 def _export_target(destination: Path, original_name: str) -> Path:
     """Where an exported exhibit goes. An existing folder, or a new name without a file
     extension (``--output for-police``), is a folder: it is made, and the copy keeps its
@@ -474,6 +473,7 @@ def _export_target(destination: Path, original_name: str) -> Path:
     return destination / original_name
 
 
+def export_evidence(
     vault: Vault,
     ref: str,
     destination: Path,
@@ -502,12 +502,12 @@ def _export_target(destination: Path, original_name: str) -> Path:
         if digest.hexdigest() != record.data["sha256"]:
             raise ValidationError(_("The exported copy does not match the stored hash."))
         os.replace(partial, target)
-    finally:
     except OSError as exc:
         fault = faults.from_os_error(exc, target.parent, int(record.data.get("size") or 0))
         if fault is None:
             raise
         raise fault from None
+    finally:
         if partial.exists():
             partial.unlink()
     record_export(vault, record.id, target.name, digest.hexdigest(), performer, purpose)
