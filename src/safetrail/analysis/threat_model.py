@@ -1,0 +1,286 @@
+"""A small character n-gram classifier for threatening messages (English, Japanese, Korean).
+
+Phrase rules (``threat_rules``) are precise but only catch wordings someone thought of. This
+model reads every run of 1 to 5 characters of a message (after ``normalise``), so it also
+recognises "you'll be six feet under" or "夜道には気をつけな" worded in ways no rule names,
+and it has learnt from ordinary messages that "we killed it at the gig" and "ボコボコにして
+やった" about a quiz are not threats. It is three linear models on the same features:
+
+* **threat** — the chance that a message is a threat (logistic regression);
+* **kind** — what sort of threat (see ``KINDS``), asked only of flagged messages;
+* **serious** — whether it threatens death or violence, asked only of flagged messages.
+
+Features are *hashed*: each character n-gram goes to one of ``2**BITS`` buckets, so there is
+no vocabulary to store, and a message's score is a sum of bucket weights divided by the square
+root of its number of n-grams. That sum is computed with numpy for thousands of messages at a
+time (``ThreatModel.threat_scores``), which is what lets a phone backup of a million messages
+be scanned in about a second.
+
+How the model ships, and why: it is **trained at first use** from the labelled messages in
+``threat_data/*.jsonl`` that ship inside the package, and kept for the life of the process
+(``default_model``; training takes well under two seconds). Training is deterministic
+(liblinear and L-BFGS, fixed seeds, data in file order), so every install computes the same
+weights from the same files, and there is no pickle or weights file that could stop loading,
+or silently change meaning, when scikit-learn changes version. Nothing is downloaded. The
+training data is plain text a person can read and correct; the blind evaluation set in
+``tests/data/threats`` is never read here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "BITS",
+    "DATA_DIR",
+    "KINDS",
+    "LANGUAGES",
+    "SEVERITIES",
+    "Example",
+    "ThreatModel",
+    "default_model",
+    "load_examples",
+    "ngram_rows",
+    "normalise",
+]
+
+BITS = 20
+ORDERS = (1, 2, 3, 4, 5)
+LANGUAGES = ("en", "ja", "ko")
+KINDS = (
+    "kill",  # an explicit threat to kill
+    "harm",  # an explicit threat of violence, a weapon, fire, acid
+    "conditional",  # "if you leave / block me / go to the police, ..."
+    "third_party",  # aimed at family, friends, a new partner, children, pets
+    "images",  # intimate images, or secrets, shown or sent to others
+    "presence",  # presence and surveillance: "I'm outside", "nice dress today"
+    "veiled",  # veiled menace: "you'll regret this", "accidents happen"
+    "self_harm",  # self-harm threatened as leverage
+)
+SEVERITIES = ("serious", "concerning")
+DATA_DIR = Path(__file__).with_name("threat_data")
+
+_SEP = 0  # joins texts; never part of an n-gram
+_PRIME = np.uint64(0x100000001B3)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_SALT = tuple(np.uint64(0x51ED27A3 * order) for order in range(max(ORDERS) + 1))
+
+
+_FOLD = re.compile("[\uff21-\uff3a\uff41-\uff5a\uff66-\uff9f]+")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
+_OTHER_SPACE = re.compile(r"[^\S ]")
+_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # every ASCII character \\s matches, but " "
+
+
+def _nfkc(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
+def normalise(text: str) -> str:
+    """The form rules and the model read: lower case, straight apostrophes, one space.
+
+    Full-width Latin letters and half-width katakana are folded (NFKC) to their usual
+    forms. Every run of white space becomes one plain space, so ``\\s+`` in a rule always
+    matches exactly " ": that lets the prefilter look for "get you" rather than "get".
+    """
+    if not text.isascii():
+        text = _FOLD.sub(_nfkc, text)
+        if "\u2019" in text or "\u2018" in text or "\u02bc" in text or "\uff07" in text:
+            text = text.translate(_QUOTES)
+    if text.isascii():  # finding a few characters is much faster than a regex search
+        if any(c in text for c in _ASCII_SPACES):
+            text = _OTHER_SPACE.sub(" ", text)
+    elif _OTHER_SPACE.search(text):
+        text = _OTHER_SPACE.sub(" ", text)
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    threat: bool
+    kind: str | None
+    severity: str | None
+    language: str
+
+
+def load_examples(directory: Path = DATA_DIR) -> list[Example]:
+    """The shipped training messages, in file order (which keeps training deterministic)."""
+    examples = []
+    for lang in LANGUAGES:
+        path = directory / f"{lang}.jsonl"
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            threat = row["label"] == "threat"
+            kind, severity = row.get("kind"), row.get("severity")
+            if row["label"] not in ("threat", "none") or (kind and kind not in KINDS):
+                raise ValueError(f"{path.name} line {number}: unknown label or kind")
+            if severity and severity not in SEVERITIES:
+                raise ValueError(f"{path.name} line {number}: unknown severity")
+            examples.append(Example(row["text"], threat, kind, severity, lang))
+    return examples
+
+
+def ngram_rows(normalised: Sequence[str]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(text number, bucket) for every character n-gram of every text.
+
+    Each text is read with a space before and after it, so the n-grams at the edges of a
+    word are told apart from the ones inside it. Texts must already be ``normalise``-d.
+    """
+    if not normalised:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    joined = "\x00 " + " \x00 ".join(normalised) + " \x00"
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    is_sep = codes == _SEP
+    text_at = np.cumsum(is_sep) - 1  # the number of the text each position belongs to
+    seps = np.concatenate([[0], np.cumsum(is_sep, dtype=np.int64)])
+    texts: list[NDArray[np.int64]] = []
+    buckets: list[NDArray[np.int64]] = []
+    size = codes.shape[0]
+    shift = np.uint64(64 - BITS)
+    with np.errstate(over="ignore"):
+        rolling = np.zeros(size, dtype=np.uint64)
+        for order in range(1, max(ORDERS) + 1):
+            count = size - order + 1
+            if count <= 0:
+                break
+            rolling = rolling[:count] * _PRIME + codes[order - 1 : order - 1 + count]
+            if order not in ORDERS:
+                continue
+            clean = seps[order : order + count] == seps[:count]  # no separator inside
+            where = np.flatnonzero(clean)
+            mixed = (rolling[where] ^ _SALT[order]) * _MIX
+            buckets.append((mixed >> shift).astype(np.int64))
+            texts.append(text_at[where].astype(np.int64))
+    return np.concatenate(texts), np.concatenate(buckets)
+
+
+def _matrix(normalised: Sequence[str]) -> object:
+    """The feature matrix (scipy CSR) that the linear models are trained on."""
+    from scipy.sparse import csr_matrix
+
+    rows, cols = ngram_rows(normalised)
+    counts = np.bincount(rows, minlength=len(normalised)).astype(np.float64)
+    data = 1.0 / np.sqrt(np.maximum(counts[rows], 1.0))
+    return csr_matrix((data, (rows, cols)), shape=(len(normalised), 1 << BITS))
+
+
+def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelReading:
+    """What the model says about one text."""
+
+    threat: float  # chance it is a threat, 0-1
+    kind: str
+    serious: float  # chance it threatens death or violence, 0-1
+
+
+class ThreatModel:
+    """The three linear models, trained from ``examples`` (see the module docstring)."""
+
+    def __init__(self, examples: Sequence[Example], c_threat: float = 12.0) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        if not examples:
+            raise ValueError("no training examples")
+        texts = [normalise(e.text) for e in examples]
+        full = _matrix(texts)
+        # Only buckets some training text uses can get a weight: fitting on those columns
+        # alone gives the same models, much faster.
+        used = np.unique(full.indices)
+        matrix = full[:, used]
+        labels = np.array([e.threat for e in examples], dtype=np.int64)
+        threat = LogisticRegression(
+            C=c_threat, solver="liblinear", class_weight="balanced", random_state=0, max_iter=1000
+        )
+        threat.fit(matrix, labels)
+        self.weights = np.zeros(1 << BITS, dtype=np.float32)
+        self.weights[used] = threat.coef_[0]
+        self.bias = float(threat.intercept_[0])
+
+        kinds = [i for i, e in enumerate(examples) if e.threat and e.kind]
+        kind_model = LogisticRegression(C=20.0, max_iter=3000)
+        kind_model.fit(matrix[kinds], [examples[i].kind for i in kinds])
+        self.kinds: tuple[str, ...] = tuple(str(k) for k in kind_model.classes_)
+        self._buckets = used
+        self._kind_weights = np.asarray(kind_model.coef_, dtype=np.float32)
+        self._kind_bias = np.asarray(kind_model.intercept_, dtype=np.float64)
+
+        rated = [i for i, e in enumerate(examples) if e.threat and e.severity]
+        serious = LogisticRegression(
+            C=20.0, solver="liblinear", class_weight="balanced", random_state=0, max_iter=1000
+        )
+        serious.fit(matrix[rated], [examples[i].severity == "serious" for i in rated])
+        self._serious_weights = np.asarray(serious.coef_, dtype=np.float32)
+        self._serious_bias = float(serious.intercept_[0])
+
+    # scoring -------------------------------------------------------------------------
+
+    def threat_scores(self, normalised: Sequence[str]) -> NDArray[np.float64]:
+        """The chance each (normalised) text is a threat, for many texts at once."""
+        rows, cols = ngram_rows(normalised)
+        size = len(normalised)
+        counts = np.bincount(rows, minlength=size).astype(np.float64)
+        sums = np.bincount(rows, weights=self.weights[cols].astype(np.float64), minlength=size)
+        return _sigmoid(sums / np.sqrt(np.maximum(counts, 1.0)) + self.bias)
+
+    def _sparse_sums(
+        self, normalised: Sequence[str], weights: NDArray[np.float32]
+    ) -> NDArray[np.float64]:
+        """Scores of a model kept for the training buckets only (one row per class)."""
+        buckets = self._buckets
+        rows, cols = ngram_rows(normalised)
+        size = len(normalised)
+        counts = np.bincount(rows, minlength=size).astype(np.float64)
+        at = np.minimum(np.searchsorted(buckets, cols), buckets.shape[0] - 1)
+        known = buckets[at] == cols
+        scale = 1.0 / np.sqrt(np.maximum(counts, 1.0))
+        matrix = weights
+        out = np.zeros((matrix.shape[0], size), dtype=np.float64)
+        for line in range(matrix.shape[0]):
+            out[line] = np.bincount(
+                rows[known], weights=matrix[line, at[known]].astype(np.float64), minlength=size
+            )
+        return np.asarray(out * scale[None, :], dtype=np.float64)
+
+    def read(self, normalised: Sequence[str]) -> list[ModelReading]:
+        """Threat chance, kind and seriousness for each (normalised) text."""
+        if not normalised:
+            return []
+        threat = self.threat_scores(normalised)
+        kind_scores = self._sparse_sums(normalised, self._kind_weights)
+        kind_scores += self._kind_bias[:, None]
+        serious = _sigmoid(
+            self._sparse_sums(normalised, self._serious_weights)[0]
+            + self._serious_bias
+        )
+        best = np.argmax(kind_scores, axis=0)
+        return [
+            ModelReading(float(threat[i]), self.kinds[int(best[i])], float(serious[i]))
+            for i in range(len(normalised))
+        ]
+
+
+@lru_cache(maxsize=1)
+def default_model() -> ThreatModel:
+    """The model trained on the shipped examples, once per process."""
+    return ThreatModel(load_examples())
+
+
