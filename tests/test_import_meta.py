@@ -228,7 +228,7 @@ def test_every_sample_goes_to_its_importer() -> None:
                 assert winner is not None, path
                 assert winner[0].name == EXPECTED_WINNERS[key], (path, winner)
             checked += 1
-    assert checked == 23
+    assert checked == 24
 
 
 # -- fuzzing --------------------------------------------------------------------------------

@@ -57,6 +57,15 @@ def print_report(report: ImportReport) -> None:
             n=report.records, a=_day(report.first_at), b=_day(report.last_at)
         )
     )
+    for source in report.sources:
+        if source.local_times:
+            console.print(
+                _(
+                    "{n} records in {file} carry only the local time of the device that made "
+                    "the export; they were read as {zone} time. If that device was set to "
+                    "another time zone, import again with --timezone."
+                ).format(n=source.local_times, file=source.name, zone=source.local_zone)
+            )
     if report.other_files:
         console.print(
             _(
@@ -149,6 +158,12 @@ def import_command(
     day_first: bool | None = typer.Option(
         None, "--day-first/--month-first", help="Date order, when the file cannot tell."
     ),
+    timezone: str | None = typer.Option(
+        None,
+        "--timezone",
+        help="Time zone of the phone that made the export, for times written without one "
+        "(e.g. Europe/London); default: the vault's.",
+    ),
     column: list[str] = typer.Option(
         [], "--map", help="CSV column mapping FIELD=COLUMN (e.g. timestamp=Date)."
     ),
@@ -176,7 +191,9 @@ def import_command(
             raise typer.Exit(2)
         if mapping is not None and format is None:
             format = "csv"
-        options = ImportOptions(format=format, me=me, day_first=day_first, csv_mapping=mapping)
+        options = ImportOptions(
+            format=format, me=me, day_first=day_first, csv_mapping=mapping, timezone=timezone
+        )
         quiet = as_json or not interactive()
         ask = interactive() and not yes and not preview
         if preview or ask:

@@ -24,6 +24,10 @@ class SourceReport:
     duplicates: int = 0
     #: records the vault held already whose direction this import corrected
     revised: int = 0
+    #: records that carry only the local time of the device that made the export, and
+    #: the time zone they were read in
+    local_times: int = 0
+    local_zone: str | None = None
     skipped: Counter[str] = field(default_factory=Counter)
     examples: list[tuple[str, str]] = field(default_factory=list)
     rest_lost: str | None = None
@@ -56,6 +60,8 @@ class SourceReport:
             "new": self.new,
             "duplicates": self.duplicates,
             "revised": self.revised,
+            "local_times": self.local_times,
+            "local_zone": self.local_zone,
             "skipped": dict(sorted(self.skipped.items())),
             "examples": [list(e) for e in self.examples],
             "rest_lost": self.rest_lost,
@@ -89,12 +95,6 @@ class ImportReport:
     #: files inside archives and folders that are not exports (photos, voice notes, …)
     other_files: int = 0
     seconds: float = 0.0
-    #: why a failed import stopped (a full disk, a read-only folder), and what to do
-    error: str | None = None
-    hint: str | None = None
-    exit_code: int = 0
-    #: the import record could not be given its final version (it is settled on next open)
-    record_pending: bool = False
 
     def count_unmatched(self, who: str) -> None:
         if who in self.unmatched or len(self.unmatched) < MAX_UNMATCHED:
@@ -152,5 +152,4 @@ class ImportReport:
             },
             "attachments_stored": self.attachments_stored,
             "other_files": self.other_files,
-            **({"error": self.error, "hint": self.hint} if self.error else {}),
         }

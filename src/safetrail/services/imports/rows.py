@@ -66,6 +66,7 @@ N_HASHED = len(HASHED)
 #: positions in a row list: the stored columns in COLUMNS order, then the person id
 DEDUPE = COLUMNS.index("dedupe_key")
 DIRECTION = COLUMNS.index("direction")
+WALL_TIME = COLUMNS.index("wall_time")
 COUNTERPART_RAW = COLUMNS.index("counterpart_raw")
 AT = COLUMNS.index("at")
 COUNTERPART_KIND = COLUMNS.index("counterpart_kind")
