@@ -377,3 +377,14 @@ def test_iphone_backup_links_are_refused(vault: Vault, tmp_path: Path) -> None:
         "Manifest.db in the backup is not an ordinary file; it was not read."
     )
     assert devicecheck.list_checks(vault) == []
+
+
+def test_older_android_without_pm_uid_option(vault: Vault, phone: object) -> None:
+    phone("old")  # type: ignore[operator]
+    view = devicecheck.check_phone(vault)
+    assert view.findings == [] and not view.partial
+    assert view.data["app_count"] == 31
+    _exhibit, reader = evidence.open_evidence(vault, view.evidence_ref or "")
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(b"".join(reader))).read("manifest.json"))
+    assert manifest["commands"]["pm_list_packages.txt"] == "pm list packages -f -i"
+    assert manifest["commands"]["dumpsys_package.txt"] == "dumpsys package"

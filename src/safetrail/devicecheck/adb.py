@@ -23,6 +23,7 @@ from safetrail.i18n import _
 COMMAND_TIMEOUT = 60.0
 LIST_TIMEOUT = 15.0
 APK_TAIL_BYTES = 4 * 1024 * 1024
+OLD_PACKAGE_LIST = "pm list packages -f -i"
 MAX_OUTPUT = 128 * 1024 * 1024
 _GONE = ("not found", "offline", "no devices", "device unauthorized", "closed", "disconnected")
 
@@ -143,6 +144,14 @@ def choose_device(adb: Adb, serial: str | None) -> Device:
     return device
 
 
+def _refused_option(result: Result | None) -> bool:
+    """Old versions of ``pm`` answer an unknown option with an error, sometimes on stdout."""
+    if result is None:
+        return False
+    text = (result.out[:300] + result.err[:300]).decode("utf-8", errors="replace").lower()
+    return "unknown option" in text or (result.code != 0 and "-u" in text)
+
+
 def _quote(path: str) -> str | None:
     return None if "'" in path else f"'{path}'"
 
@@ -166,6 +175,9 @@ class _Session:
         name, command = SECTIONS[section]
         self.progress(section)
         result = self.shell(command, COMMAND_TIMEOUT)
+        if section == "packages" and _refused_option(result) and not self.gone:
+            command = OLD_PACKAGE_LIST  # Android 7 and older have no -U
+            result = self.shell(command, COMMAND_TIMEOUT)
         if self.gone:
             return
         if result is None:
@@ -177,6 +189,7 @@ class _Session:
             return
         data = result.out.replace(b"\r\n", b"\n")
         self.snap.raw[name] = data
+        self.snap.commands[name] = command
         apply_section(self.snap, section, data)
 
     def certificates(self) -> None:
@@ -204,6 +217,7 @@ class _Session:
         name = SECTIONS["certificates"][0]
         data = "".join(lines).encode()
         self.snap.raw[name] = data
+        self.snap.commands[name] = f"exec-out tail -c {APK_TAIL_BYTES} APK (for each app)"
         apply_section(self.snap, "certificates", data)
         if self.gone:
             self.snap.mark("certificates", NOT_REACHED, _("The phone went away during this part."))

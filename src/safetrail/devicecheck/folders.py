@@ -283,7 +283,7 @@ def _mvt(reader: _Reader, snap: Snapshot) -> None:
     services = _json_list(reader, snap, "dumpsys_accessibility.json", "accessibility")
     if services is not None:
         text = ":".join(
-            f"{s.get('package_name')}/{s.get('service', '').rsplit('/', 1)[-1] or 'x'}"
+            f"{s.get('package_name')}/{str(s.get('service') or '').rsplit('/', 1)[-1] or 'x'}"
             for s in services
             if isinstance(s, dict) and isinstance(s.get("package_name"), str)
         )

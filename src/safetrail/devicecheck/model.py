@@ -136,6 +136,7 @@ class Snapshot:
     vpn_active: bool = False
     sections: dict[str, Section] = field(default_factory=dict)
     raw: dict[str, bytes] = field(default_factory=dict)  # file name → exact bytes read
+    commands: dict[str, str] = field(default_factory=dict)  # file name → adb command used
 
     @property
     def partial(self) -> bool:

@@ -164,9 +164,7 @@ def _store(vault: Vault, snap: Snapshot, method: str, origin: str) -> CheckView:
             name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
             for name, data in sorted(snap.raw.items())
         },
-        "commands": {
-            file: command for file, command in SECTIONS.values() if command and file in snap.raw
-        },
+        "commands": dict(sorted(snap.commands.items())),
         "sections": {k: v.status for k, v in snap.sections.items()},
     }
     archive = _archive(snap, manifest)

@@ -615,6 +615,15 @@ def main() -> None:
         {},
     )
     (HERE / "scenarios" / "hang" / "R5CR20WATCH.hang_on").write_text("dumpsys appops\n")
+    scenario(
+        "old",
+        [
+            "R58N30CLEAN            device usb:1-1 product:a52 model:SM_A526B device:a52 transport_id:9"
+        ],
+        {"R58N30CLEAN": "clean"},
+        {},
+    )
+    (HERE / "scenarios" / "old" / "R58N30CLEAN.old_android").write_text("\n")
     scenario("unauthorised", ["R58N30CLEAN            unauthorized usb:1-1 transport_id:3"], {}, {})
     scenario("none", [], {}, {})
     scenario(
