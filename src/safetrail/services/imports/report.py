@@ -95,6 +95,12 @@ class ImportReport:
     #: files inside archives and folders that are not exports (photos, voice notes, …)
     other_files: int = 0
     seconds: float = 0.0
+    #: why a failed import stopped (a full disk, a read-only folder), and what to do
+    error: str | None = None
+    hint: str | None = None
+    exit_code: int = 0
+    #: the import record could not be given its final version (it is settled on next open)
+    record_pending: bool = False
 
     def count_unmatched(self, who: str) -> None:
         if who in self.unmatched or len(self.unmatched) < MAX_UNMATCHED:
@@ -152,4 +158,5 @@ class ImportReport:
             },
             "attachments_stored": self.attachments_stored,
             "other_files": self.other_files,
+            **({"error": self.error, "hint": self.hint} if self.error else {}),
         }

@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -30,7 +31,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from safetrail.errors import InputFileError, SafetrailError, ValidationError
+from sqlalchemy import Connection, func, select, update
+
+from safetrail.errors import InputFileError, SafetrailError, ValidationError, VaultError
 from safetrail.i18n import _
 from safetrail.importers import registry
 from safetrail.importers.base import (
@@ -51,14 +54,13 @@ from safetrail.importers.sources import (
     probe,
     zip_sources,
 )
+from safetrail.services import settings
+from safetrail.services.evidence import evidence_file, live_evidence_with_sha256
 from safetrail.services.vault import Vault
+from safetrail.storage import faults
 from safetrail.storage.comm_tables import communications
 from safetrail.storage.records import Record, format_ref, utc_stamp
 from safetrail.storage.tables import records
-from sqlalchemy import Connection, select, update
-
-from safetrail.services import settings
-from safetrail.services.evidence import evidence_file, live_evidence_with_sha256
 
 from .matching import Matcher
 from .report import ImportReport, PersonCount, SourceReport
@@ -149,34 +151,94 @@ class ImportCancelled(SafetrailError):
 
 
 @contextlib.contextmanager
-def _import_lock(vault: Vault) -> Iterator[None]:
+def _import_lock(vault: Vault, wait: bool = False) -> Iterator[bool]:
+    """Hold the vault's import lock and yield True. When another import holds it, refuse
+    with a ValidationError, or (``wait=False`` being for settling only) yield False."""
     path = vault.layout.root / "import.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if wait:
+                yield False
+                return
             raise ValidationError(
                 _("Another import into this vault is running."),
                 _("Wait until it has finished, then try again."),
             ) from None
-        yield
+        yield True
     finally:
         os.close(fd)
 
 
-def _close_interrupted(vault: Vault) -> None:
-    """Imports left "running" by a crash (we hold the lock, so none is really running)."""
-    with vault.write() as conn:
-        for record_id in vault.store.list_ids(conn, "import"):
-            record = vault.store.get(conn, record_id)
-            if record.data.get("status") == "running":
-                vault.store.amend(
-                    conn,
-                    record_id,
-                    {**record.data, "status": "interrupted"},
-                    _("the import stopped before it finished"),
+def _running_imports(vault: Vault, conn: Connection) -> list[Record]:
+    found = []
+    for record_id in vault.store.list_ids(conn, "import"):
+        record = vault.store.get(conn, record_id)
+        if record.data.get("status") == "running":
+            found.append(record)
+    return found
+
+
+def _close_interrupted(vault: Vault) -> int:
+    """Imports left "running" by a crash (the caller holds the lock, so none really runs).
+
+    Each becomes "interrupted" with the count of what it had saved, and the summary
+    incidents of what it saved are built, as a finished import would have."""
+    with vault.read() as conn:
+        running = _running_imports(vault, conn)
+    if not running:
+        return 0
+    place = settings.current(vault)
+    reason = _("the import stopped before it finished")
+    for record in running:
+        with vault.write() as conn:
+            kept = conn.execute(
+                select(func.count()).where(communications.c.import_id == record.id)
+            ).scalar_one()
+            spans = _spans_of(conn, record.id)
+            matcher = Matcher.load(conn)
+            created = amended = 0
+            for person_id, span in sorted(spans.items()):
+                info = matcher.people.get(person_id)
+                if info is None or info.role != "offender":
+                    continue
+                made, changed, _voided = resummarise(
+                    vault, conn, person_id, span, record.id, place.timezone, reason
                 )
+                created, amended = created + made, amended + changed
+            data = {
+                **record.data,
+                "status": "interrupted",
+                "new": int(kept),
+                "incidents": {"created": created, "amended": amended, "voided": 0},
+            }
+            vault.store.amend(conn, record.id, data, reason)
+    return len(running)
+
+
+def settle_interrupted(vault: Vault) -> int:
+    """On opening a vault: settle imports a crash left "running", unless one really runs."""
+    with vault.read() as conn:
+        if not conn.execute(
+            select(records.c.id).where(records.c.kind == "import").limit(1)
+        ).first():
+            return 0
+    with _import_lock(vault, wait=True) as held:
+        return _close_interrupted(vault) if held else 0
+
+
+def _spans_of(conn: Connection, import_id: str) -> dict[str, Span]:
+    spans: dict[str, Span] = {}
+    at = communications.c.at
+    for person_id, lo, hi in conn.execute(
+        select(communications.c.person_id, func.min(at), func.max(at))
+        .where(communications.c.import_id == import_id, communications.c.person_id.isnot(None))
+        .group_by(communications.c.person_id)
+    ):
+        spans[person_id] = Span(lo, hi)
+    return spans
 
 
 # -- evidence ----------------------------------------------------------------------------
@@ -322,7 +384,12 @@ def _tick(run: _Run, source: SourceItem, rep: SourceReport, force: bool = False)
 
 
 def _parse_source(
-    run: _Run, source: SourceItem, importer: Importer, rep: SourceReport, source_no: int
+    run: _Run,
+    source: SourceItem,
+    given: _Input,
+    importer: Importer,
+    rep: SourceReport,
+    source_no: int,
 ) -> None:
     zone = run.options.timezone or run.timezone
     builder = RowBuilder(run.region, zone, source_no)
@@ -335,7 +402,14 @@ def _parse_source(
     pending: list[Row] = []
     attachments: dict[int, tuple[Attachment, ...]] = {}
     matcher = run.matcher
-    for item in importer.parse(source, options):
+    items = iter(importer.parse(source, options))
+    # A file refused at its first read (damaged, not really this format) leaves nothing
+    # behind; once it reads, the export is kept as evidence and the import record made.
+    first = next(items, None)
+    if run.commit:
+        _begin(run)
+        _keep_source(run, source, given, rep)
+    for item in itertools.chain([] if first is None else [first], items):
         if isinstance(item, Skipped):
             rep.skip(item.position, item.reason)
             if item.rest_lost:
@@ -406,7 +480,7 @@ def _one_input(run: _Run, given: _Input) -> None:
     label = given.path.name if given.path is not None else str(given.evidence_ref)
     try:
         _each_source(run, given)
-    except ImportCancelled:
+    except (ImportCancelled, VaultError):
         raise
     except SafetrailError as exc:  # a refused archive: say so, go on with the next input
         run.report.sources.append(SourceReport(label, refused=exc.message))
@@ -425,6 +499,8 @@ def _each_source(run: _Run, given: _Input) -> None:
             if chosen is not None and inside and run.options.format:
                 # a forced format applies to the members that could be that format at all
                 chosen = chosen if chosen[0].detect(found) > 0 else None
+        except VaultError:
+            raise
         except SafetrailError as exc:
             run.report.sources.append(SourceReport(source.name, refused=exc.message))
             continue
@@ -448,15 +524,21 @@ def _each_source(run: _Run, given: _Input) -> None:
         rep.importer_label = importer.label
         source.counter.consumed = 0
         try:
-            if run.commit:
-                _keep_source(run, source, given, rep)
-            _parse_source(run, source, importer, rep, len(run.report.sources))
-        except ImportCancelled:
-            raise
+            _parse_source(run, source, given, importer, rep, len(run.report.sources))
+        except (ImportCancelled, VaultError):
+            raise  # the vault itself cannot go on (full, read-only, busy): stop the import
         except SafetrailError as exc:
             rep.refused = exc.message
+        except OSError as exc:
+            fault = faults.from_os_error(exc, run.vault.layout.root)
+            if fault is not None:
+                raise fault from None
+            log.warning("importer %s could not read %s: %s", importer.name, source.name, exc)
+            rep.refused = _("This file could not be read ({problem}).").format(
+                problem=exc.strerror or type(exc).__name__
+            )
         except Exception as exc:  # one broken importer must not stop the rest
-            log.exception("importer %s failed on %s", importer.name, source.name)
+            log.info("importer %s failed on %s", importer.name, source.name, exc_info=True)
             rep.refused = _("This file could not be read ({problem}).").format(
                 problem=type(exc).__name__
             )
@@ -523,28 +605,52 @@ def run_import(
         return report
     with _import_lock(vault):
         _close_interrupted(vault)
-        with vault.write() as conn:
-            record = vault.store.create(
-                conn, "import", {"status": "running", "options": _options_json(options)}
-            )
-        run.import_id, report.ref = record.id, record.ref
+        failure: VaultError | None = None
         try:
             for given in inputs:
                 _one_input(run, given)
-            report.status = "complete"
+            report.status = "complete" if run.import_id else "refused"
         except ImportCancelled:
             report.status = "cancelled"
-        _summarise(run)
+        except VaultError as exc:
+            failure = exc
+            report.status = "failed"
+            report.error, report.hint, report.exit_code = exc.message, exc.hint, exc.exit_code
         report.seconds = time.perf_counter() - started
+        if run.import_id:
+            _finish(run, failure)
+    return report
+
+
+def _begin(run: _Run) -> None:
+    """The import record is made when the first readable export is about to be saved, so
+    files that are all refused or not recognised leave no import behind."""
+    if run.import_id:
+        return
+    with run.vault.write() as conn:
+        record = run.vault.store.create(
+            conn, "import", {"status": "running", "options": _options_json(run.options)}
+        )
+    run.import_id, run.report.ref = record.id, record.ref
+
+
+def _finish(run: _Run, failure: VaultError | None) -> None:
+    """Summaries and the import record's final version. After a failure (a full disk) these
+    may fail too; the record then stays "running" and the next opening settles it."""
+    vault, report = run.vault, run.report
+    try:
+        _summarise(run)
         with vault.write() as conn:
             current = vault.store.get(conn, run.import_id)
-            vault.store.amend(
-                conn,
-                run.import_id,
-                {**current.data, **report.to_json()},
-                _("import finished") if report.status == "complete" else _("import stopped"),
-            )
-    return report
+            reason = {
+                "complete": _("import finished"),
+                "failed": _("import failed"),
+            }.get(report.status, _("import stopped"))
+            vault.store.amend(conn, run.import_id, {**current.data, **report.to_json()}, reason)
+    except VaultError:
+        if failure is None:
+            raise
+        report.record_pending = True
 
 
 def _options_json(options: ImportOptions) -> dict[str, Any]:
