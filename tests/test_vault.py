@@ -172,11 +172,14 @@ def test_passphrase_change_needs_the_old_one(vault: Vault, vault_path: Path) -> 
 def test_keys_are_hidden_from_repr(vault: Vault) -> None:
     assert repr(vault.keys) == "VaultKeys(<hidden>)"
     keys = {
-        vault.keys.database,
-        vault.keys.blob_wrap,
-        vault.keys.blob_address,
-        vault.keys.ledger,
-        vault.keys.backup,
+        bytes(key)
+        for key in (
+            vault.keys.database,
+            vault.keys.blob_wrap,
+            vault.keys.blob_address,
+            vault.keys.ledger,
+            vault.keys.backup,
+        )
     }
     assert len(keys) == 5
 

@@ -59,7 +59,7 @@ _CODE_IN_TEXT = re.compile(
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-def _hkdf(root: bytes, purpose: str) -> bytes:
+def _hkdf(root: bytes | bytearray, purpose: str) -> bytes:
     info = f"safetrail/v1/checkin-{purpose}".encode()
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(root)
 
@@ -72,7 +72,7 @@ class AckKeys:
     inbox_private: bytes
 
     @classmethod
-    def derive(cls, root: bytes) -> AckKeys:
+    def derive(cls, root: bytes | bytearray) -> AckKeys:
         return cls(token_key=_hkdf(root, "ack-token"), inbox_private=_hkdf(root, "ack-inbox"))
 
     @property

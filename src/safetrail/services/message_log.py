@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from safetrail.analysis.threats import ThreatEngine, default_engine
+from safetrail.analysis.threats import default_engine
 from safetrail.errors import ValidationError
 from safetrail.i18n import _
 from safetrail.services import settings
@@ -27,13 +27,6 @@ from safetrail.storage.tables import people
 PER_PAGE = 100
 MAX_QUERY = 200  # characters of search text
 _SCAN_BATCH = 2000
-_ENGINE: list[ThreatEngine] = []
-
-
-def _engine() -> ThreatEngine:
-    if not _ENGINE:  # built once: compiling the rules takes a moment
-        _ENGINE.append(default_engine())
-    return _ENGINE[0]
 
 
 @dataclass(frozen=True)
@@ -151,7 +144,7 @@ def _row(raw: Any, zone: ZoneInfo, who: dict[str, tuple[str, str]]) -> MessageRo
 def _marked(rows: list[MessageRow]) -> list[MessageRow]:
     """The rows with the detector's verdict on what the other side sent."""
     texts = [r.text if r.direction != "outgoing" else None for r in rows]
-    flags = _engine().scan(texts)
+    flags = default_engine().scan(texts)  # built once, then cached
     return [
         MessageRow(**{**r.__dict__, "flagged": True, "flag_phrase": flags[i].phrase})
         if i in flags

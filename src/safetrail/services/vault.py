@@ -293,7 +293,9 @@ def _has_schema(engine: Engine) -> bool:
 # -- opening ---------------------------------------------------------------------------------
 
 
-def _connect_engine(layout: VaultLayout, key: bytes) -> tuple[Engine, str, SafetrailError | None]:
+def _connect_engine(
+    layout: VaultLayout, key: bytes | bytearray
+) -> tuple[Engine, str, SafetrailError | None]:
     """An engine that can at least read: normally read-write; on a read-only folder or a
     full disk, a reading one and the reason writes will be refused."""
     refusal: SafetrailError | None

@@ -78,13 +78,13 @@ def copy_error(error: SafetrailError) -> SafetrailError:
     return type(error)(error.message, error.hint)
 
 
-def _seal_header(wrap_key: bytes, file_key: bytes, chunk_size: int) -> bytes:
+def _seal_header(wrap_key: bytes | bytearray, file_key: bytes, chunk_size: int) -> bytes:
     nonce = os.urandom(12)
     fixed = MAGIC + chunk_size.to_bytes(4, "big")
     return _HEADER.pack(MAGIC, chunk_size, nonce, AESGCM(wrap_key).encrypt(nonce, file_key, fixed))
 
 
-def _open_header(wrap_key: bytes, header: bytes) -> tuple[bytes, int]:
+def _open_header(wrap_key: bytes | bytearray, header: bytes) -> tuple[bytes, int]:
     """Return (file key, chunk size); raise StreamDamaged when the header is not ours or altered."""
     if len(header) < HEADER_SIZE:
         raise StreamDamaged("the file is too short to be evidence")
@@ -188,8 +188,8 @@ class BlobStore:
     def __init__(
         self,
         root: Path,
-        wrap_key: bytes,
-        address_key: bytes,
+        wrap_key: bytes | bytearray,
+        address_key: bytes | bytearray,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> None:
         if len(wrap_key) != KEY_SIZE or len(address_key) != KEY_SIZE:

@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from safetrail.errors import DatabaseCorrupt, VaultBusy
 from safetrail.i18n import _
 from safetrail.storage import faults
+from safetrail.vault.keys import scrub_text
 
 DEFAULT_BUSY_SECONDS = 10.0
 WRITE_OPTION = "safetrail_write"
@@ -61,7 +62,7 @@ def _uri(path: Path, mode: str) -> str:
     return base + ("?mode=ro" if pending else "?mode=ro&immutable=1")
 
 
-def open_sqlcipher(path: Path, key: bytes, mode: str = WRITE) -> Any:
+def open_sqlcipher(path: Path, key: bytes | bytearray, mode: str = WRITE) -> Any:
     """One keyed connection, verified readable, in WAL mode with memory-only temp storage.
 
     ``mode`` is WRITE (the normal case; a missing file is created, private), READ_ONLY
@@ -79,7 +80,14 @@ def open_sqlcipher(path: Path, key: bytes, mode: str = WRITE) -> Any:
         check_same_thread=False,
     )
     try:
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        # SQLCipher zeroes every allocation it frees (decrypted pages included) from now on,
+        # so closing the engine at lock leaves no plaintext in its memory.
+        conn.execute("PRAGMA cipher_memory_security = ON")
+        statement = f"PRAGMA key = \"x'{key.hex()}'\""
+        try:
+            conn.execute(statement)
+        finally:
+            scrub_text(statement)
         if mode == DISK_FULL:  # before anything reads the file (cache_size already does)
             conn.execute("PRAGMA locking_mode = EXCLUSIVE")
         conn.execute("PRAGMA temp_store = MEMORY")
@@ -110,7 +118,7 @@ def open_sqlcipher(path: Path, key: bytes, mode: str = WRITE) -> Any:
     return conn
 
 
-def sqlcipher_engine(path: Path, key: bytes, mode: str = WRITE) -> Engine:
+def sqlcipher_engine(path: Path, key: bytes | bytearray, mode: str = WRITE) -> Engine:
     engine = create_engine(
         "sqlite+safetrail_sqlcipher://",
         creator=lambda: open_sqlcipher(path, key, mode),

@@ -91,10 +91,14 @@ def create(root: Path, passphrase: str, params: kdf.KdfParams | None = None) -> 
         wrap_nonce=b"",
         wrapped_key=b"",
     )
-    nonce, wrapped = keys.wrap(kdf.derive_kek(passphrase, params), vmk, draft.associated_data())
+    kek = kdf.derive_kek(passphrase, params)
+    nonce, wrapped = keys.wrap(kek, vmk, draft.associated_data())
+    keys.scrub(kek)
     header = draft.rewrapped(params, nonce, wrapped)
     write_header(root, header)
-    return Unlocked(header, keys.VaultKeys.derive(vmk, header.vault_id))
+    derived = keys.VaultKeys.derive(vmk, header.vault_id)
+    keys.scrub(vmk)
+    return Unlocked(header, derived)
 
 
 def _has_files(folder: Path) -> bool:
@@ -115,6 +119,8 @@ def master_key(header: VaultHeader, passphrase: str) -> bytes:
         return keys.unwrap(kek, header.wrap_nonce, header.wrapped_key, header.associated_data())
     except InvalidTag:
         raise WrongPassphrase(_("That passphrase does not open this vault.")) from None
+    finally:
+        keys.scrub(kek)
 
 
 def unlock(root: Path, passphrase: str) -> Unlocked:
@@ -125,7 +131,9 @@ def unlock(root: Path, passphrase: str) -> Unlocked:
         raise VaultNotFound(_("There is no vault at {path}.").format(path=root))
     header = read_header(root)
     vmk = master_key(header, passphrase)
-    return Unlocked(header, keys.VaultKeys.derive(vmk, header.vault_id))
+    derived = keys.VaultKeys.derive(vmk, header.vault_id)
+    keys.scrub(vmk)
+    return Unlocked(header, derived)
 
 
 def change_passphrase(root: Path, old: str, new: str) -> VaultHeader:
@@ -135,7 +143,10 @@ def change_passphrase(root: Path, old: str, new: str) -> VaultHeader:
     check_passphrase_strength(new)
     params = header.kdf.with_new_salt()
     draft = header.rewrapped(params, b"", b"")
-    nonce, wrapped = keys.wrap(kdf.derive_kek(new, params), vmk, draft.associated_data())
+    kek = kdf.derive_kek(new, params)
+    nonce, wrapped = keys.wrap(kek, vmk, draft.associated_data())
+    keys.scrub(kek)
+    keys.scrub(vmk)
     updated = draft.rewrapped(params, nonce, wrapped)
     write_header(root, updated)
     return updated

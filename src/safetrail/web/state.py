@@ -18,6 +18,7 @@ from typing import Protocol
 from safetrail.services import settings
 from safetrail.services.vault import Vault, create_vault, open_vault
 from safetrail.vault.session import VaultLayout
+from safetrail.web import memory
 from safetrail.web.throttle import UnlockThrottle
 
 PRE_TOKEN_SECONDS = 3600.0
@@ -127,11 +128,16 @@ class AppState:
     def lock_now(self) -> None:
         with self.lock:
             self._stop_jobs()
-            if self.vault is not None:
-                self.vault.close()
-            self.vault = None
+            closing, self.vault = self.vault, None
+            if closing is not None:
+                closing.close()
+                closing.keys.wipe()  # every holder of a key shares these buffers
             self.session_token = None
             self.csrf_token = secrets.token_urlsafe(32)
+            self.unlock_notice = None
+        if closing is not None:
+            del closing
+            memory.release()
 
     def session_valid(self, token: str | None) -> bool:
         with self.lock:
