@@ -41,3 +41,23 @@ def test_an_empty_setup_form_is_a_page_not_json(tmp_path: Path) -> None:
         assert '"detail"' not in sent.text
         assert "too short" in sent.text
         assert not (tmp_path / "vault" / "vault.header").exists()
+
+
+def test_committing_a_file_that_is_not_an_export_leaves_no_import(tmp_path: Path) -> None:
+    from safetrail.services.imports.run import list_imports
+    from tests.test_web_evidence import set_up as set_up_session
+    from tests.test_web_imports import finished, start, upload, vault_of
+
+    with new_client(tmp_path / "vault") as client:
+        csrf = set_up_session(client)
+        note = tmp_path / "groceries.txt"
+        note.write_text("milk, eggs, bread\n")
+        ref = upload(client, csrf, note)["ref"]
+        started = start(client, csrf, mode="commit", evidence=[ref]).json()
+        job = finished(client, started["status_url"])
+        assert job["state"] == "failed"
+        assert job["error"]["message"] == (
+            "Nothing was imported: none of these files could be read as an export."
+        )
+        assert job["report"]["status"] == "refused"
+        assert list_imports(vault_of(client)) == []

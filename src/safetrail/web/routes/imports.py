@@ -79,6 +79,7 @@ STATUS_TEXT = {
     "complete": N_("Finished"),
     "cancelled": N_("Stopped before the end"),
     "interrupted": N_("Stopped before the end"),
+    "failed": N_("Stopped: the vault could not be written"),
     "undone": N_("Undone"),
 }
 _REF_SPLIT = re.compile(r"[\s,;]+")
@@ -253,7 +254,13 @@ class ImportJob:
             else:
                 self._end("failed", error=_unexpected(self.mode, exc))
         else:
-            self._end("cancelled" if report.status == "cancelled" else "done", report=report)
+            if report.status == "failed":  # a full disk or read-only vault stopped it
+                self._end("failed", report=report, error=(report.error or "", report.hint))
+            elif report.status == "refused":
+                refused = _("Nothing was imported: none of these files could be read as an export.")
+                self._end("failed", report=report, error=(refused, None))
+            else:
+                self._end("cancelled" if report.status == "cancelled" else "done", report=report)
 
     def snapshot(self) -> dict[str, Any]:
         with self.guard:
