@@ -1,10 +1,11 @@
-"""Message databases taken from a phone: iOS ``sms.db`` / macOS ``chat.db``, Android
-``mmssms.db``.
+"""Message and call databases taken from a phone: iOS ``sms.db`` / macOS ``chat.db``,
+Android ``mmssms.db``, and the Android call log (``calllog.db`` / ``contacts2.db``).
 
 The database is opened read-only and never changed (see
 :mod:`safetrail.importers.phonedb_sql`); which reader runs depends on its tables
 (``message`` + ``handle``: iOS, :mod:`~safetrail.importers.phonedb_ios`; ``sms`` or
-``pdu``: Android, :mod:`~safetrail.importers.phonedb_android`). A database without them,
+``pdu``: Android, :mod:`~safetrail.importers.phonedb_android`; ``calls``: the Android call
+log, :mod:`~safetrail.importers.phonedb_calls`). A database without them,
 or without the columns the reader needs, is an :class:`ImportFormatError`; a row that
 cannot be read is a ``Skipped``; damage found half-way ends the import with
 ``rest_lost``.
@@ -30,6 +31,7 @@ from safetrail.importers.base import (
     Source,
 )
 from safetrail.importers.phonedb_android import read_android
+from safetrail.importers.phonedb_calls import read_android_calls
 from safetrail.importers.phonedb_ios import read_ios
 from safetrail.importers.phonedb_sql import SQLITE_HEADER, open_database, tables
 
@@ -37,16 +39,18 @@ __all__ = ["IMPORTERS", "PhoneDbImporter"]
 
 #: sms.db's name inside an iOS backup: SHA-1 of "HomeDomain-Library/SMS/sms.db"
 IOS_BACKUP_NAME = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"
-_NAMES = ("sms.db", "chat.db", "mmssms.db")
+_NAMES = ("sms.db", "chat.db", "mmssms.db", "calllog.db", "contacts2.db")
 _SCHEMA_HINTS = (
     (b"create table message", b"handle"),
     (b"create table sms", b"body"),
     (b"create table pdu", b"msg_box"),
+    (b"create table calls", b"duration"),
 )
 
 _NO_TABLES = N_(
     "This database holds no message tables SafeTrail knows: it expected the tables "
-    "'message' and 'handle' (iPhone, Mac) or 'sms' and 'pdu' (Android)."
+    "'message' and 'handle' (iPhone, Mac), 'sms' and 'pdu' (Android messages) or 'calls' "
+    "(Android call log)."
 )
 _DAMAGED = N_(
     "The database is damaged after {position} (SQLite reports \u201c{problem}\u201d); "
@@ -86,7 +90,7 @@ def _wal_note(source: Source) -> Skipped | None:
 class PhoneDbImporter:
     name = "phonedb"
     version = "1"
-    label = "Phone message database (iOS sms.db / Android mmssms.db)"
+    label = N_("Phone database (iOS sms.db, Android mmssms.db or call log)")
 
     def detect(self, probe: Probe) -> float:
         if not probe.head.startswith(SQLITE_HEADER):
@@ -115,6 +119,8 @@ class PhoneDbImporter:
             reader = read_ios(connection, names)
         elif "sms" in names or "pdu" in names:
             reader = read_android(connection, names)
+        elif "calls" in names:
+            reader = read_android_calls(connection, names)
         else:
             raise ImportFormatError(_(_NO_TABLES))
         note = _wal_note(source)

@@ -275,7 +275,7 @@ def _damage(reader: _Reader, parser: Any, exc: Exception, before: bytes) -> Skip
 class SmsBackupImporter:
     name = "smsbackup"
     version = "1"
-    label = "SMS Backup & Restore (Android)"
+    label = N_("SMS Backup & Restore (Android)")
 
     def detect(self, probe: Probe) -> float:
         head = probe.head

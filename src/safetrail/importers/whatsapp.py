@@ -43,6 +43,7 @@ import itertools
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from safetrail.i18n import N_
 from safetrail.importers.base import Item, ParseOptions, Probe, Source
 from safetrail.importers.whatsapp_layout import decode_head, header_hits
 from safetrail.importers.whatsapp_records import MAX_TEXT, read_blocks
@@ -65,7 +66,7 @@ def describe(source: Source, options: ParseOptions | None = None) -> Scan:
 class WhatsAppImporter:
     name = "whatsapp"
     version = "2"
-    label = "WhatsApp chat export"
+    label = N_("WhatsApp chat export")
 
     def detect(self, probe: Probe) -> float:
         named = is_chat_file_name(probe.name)
