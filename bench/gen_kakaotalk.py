@@ -21,11 +21,12 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 PEOPLE = ("김민수", "이지은")
-WORDS = tuple(
+_VOCABULARY = (
     "지금 어디야 집 앞 회사 역 기다리고 있어 전화 받아 무시하지 마 그만해 연락하지 마 "
     "미안해 내일 얘기하자 경찰 신고 차 봤어 창문 불 켜져 있네 알고 있어 보고 싶어 답장 "
-    "해 왜 누구랑 있어 사진 보내 주소 알아 끝난 거 아니야".split(" ")
+    "해 왜 누구랑 있어 사진 보내 주소 알아 끝난 거 아니야"
 )
+WORDS = tuple(_VOCABULARY.split(" "))
 WEEKDAYS = "월화수목금토일"
 
 

@@ -19,11 +19,12 @@ from pathlib import Path
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "data" / "[LINE] 田中 健太とのトーク履歴.txt"
 PEOPLE = ("田中 健太", "佐藤 美咲")
-WORDS = tuple(
+_VOCABULARY = (
     "今どこ 家の前 駅 会社 帰り 待ってる 電話 出て 無視 しないで もう やめて 連絡 しないで "
     "ごめん 明日 話そう 警察 相談 車 見た 窓 電気 ついてる 知ってる 会いたい 返事 して "
-    "どうして 一人 誰と いるの 写真 送って 住所 わかってる 終わり じゃない".split(" ")
+    "どうして 一人 誰と いるの 写真 送って 住所 わかってる 終わり じゃない"
 )
+WORDS = tuple(_VOCABULARY.split(" "))
 WEEKDAYS = "月火水木金土日"
 
 

@@ -62,6 +62,7 @@ __all__ = [
     "Person",
     "Records",
     "clean_name",
+    "no_setter",
     "read_clock",
     "sender_finder",
 ]
@@ -207,6 +208,11 @@ def read_clock(text: str) -> time | str | None:
 
 
 # --- records ----------------------------------------------------------------------------
+
+
+def no_setter(record: ParsedRecord, value: object) -> None:  # pragma: no cover
+    """Stands in for a slot setter where the shortcut cannot run (it never is called)."""
+    raise AssertionError("the shortcut runs only with slot setters")
 
 
 @dataclass
@@ -402,10 +408,12 @@ class SenderFinder:
     excludes every name already seen, so a chat between two people costs one scan of the
     file inside the regular-expression engine and no Python work per line.
 
-    ``head`` is the expression for what comes before the name, ``tail`` what follows it
+    ``head`` is the expression for what comes before the name from the start of its line
+    (a leading ``^`` is taken for the newline before the line), ``tail`` what follows it
     (the name itself is ``(?P<raw>…)`` of ``name``)."""
 
     def __init__(self, head: str, name: str, tail: str) -> None:
+        head = "\n" + head.removeprefix("^")
         self.head, self.name, self.tail = head, name, tail
         self.known: list[str] = []
         self.found: list[str] = []
@@ -423,6 +431,8 @@ class SenderFinder:
         return not self.gave_up and len(self.found) < 3
 
     def scan(self, block: str) -> None:
+        """Look for new senders in ``block`` (whole lines)."""
+        block = "\n" + block  # the head starts with a newline: a literal search finds lines
         position = 0
         while self.wants_more():
             found = self.pattern.search(block, position)

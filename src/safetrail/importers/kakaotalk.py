@@ -31,7 +31,7 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
@@ -62,6 +62,7 @@ from safetrail.importers.chatlines import (
     MediaIndex,
     People,
     Records,
+    no_setter,
     read_clock,
     sender_finder,
 )
@@ -213,7 +214,7 @@ def describe(source: Source, options: ParseOptions | None = None) -> KakaoPlan:
 class KakaoTalkImporter:
     name = "kakaotalk"
     version = "1"
-    label = "KakaoTalk chat export"
+    label = N_("KakaoTalk chat export")
 
     def detect(self, probe: Probe) -> float:
         text = probe.head.decode("utf-8", errors="replace").replace("\ufeff", "")
@@ -351,14 +352,21 @@ class _TextReader(_Base):
         pc = self.plan.layout == "pc"
         match = LAYOUTS[self.plan.layout].match
         fast = SETTERS is not None
-        set_position = set_at = set_text = None
+        set_position: Callable[[ParsedRecord, object], None] = no_setter
+        set_at = set_text = set_position
         if SETTERS is not None:
             set_position, set_at, set_text = SETTERS[0], SETTERS[3], SETTERS[9]
         records = self.records
         buckets, keep = records.buckets, records.plain.append
+        buckets_get = buckets.get
         suffix = records.suffix
         new = object.__new__
         dates_get, times_get = self.dates.get, self.times.get
+        #: a phone export's date and time as written → the moment (only moments that exist)
+        known: dict[str, datetime] = {}
+        prefixes_get = known.get
+        phone = fast and self.plan.layout in ("ko", "dots")
+        halves = frozenset(("오전", "오후"))
         combine = datetime.combine
         special, prefixes = _SPECIAL, _SPECIAL_PREFIXES
         number = 0
@@ -378,6 +386,40 @@ class _TextReader(_Base):
                     add = self.out.append
                     for line in lines:
                         number += 1
+                        if phone:
+                            # a date and time seen before: the head needs no expression
+                            head, comma, rest = line.partition(", ")
+                            at = prefixes_get(head) if comma else None
+                            if at is None and comma:  # a new minute: its day and time seen?
+                                pieces = head.rsplit(" ", 2)
+                                if len(pieces) == 3 and pieces[1] in halves:
+                                    seen_day = dates_get(pieces[0])
+                                    seen_clock = times_get(f"{pieces[1]} {pieces[2]}")
+                                    if seen_day.__class__ is date and seen_clock.__class__ is time:
+                                        at = combine(seen_day, seen_clock)
+                                        if len(known) >= CACHE_LIMIT:
+                                            known.clear()
+                                        known[head] = at
+                            if at is not None:
+                                name, colon, body = rest.partition(" : ")
+                                bucket = buckets_get(name) if colon else None
+                                if (
+                                    bucket is not None
+                                    and body
+                                    and body not in special
+                                    and body[:2] not in prefixes
+                                ):
+                                    if self.more:
+                                        self.close()
+                                    record = new(ParsedRecord)
+                                    set_position(record, f"line {number}{suffix}")
+                                    set_at(record, at)
+                                    set_text(record, body)
+                                    bucket.append(record)
+                                    keep(record)
+                                    add(record)
+                                    self.current = record
+                                    continue
                         found = match(line)
                         if found is None:
                             self.other(number, line)
@@ -411,6 +453,9 @@ class _TextReader(_Base):
                                 self.unusual(number, line, found, None)
                                 continue
                             at = combine(day, clock)
+                            if len(known) >= CACHE_LIMIT:
+                                known.clear()
+                            known[line[: found.start(3)]] = at
                             rest = line[found.end() :]
                             cut = rest.find(" : ")
                             if cut <= 0:
@@ -427,9 +472,9 @@ class _TextReader(_Base):
                             and body[:2] not in prefixes
                         ):
                             record = new(ParsedRecord)
-                            set_position(record, f"line {number}{suffix}")  # type: ignore[misc]
-                            set_at(record, at)  # type: ignore[misc]
-                            set_text(record, body)  # type: ignore[misc]
+                            set_position(record, f"line {number}{suffix}")
+                            set_at(record, at)
+                            set_text(record, body)
                             bucket.append(record)
                             keep(record)
                             add(record)
@@ -514,7 +559,7 @@ class _TextReader(_Base):
     def other(self, number: int, line: str) -> None:
         """A line that is not a message line: a continuation, a heading, a notice (PC)…"""
         text = line.strip()
-        if text and len(text) <= 60:
+        if text and len(text) <= 60 and (text[0] in "-0123456789" or text[0].isupper()):
             day = heading_date(text)
             if day is not None:
                 self.close()

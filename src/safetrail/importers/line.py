@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
@@ -70,6 +70,7 @@ from safetrail.importers.chatlines import (
     People,
     Person,
     Records,
+    no_setter,
     read_clock,
     sender_finder,
 )
@@ -212,7 +213,7 @@ def describe(source: Source, options: ParseOptions | None = None) -> LinePlan:
 class LineImporter:
     name = "line"
     version = "1"
-    label = "LINE chat history"
+    label = N_("LINE chat history")
 
     def detect(self, probe: Probe) -> float:
         text = probe.head.decode("utf-8", errors="replace").replace("\ufeff", "")
@@ -307,22 +308,25 @@ class _Reader:
     # -- the loop -----------------------------------------------------------------------
 
     def blocks(self) -> Iterator[list[Item]]:
-        if SETTERS is None:  # no slot setters: every message takes the careful path
-            fast = False
-            set_position = set_at = set_text = None
-        else:
-            fast = True
+        """Every item, a block's list at a time. The loop takes the ordinary message (three
+        columns, a time already seen on this day, a sender already seen, plain text) at
+        once and hands every other line to :meth:`line`."""
+        fast = SETTERS is not None
+        set_position: Callable[[ParsedRecord, object], None] = no_setter
+        set_at = set_text = set_position
+        if SETTERS is not None:
             set_position, set_at, set_text = SETTERS[0], SETTERS[3], SETTERS[9]
         records = self.records
-        buckets, plain = records.buckets, records.plain
-        keep = plain.append
+        buckets_get, keep = records.buckets.get, records.plain.append
         suffix = records.suffix
         new = object.__new__
-        times_get = self.times.get
+        #: time as written → time of day (only times that exist)
+        clocks: dict[str, time] = {}
+        clocks_get = clocks.get
         combine = datetime.combine
         special = frozenset('"[☎☏')
         endings = UNSENT_ENDINGS
-        header_lines = self.plan.header_lines
+        lasts = frozenset(ending[-1] for ending in endings)
         number = 0
         try:
             opened = open_text(self.source)
@@ -334,50 +338,58 @@ class _Reader:
             return
         with opened as text:
             try:
+                current = self.current
+                pending = quoted = False
+                day = self.day
+                dated = fast and isinstance(day, date)
                 for work, giant in chunks(text):
                     lines = work.split("\n")
                     lines.pop()
-                    out = self.out
-                    add = out.append
-                    for line in lines:
-                        number += 1
+                    add = self.out.append
+                    first = number + 1
+                    for number, line in enumerate(lines, first):
                         parts = line.split("\t", 2)
-                        if len(parts) == 1:
-                            self.other(number, line, header_lines)
+                        if quoted and len(parts) == 1:  # inside a quoted message
+                            self._more(line)
                             continue
-                        clock = times_get(parts[0], _MISSING)
-                        if clock is _MISSING:
-                            clock = self.clock(parts[0])
-                        if clock is None:
-                            self.other(number, line, header_lines)
-                            continue
-                        if self.more or self.quoted:
-                            self.close()
+                        if dated and len(parts) == 3:
+                            clock = clocks_get(parts[0])
+                            if clock is not None and pending:  # finish the message before
+                                self.current = current
+                                self.close()
+                                current, pending, quoted = None, False, False
+                                day = self.day
+                                dated = fast and isinstance(day, date)
+                                if not dated:
+                                    clock = None
+                            if clock is not None:
+                                body = parts[2]
+                                bucket = buckets_get(parts[1])
+                                if (
+                                    bucket is not None
+                                    and body
+                                    and body[0] not in special
+                                    and (body[-1] not in lasts or not body.endswith(endings))
+                                ):
+                                    record = new(ParsedRecord)
+                                    set_position(record, f"line {number}{suffix}")
+                                    set_at(record, combine(day, clock))  # type: ignore[arg-type]
+                                    set_text(record, body)
+                                    bucket.append(record)
+                                    keep(record)
+                                    add(record)
+                                    current = record
+                                    continue
+                        self.current = current
+                        found = self.line(number, line, parts)
                         day = self.day
-                        if (
-                            fast
-                            and len(parts) == 3
-                            and clock.__class__ is time
-                            and day.__class__ is date
-                        ):
-                            body = parts[2]
-                            bucket = buckets.get(parts[1])
-                            if (
-                                bucket is not None
-                                and body[:1] not in special
-                                and not body.endswith(endings)
-                                and body
-                            ):
-                                record = new(ParsedRecord)
-                                set_position(record, f"line {number}{suffix}")  # type: ignore[misc]
-                                set_at(record, combine(day, clock))  # type: ignore[misc]
-                                set_text(record, body)  # type: ignore[misc]
-                                bucket.append(record)
-                                keep(record)
-                                add(record)
-                                self.current = record
-                                continue
-                        self.unusual(number, clock, parts)  # type: ignore[arg-type]
+                        dated = fast and isinstance(day, date)
+                        if found is not None and len(clocks) < CACHE_LIMIT:
+                            clocks[parts[0]] = found
+                        current = self.current
+                        quoted = self.quoted
+                        pending = quoted or bool(self.more)
+                    self.current = current
                     if giant:
                         self.cut(number)
                     yield self.ready()
@@ -397,6 +409,21 @@ class _Reader:
         self.close()
         self.end()
         yield self.out
+
+    def line(self, number: int, line: str, parts: list[str]) -> time | None:
+        """Any line the loop did not take; its time of day when it is a message line
+        whose time exists."""
+        if len(parts) == 1:
+            self.other(number, line, self.plan.header_lines)
+            return None
+        clock = self.clock(parts[0])
+        if clock is None:
+            self.other(number, line, self.plan.header_lines)
+            return None
+        if self.more or self.quoted:
+            self.close()
+        self.unusual(number, clock, parts)
+        return clock if isinstance(clock, time) else None
 
     def current_index(self) -> int:
         """Where the open message is in ``self.out`` (it is near the end)."""
