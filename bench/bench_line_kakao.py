@@ -161,7 +161,7 @@ def main() -> None:
     names = list(dict.fromkeys(["whatsapp", *(args.only or PARSERS)]))
     files = {name: _data(name, args.messages, args.regenerate) for name in names}
     print(f"cpus: {os.cpu_count()}, load average: {' '.join(map(str, os.getloadavg()))}")
-    print(f"python {sys.version.split()[0]}, fastest of {args.runs} run(s) per parser\n")
+    print(f"python {sys.version.split()[0]}, least CPU time of {args.runs} run(s) per parser\n")
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     for _ in range(args.runs):  # interleaved: A B C A B C…
         for name in names:
