@@ -75,14 +75,14 @@ PAGES = [
 # Words that stay as they are in any language: the product, file formats and standards,
 # names of apps and systems people see written that way on their own devices, and the
 # technical names typed into forms (SMTP fields, commands).
-ALLOWED = frozenset(
-    """SafeTrail English PDF CSV JSON SHA Esc zip https http TLS STARTTLS SMTP SMS Webhook
+_ALLOWED_TEXT = """SafeTrail English PDF CSV JSON SHA Esc zip https http TLS STARTTLS SMTP SMS
+    Webhook
     VPN GPS EXIF ID DV SNS USB TTY PIN URL OK JavaScript Wi Fi To From Body safetrail daemon
     Android AndroidQF MVT iPhone iTunes Finder Apple AirTag Bluetooth Watch Tracker Detect
     Samsung Xiaomi MIUI Echap AssoEchap CC BY stalkerware indicators WhatsApp Telegram Desktop
     Discord DiscordChatExporter Facebook Messenger Instagram LINE KakaoTalk iOS Backup Restore
-    RAINN SPARC PSNI Triple Zero JP KR US GB away account""".split()
-)
+    RAINN SPARC PSNI Triple Zero JP KR US GB away account"""
+ALLOWED = frozenset(_ALLOWED_TEXT.split())
 # Text shown exactly as the person or a file gave it: references, hashes, addresses, file
 # and zone names, numbers.
 _DATA = re.compile(
@@ -96,10 +96,9 @@ _DATA = re.compile(
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 # Pages that show the emergency phrases give their romanisation, for visitors and for
 # people who read the local script slowly.
-PHRASE_PAGE_WORDS = frozenset(
-    "Tasukete Hottoite Yamete Chikan da Keisatsu o yonde".split()
-    + "Dowajuseyo Hajimaseyo Ttaraoji maseyo Gyeongchal bulleo juseyo".split()
-)
+_ROMANISED = """Tasukete Hottoite Yamete Chikan da Keisatsu o yonde
+    Dowajuseyo Hajimaseyo Ttaraoji maseyo Gyeongchal bulleo juseyo"""
+PHRASE_PAGE_WORDS = frozenset(_ROMANISED.split())
 
 
 def complete(lang: str) -> bool:
@@ -140,7 +139,8 @@ def seed(server: Server, tmp: Path) -> None:
     vault = server.state.vault
     assert vault is not None
     person = people.add_person(
-        vault, PersonInput(names=["山田 太郎"], relationship="元交際相手", identifiers=["090-1234-5678"])
+        vault,
+        PersonInput(names=["山田 太郎"], relationship="元交際相手", identifiers=["090-1234-5678"]),
     )
     for when, tactics in (
         ("2026-11-10", ["unwanted_calls"]),
@@ -163,7 +163,9 @@ def seed(server: Server, tmp: Path) -> None:
     )
     events.add_order(
         vault,
-        OrderInput(order_type="禁止命令", issued_on="2026-11-05", person=person.ref, no_contact=True),
+        OrderInput(
+            order_type="禁止命令", issued_on="2026-11-05", person=person.ref, no_contact=True
+        ),
     )
     photo = tmp / "写真.png"
     tiny_png(photo)
