@@ -29,7 +29,7 @@ from safetrail.importers.kakaotalk import IMPORTERS, KakaoTalkImporter, describe
 from safetrail.importers.kakaotalk_text import chat_name, heading_date, is_notice, placeholder
 from safetrail.importers.sources import BytesSource, FileSource, find_sources, probe
 from safetrail.importers.whatsapp_scan import CHUNK
-from safetrail.services.imports.run import run_import
+from safetrail.services.imports.run import ImportOptions, run_import
 from safetrail.services.people import PersonInput, add_person
 from safetrail.services.vault import Vault
 from safetrail.storage.comm_tables import communications
@@ -547,3 +547,11 @@ def test_zip_import_stores_the_media_as_evidence(vault: Vault) -> None:
     report = run_import(vault, [SAMPLES / "KakaoTalk_20260426_김민수_미디어.zip"])
     assert (report.records, report.new, report.skipped) == (6, 6, 0)
     assert report.attachments_stored == 6
+
+
+def test_times_are_read_in_the_zone_given_for_the_export(vault: Vault) -> None:
+    path = SAMPLES / "KakaoTalk_20260426_1540_12_345_김민수.txt"
+    report = run_import(vault, [path], ImportOptions(timezone="Asia/Seoul"), commit=False)
+    # 15:20 on a phone in Seoul (UTC+9) is 06:20 UTC
+    assert report.first_at == "2026-04-25T06:20:00.000000Z"
+    assert [(s.local_times, s.local_zone) for s in report.sources] == [(15, "Asia/Seoul")]

@@ -30,7 +30,7 @@ from safetrail.importers.line import IMPORTERS, LineImporter, describe
 from safetrail.importers.line_text import call, chat_name, unsent
 from safetrail.importers.sources import BytesSource, FileSource, find_sources, probe
 from safetrail.importers.whatsapp_scan import CHUNK
-from safetrail.services.imports.run import run_import
+from safetrail.services.imports.run import ImportOptions, run_import
 from safetrail.services.people import PersonInput, add_person
 from safetrail.services.vault import Vault
 from safetrail.storage.comm_tables import communications
@@ -727,3 +727,11 @@ def test_zip_import_stores_the_media_as_evidence(vault: Vault) -> None:
         for position, data in attached
     }
     assert linked == {5: [True], 7: [False], 10: [True], 11: [True], 12: [True]}
+
+
+def test_times_are_read_in_the_zone_given_for_the_export(vault: Vault) -> None:
+    path = SAMPLES / "[LINE] 田中 健太とのトーク履歴.txt"
+    report = run_import(vault, [path], ImportOptions(timezone="Asia/Tokyo"), commit=False)
+    # 08:02 on a phone in Tokyo (UTC+9) is 23:02 UTC the day before
+    assert report.first_at == "2025-04-17T23:02:00.000000Z"
+    assert [(s.local_times, s.local_zone) for s in report.sources] == [(17, "Asia/Tokyo")]
