@@ -82,7 +82,7 @@ def test_module_exposes_importer() -> None:
     (importer,) = IMPORTERS
     assert isinstance(importer, Importer)
     assert importer.name == "phonedb"
-    assert importer.label == "Phone message database (iOS sms.db / Android mmssms.db)"
+    assert importer.label == "Phone database (iOS sms.db, Android mmssms.db or call log)"
 
 
 # --- iOS ----------------------------------------------------------------------------------
