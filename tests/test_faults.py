@@ -220,9 +220,7 @@ def stored_communications(root: Path) -> int:
     vault = open_vault(root, PASSPHRASE)
     try:
         with vault.read() as conn:
-            return int(
-                conn.execute(select(func.count()).select_from(communications)).scalar_one()
-            )
+            return int(conn.execute(select(func.count()).select_from(communications)).scalar_one())
     finally:
         vault.close()
 
@@ -318,6 +316,11 @@ def test_a_read_only_vault_reads_verifies_and_backs_up(
     copy = tmp_path / "backup.stb"
     backed = st(root, "backup", str(copy))
     assert backed.returncode == 0, backed.stderr
+    pdf = tmp_path / "report.pdf"
+    reported = st(root, "report", "--output", str(pdf))
+    assert reported.returncode == 0, reported.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "the export is not recorded in the vault's history" in reported.stderr.replace("\n", " ")
     added = st(root, "incident", "add", "--what", "Waited at the station")
     assert added.returncode == 12
     assert f"The vault folder {root} is read-only" in added.stderr.replace("\n", "")
@@ -397,8 +400,7 @@ def test_a_killed_import_is_settled_when_the_vault_opens(tmp_path: Path) -> None
         assert (summary.status, summary.new) == ("interrupted", 25)
         with vault.read() as conn:
             summaries = [
-                vault.store.get(conn, i).data
-                for i in vault.store.list_ids(conn, "incident")
+                vault.store.get(conn, i).data for i in vault.store.list_ids(conn, "incident")
             ][2:]
         assert len(summaries) >= 1
         assert verify(vault).ok

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from safetrail import __version__
-from safetrail.errors import ValidationError
+from safetrail.errors import ReadOnlyVault, ValidationError
 from safetrail.fsutil import atomic_write
 from safetrail.i18n import _
 from safetrail.reports import csvsafe
@@ -199,11 +200,22 @@ def record_export(
     sha256: str,
     size: int,
     details: Mapping[str, Any] | None = None,
-) -> Record:
+) -> Record | None:
     """Add the custody event saying a file made from the log left the vault.
 
     Every report, bundle, sheet, letter and export goes through here, so the ledger shows
-    what was handed out, when, and the SHA-256 that identifies the exact file."""
+    what was handed out, when, and the SHA-256 that identifies the exact file.
+
+    A vault in a read-only folder can still make reports; their custody event cannot be
+    written, which is said on the terminal (the ledger then shows no such export)."""
+    if isinstance(vault.refusal, ReadOnlyVault):
+        logging.getLogger("safetrail.exports").warning(
+            _(
+                "This file was made, but the vault folder is read-only, so the export is not "
+                "recorded in the vault's history (SHA-256 {sha256})."
+            ).format(sha256=sha256)
+        )
+        return None
     with vault.write() as conn:
         return vault.store.create(
             conn,
