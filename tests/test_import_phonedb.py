@@ -82,7 +82,10 @@ def test_module_exposes_importer() -> None:
     (importer,) = IMPORTERS
     assert isinstance(importer, Importer)
     assert importer.name == "phonedb"
-    assert importer.label == "Phone database (iOS sms.db, Android mmssms.db or call log)"
+    assert (
+        importer.label
+        == "Phone database (iOS sms.db, Android mmssms.db or call log, WhatsApp on iPhone)"
+    )
 
 
 # --- iOS ----------------------------------------------------------------------------------

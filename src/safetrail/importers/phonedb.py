@@ -1,11 +1,13 @@
 """Message and call databases taken from a phone: iOS ``sms.db`` / macOS ``chat.db``,
-Android ``mmssms.db``, and the Android call log (``calllog.db`` / ``contacts2.db``).
+Android ``mmssms.db``, the Android call log (``calllog.db`` / ``contacts2.db``), and
+WhatsApp's ``ChatStorage.sqlite`` from an iPhone backup.
 
 The database is opened read-only and never changed (see
 :mod:`safetrail.importers.phonedb_sql`); which reader runs depends on its tables
 (``message`` + ``handle``: iOS, :mod:`~safetrail.importers.phonedb_ios`; ``sms`` or
 ``pdu``: Android, :mod:`~safetrail.importers.phonedb_android`; ``calls``: the Android call
-log, :mod:`~safetrail.importers.phonedb_calls`). A database without them,
+log, :mod:`~safetrail.importers.phonedb_calls`; ``ZWAMESSAGE`` + ``ZWACHATSESSION``: WhatsApp
+on an iPhone, :mod:`~safetrail.importers.phonedb_whatsapp`). A database without them,
 or without the columns the reader needs, is an :class:`ImportFormatError`; a row that
 cannot be read is a ``Skipped``; damage found half-way ends the import with
 ``rest_lost``.
@@ -34,23 +36,26 @@ from safetrail.importers.phonedb_android import read_android
 from safetrail.importers.phonedb_calls import read_android_calls
 from safetrail.importers.phonedb_ios import read_ios
 from safetrail.importers.phonedb_sql import SQLITE_HEADER, open_database, tables
+from safetrail.importers.phonedb_whatsapp import IOS_BACKUP_NAME as WHATSAPP_BACKUP_NAME
+from safetrail.importers.phonedb_whatsapp import read_whatsapp_ios
 
 __all__ = ["IMPORTERS", "PhoneDbImporter"]
 
 #: sms.db's name inside an iOS backup: SHA-1 of "HomeDomain-Library/SMS/sms.db"
 IOS_BACKUP_NAME = "3d0d7e5fb2ce288813306e4d4636395e047a3d28"
-_NAMES = ("sms.db", "chat.db", "mmssms.db", "calllog.db", "contacts2.db")
+_NAMES = ("sms.db", "chat.db", "mmssms.db", "calllog.db", "contacts2.db", "chatstorage.sqlite")
 _SCHEMA_HINTS = (
     (b"create table message", b"handle"),
     (b"create table sms", b"body"),
     (b"create table pdu", b"msg_box"),
     (b"create table calls", b"duration"),
+    (b"create table zwamessage", b"ztext"),
 )
 
 _NO_TABLES = N_(
     "This database holds no message tables SafeTrail knows: it expected the tables "
     "'message' and 'handle' (iPhone, Mac), 'sms' and 'pdu' (Android messages) or 'calls' "
-    "(Android call log)."
+    "(Android call log), or WhatsApp's 'ZWAMESSAGE' and 'ZWACHATSESSION' (iPhone)."
 )
 _DAMAGED = N_(
     "The database is damaged after {position} (SQLite reports \u201c{problem}\u201d); "
@@ -90,13 +95,13 @@ def _wal_note(source: Source) -> Skipped | None:
 class PhoneDbImporter:
     name = "phonedb"
     version = "1"
-    label = N_("Phone database (iOS sms.db, Android mmssms.db or call log)")
+    label = N_("Phone database (iOS sms.db, Android mmssms.db or call log, WhatsApp on iPhone)")
 
     def detect(self, probe: Probe) -> float:
         if not probe.head.startswith(SQLITE_HEADER):
             return 0.0
         base = PurePosixPath(probe.name.replace("\\", "/")).name.lower()
-        if base.endswith(_NAMES) or base == IOS_BACKUP_NAME:
+        if base.endswith(_NAMES) or base in (IOS_BACKUP_NAME, WHATSAPP_BACKUP_NAME):
             return 0.95
         head = probe.head.lower()
         if any(table in head and column in head for table, column in _SCHEMA_HINTS):
@@ -115,7 +120,9 @@ class PhoneDbImporter:
             names = tables(connection)
         except sqlite3.Error as exc:
             raise ImportFormatError(_(_NO_SCHEMA).format(problem=str(exc)[:200])) from None
-        if "message" in names and "handle" in names:
+        if "zwamessage" in names and "zwachatsession" in names:
+            reader = read_whatsapp_ios(connection, names)
+        elif "message" in names and "handle" in names:
             reader = read_ios(connection, names)
         elif "sms" in names or "pdu" in names:
             reader = read_android(connection, names)
