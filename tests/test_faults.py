@@ -265,7 +265,8 @@ def test_an_import_that_runs_out_of_space_fails_and_says_what_was_kept(
     export = tmp_path / "sms-backup.xml"
     count = 40_000
     sms_export(export, count)
-    disk.fill(leave=3 * 1024 * 1024)  # room for the export file and some batches, not all
+    # room to keep the export file as evidence and for some batches, not for all of them
+    disk.fill(leave=export.stat().st_size + 10 * 1024 * 1024)
 
     ran = st(root, "import", str(export), "--json")
     assert ran.returncode == 11, ran.stdout + ran.stderr
@@ -275,7 +276,8 @@ def test_an_import_that_runs_out_of_space_fails_and_says_what_was_kept(
     assert report["ref"] == "IM-001"
     assert "is full" in report["error"]
     kept = report["new"]
-    assert kept % 10_000 == 0 and kept < count  # whole batches, never a part of one
+    assert kept % 10_000 == 0 and 0 < kept < count  # whole batches, never a part of one
+    assert report["sources"][0]["evidence_ref"] == "EX-0001"
     human = st(root, "import", str(export))
     assert human.returncode == 11
     assert "is full" in human.stderr

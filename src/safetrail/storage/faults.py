@@ -72,10 +72,12 @@ def disk_full(place: Path, needed: int | None = None) -> DiskFull:
         message = _("The drive holding {path} is full ({free} free).").format(
             path=place, free=free_text
         )
+    # what to free: the shortfall, plus room for the database to grow by a few pages
+    shortfall = max(needed or 0, 0) - (free or 0)
     hint = _(
         "Nothing is damaged, and what was saved before stays saved. Free at least {needed} "
         "on that drive (or move the vault to a bigger one), then try again."
-    ).format(needed=human_size(max(needed or 0, DATABASE_MARGIN)))
+    ).format(needed=human_size(max(shortfall, 0) + DATABASE_MARGIN))
     return DiskFull(message, hint)
 
 
