@@ -230,3 +230,20 @@ def test_in_a_terminal_the_check_asks_before_recording(vault_dir: Path) -> None:
     text = "".join(seen)
     assert "Recorded as I-0001, with the listing attached." in text
     assert "I-0002" not in text
+
+
+@pytest.mark.parametrize(
+    "command", ["guide", "check", "record", "list", "show", "update-indicators", "iphone"]
+)
+def test_every_device_command_has_help_and_is_documented(command: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "safetrail.cli.main", "device", command, "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout
+    docs = (Path(__file__).parents[1] / "docs" / "devicecheck.md").read_text()
+    assert f"safetrail device {command}" in docs
