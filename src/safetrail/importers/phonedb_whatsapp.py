@@ -77,11 +77,11 @@ def read_whatsapp_ios(connection: sqlite3.Connection, names: dict[str, str]) -> 
                 _(MISSING_WA).format(table=names[table], columns=", ".join(missing))
             )
     message_columns = columns(connection, names["zwamessage"])
+    partner = _optional(connection, names, "zwachatsession", "zpartnername")
     chats = {
         int(row[0]): (text_value(row[1]), text_value(row[2]))
         for row in connection.execute(
-            f"SELECT Z_PK, ZCONTACTJID, {_optional(connection, names, 'zwachatsession', 'zpartnername')} "
-            f'FROM "{names["zwachatsession"]}"'
+            f'SELECT Z_PK, ZCONTACTJID, {partner} FROM "{names["zwachatsession"]}"'
         )
         if row[0] is not None
     }
