@@ -103,3 +103,20 @@ def test_folder_and_iphone_pages(tmp_path: Path) -> None:
         )
         assert wrong.status_code == 400
         assert "&#39;perhaps&#39; is not an answer SafeTrail understands." in wrong.text
+
+
+def test_results_list_every_app_a_person_installed(tmp_path: Path, adb_phone: object) -> None:
+    adb_phone("stalkerware")  # type: ignore[operator]
+    with new_client(tmp_path / "vault") as client:
+        set_up(client)
+        page = client.get("/device")
+        done = client.post("/device/check", data={"csrf": form_csrf(page.text)})
+        assert "All apps that were installed on the phone after it was made (7)" in done.text
+        assert (
+            "<strong>com.systemservice</strong> 5.2 · from outside an app store · "
+            "first installed 2026-10-03 22:41:09" in done.text
+        )
+        assert (
+            "<strong>com.whatsapp</strong> 2.24.5.76 · from com.android.vending · "
+            "first installed 2025-03-02 10:14:05" in done.text
+        )

@@ -191,6 +191,17 @@ def _store(vault: Vault, snap: Snapshot, method: str, origin: str) -> CheckView:
         "sections": {k: {"status": v.status, "note": v.note} for k, v in snap.sections.items()},
         "app_count": len(snap.apps),
         "outside_store": sorted(a.package for a in apps if a.outside_store),
+        "user_apps": [
+            {
+                "package": a.package,
+                "installer": a.installer,
+                "first_install": a.first_install,
+                "version": a.version,
+                "outside_store": a.outside_store,
+            }
+            for a in sorted(apps, key=lambda a: a.package)
+            if not a.is_system
+        ],
         "special_access": special_access(snap),
         "http_proxy": snap.http_proxy,
         "vpn_active": snap.vpn_active,
