@@ -528,8 +528,9 @@ class Doc(FPDF):
         self.line(self.l_margin, self.h - 12.5, self.w - self.r_margin, self.h - 12.5)
         self.set_font("sans", "", 7)
         self.ink(MUTED)
-        self.set_xy(self.l_margin, self.h - 11.5)
-        self.cell(self.content_width * 0.78, 4, self.printable(self.footer_left), align="L")
+        # The page number goes first: fpdf2 can encode the "{nb}" alias with the wrong font
+        # when a cell drawn just before it switched to the CJK fallback (Japanese or Korean
+        # footer text), which printed the digits as unrelated kanji.
         self.set_xy(self.l_margin + self.content_width * 0.78, self.h - 11.5)
         self.cell(
             self.content_width * 0.22,
@@ -537,6 +538,8 @@ class Doc(FPDF):
             _("Page {n} of {total}").format(n=self.page_no(), total="{nb}"),
             align="R",
         )
+        self.set_xy(self.l_margin, self.h - 11.5)
+        self.cell(self.content_width * 0.78, 4, self.printable(self.footer_left), align="L")
         self.ink()
 
 
