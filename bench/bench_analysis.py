@@ -41,7 +41,8 @@ os.environ.setdefault("SAFETRAIL_TEST_WEAK_KDF", "1")
 
 from safetrail.analysis import charts
 from safetrail.analysis.case import analyse
-from safetrail.analysis.escalation import Rules, detect
+from safetrail.analysis.detectors import detect
+from safetrail.analysis.escalation import Rules
 from safetrail.analysis.facts import (
     CaseFacts,
     CommunicationLog,

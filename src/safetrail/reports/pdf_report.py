@@ -461,16 +461,19 @@ def _kind_text(incident: IncidentRow, case: CaseData, show_people: bool) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _what_text(incident: IncidentRow, case: CaseData, findings: Findings) -> str:
+def _what_text(incident: IncidentRow, case: CaseData, findings: Findings | None) -> str:
     text = incident.what_happened
-    for message in findings.by_incident.get(incident.id, ()):
+    flagged = findings.by_incident.get(incident.id, ()) if findings is not None else ()
+    for message in flagged:
         text += "\n" + _("Flagged message ({when}): “{text}”").format(
             when=stamp_text(message.at, case.timezone, seconds=False), text=message.text
         )
     return text
 
 
-def _incident_rows(case: CaseData, show_people: bool, findings: Findings) -> Iterator[list[str]]:
+def _incident_rows(
+    case: CaseData, show_people: bool, findings: Findings | None = None
+) -> Iterator[list[str]]:
     for incident in case.incidents:
         day, clock = when_columns(incident.occurred, case.timezone)
         ref = incident.ref

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import accumulate
 from typing import Any, Literal, cast
 
 from fpdf import FPDF
@@ -545,8 +547,11 @@ class Doc(FPDF):
 
 def _wrap_paragraph(para: str, ems: list[float], limit: float) -> list[str]:
     """Greedy line filling over precomputed widths (1/1000 em, ``limit`` in the same unit)."""
+    if para.isascii():
+        return _wrap_spaces(para, ems, limit)
     out: list[str] = []
     n = len(para)
+    cjk = [_is_cjk(ch) for ch in para]  # once per character, not once per look
     start = 0
     while start < n:
         total = 0.0
@@ -554,12 +559,11 @@ def _wrap_paragraph(para: str, ems: list[float], limit: float) -> list[str]:
         last_break = -1
         while index < n:
             ch = para[index]
-            if index > start:
-                before = para[index - 1]
-                if before == " " or (
-                    (_is_cjk(before) or _is_cjk(ch)) and ch not in _NO_LINE_START and ch != " "
-                ):
-                    last_break = index
+            breakable = para[index - 1] == " " or (
+                (cjk[index - 1] or cjk[index]) and ch not in _NO_LINE_START and ch != " "
+            )
+            if index > start and breakable:
+                last_break = index
             if total + ems[index] > limit and index > start:
                 if ch == " ":
                     last_break = index
@@ -570,6 +574,31 @@ def _wrap_paragraph(para: str, ems: list[float], limit: float) -> list[str]:
             out.append(para[start:].rstrip())
             break
         end = last_break if last_break > start else index
+        out.append(para[start:end].rstrip())
+        start = end
+        while start < n and para[start] == " ":
+            start += 1
+    return out
+
+
+def _wrap_spaces(para: str, ems: list[float], limit: float) -> list[str]:
+    """The same filling for text without CJK (breaks only after spaces), by binary search
+    over running widths instead of a step per character: most report text is like this."""
+    out: list[str] = []
+    n = len(para)
+    running = [0.0, *accumulate(ems)]  # running[i]: the width of para[:i]
+    start = 0
+    while start < n:
+        # the first character that no longer fits (at least one always does)
+        index = max(bisect_right(running, running[start] + limit) - 1, start + 1)
+        if index >= n:
+            out.append(para[start:].rstrip())
+            break
+        if para[index] == " ":
+            end = index
+        else:
+            space = para.rfind(" ", start, index)
+            end = space + 1 if space >= start and space + 1 > start else index
         out.append(para[start:end].rstrip())
         start = end
         while start < n and para[start] == " ":
