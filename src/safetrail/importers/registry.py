@@ -23,6 +23,7 @@ MODULES = (
     "telegram",
     "meta",
     "discord",
+    "google_chat",
     "csvfile",
 )
 

@@ -46,6 +46,8 @@ _CHANNEL_SLUG = {
     "discord": "messaging_app",
     "messenger": "messaging_app",
     "instagram": "social_media",
+    "google-chat": "messaging_app",
+    "hangouts": "messaging_app",
     "email": "email",
 }
 _UNANSWERED = {"missed", "rejected", "voicemail", "blocked"}
