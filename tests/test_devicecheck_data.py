@@ -248,6 +248,7 @@ def test_the_heuristic_phone_in_detail() -> None:
         True,
     )
     assert len(app.certificates) == 2
+    assert snap.may_install_apps == ["com.android.chrome"]
     assert special_access(snap) == [
         {
             "package": "com.google.android.apps.wellbeing",

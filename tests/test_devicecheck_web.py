@@ -41,6 +41,10 @@ def test_check_confirm_and_record(tmp_path: Path, adb_phone: object) -> None:
         assert "com.sysupdate.battery.care has the powers spyware needs" in html
         assert "Web traffic is set to go through a proxy (192.168.1.50:8888)" in html
         assert "The raw listing is kept as evidence EX-0001" in html
+        assert (
+            "Apps allowed to install other apps from outside an app store: com.android.chrome."
+            in html
+        )
         assert "National Stalking Helpline" in html
         assert "No check can find everything." in html
         assert "your phone is clean" not in html.lower()

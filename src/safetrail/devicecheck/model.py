@@ -134,6 +134,7 @@ class Snapshot:
     http_proxy: str | None = None
     vpn_owners: list[str] = field(default_factory=list)  # packages (or "uid N") running a VPN
     vpn_active: bool = False
+    may_install_apps: list[str] = field(default_factory=list)  # allowed "unknown sources"
     sections: dict[str, Section] = field(default_factory=dict)
     raw: dict[str, bytes] = field(default_factory=dict)  # file name → exact bytes read
     commands: dict[str, str] = field(default_factory=dict)  # file name → adb command used

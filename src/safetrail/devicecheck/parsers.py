@@ -23,7 +23,8 @@ _KEY_VALUE = re.compile(r"^\s*(?P<key>[A-Za-z]+)=(?P<value>.*)$")
 _PERMISSION = re.compile(r"^\s*(?P<perm>[\w.]+): granted=(?P<granted>true|false)")
 _APPOPS_PACKAGE = re.compile(r"^\s*Package (?P<name>[A-Za-z][\w.]*):\s*$")
 _APPOPS_LOCATION = re.compile(
-    r"^\s*(?P<op>FINE_LOCATION|COARSE_LOCATION)(?::\s*|\s*\()(?:mode=)?(?P<mode>[a-z]+)"
+    r"^\s*(?P<op>FINE_LOCATION|COARSE_LOCATION|REQUEST_INSTALL_PACKAGES)"
+    r"(?::\s*|\s*\()(?:mode=)?(?P<mode>[a-z]+)"
 )
 _ADMIN = re.compile(r"ComponentInfo\{(?P<pkg>[A-Za-z][\w.]*)/[^}]*\}")
 _ADMIN_HEADER = re.compile(r"^\s*(Enabled Device Admins|Active Admins)")
@@ -198,7 +199,8 @@ def parse_notification_listeners(text: str, snap: Snapshot) -> Parsed:
 
 
 def parse_appops(text: str, snap: Snapshot) -> Parsed:
-    """Location allowed always: mode 'allow' (not 'foreground') for a location op."""
+    """Location allowed always: mode 'allow' (not 'foreground') for a location op; and the
+    apps allowed to install other apps from outside a store."""
     lines, cut = _lines(text)
     result = Parsed(cut_short=cut)
     current: str | None = None
@@ -210,7 +212,12 @@ def parse_appops(text: str, snap: Snapshot) -> Parsed:
         if current is None:
             continue
         op = _APPOPS_LOCATION.match(line)
-        if op and op["mode"] == "allow":
+        if op is None or op["mode"] != "allow":
+            continue
+        if op["op"] == "REQUEST_INSTALL_PACKAGES":
+            if current not in snap.may_install_apps:
+                snap.may_install_apps.append(current)
+        else:
             snap.app(current).background_location = True
     return result
 

@@ -203,6 +203,7 @@ def _store(vault: Vault, snap: Snapshot, method: str, origin: str) -> CheckView:
             if not a.is_system
         ],
         "special_access": special_access(snap),
+        "may_install_apps": snap.may_install_apps,
         "http_proxy": snap.http_proxy,
         "vpn_active": snap.vpn_active,
         "findings": [f.to_json() for f in findings],

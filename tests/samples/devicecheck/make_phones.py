@@ -50,6 +50,7 @@ class Phone:
     apps: list[App]
     proxy: str = "null"
     vpn_owner: str | None = None
+    may_install: tuple[str, ...] = ()
     uids: dict[str, int] = field(default_factory=dict)
 
 
@@ -203,6 +204,7 @@ def phones() -> list[Phone]:
                 ),
             ],
             proxy="192.168.1.50:8888",
+            may_install=("com.android.chrome",),
         ),
         Phone(
             "watchware",
@@ -356,6 +358,8 @@ def appops(phone: Phone) -> str:
             "      WAKE_LOCK (allow):",
             "        Access: [fg-s] 2026-11-03 08:15:00.120 (-2h10m3s)",
         ]
+        if app.package in phone.may_install:
+            out += ["      REQUEST_INSTALL_PACKAGES (allow):"]
         if app.location:
             mode = "allow" if app.location == "always" else "foreground"
             out += [
