@@ -10,6 +10,7 @@ its font cache in its own configuration folder; it never sees a file name from t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from safetrail.analysis.pattern import Series
 from safetrail.analysis.text import day_text, ngettext, weekday_name
 from safetrail.analysis.timeline import DAY, MONTH
 from safetrail.domain import vocab
-from safetrail.i18n import _
+from safetrail.i18n import _, current_language
 
 __all__ = [
     "ChartImage",
@@ -71,14 +72,26 @@ _CJK_FONTS = (
     "Droid Sans Fallback",
     "WenQuanYi Zen Hei",
 )
+_DATE_MARKS = {"ja": ("%Y年", "%-m月", "%-d日"), "ko": ("%Y년 ", "%-m월 ", "%-d일")}
 _LOCK = threading.Lock()  # matplotlib is not thread-safe; charts are drawn one at a time
 _fonts: list[str] | None = None
+
+
+def _add_packaged_cjk_font() -> None:
+    """The Noto Sans CJK font SafeTrail ships with (the reports embed it), for the labels."""
+    from safetrail.errors import ConfigError
+    from safetrail.reports.fonts import font_files
+
+    # Without it, a system CJK font (if any) is used instead.
+    with contextlib.suppress(ConfigError, OSError, RuntimeError):
+        font_manager.fontManager.addfont(str(font_files().cjk))
 
 
 def _font_family() -> list[str]:
     """DejaVu Sans, then any installed CJK font, so Japanese and Korean labels can show."""
     global _fonts
     if _fonts is None:
+        _add_packaged_cjk_font()
         installed = {f.name for f in font_manager.fontManager.ttflist}
         _fonts = ["DejaVu Sans", *(name for name in _CJK_FONTS if name in installed)]
     return _fonts
@@ -129,7 +142,17 @@ def _date_axis(axes: Any) -> None:
     dates: Any = mdates
     locator = dates.AutoDateLocator()
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+    # Japanese and Korean dates are written with their own year/month/day marks.
+    marks = _DATE_MARKS.get(current_language())
+    if marks is None:
+        axes.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))
+        return
+    year, month, day = marks
+    formats = [year, month, day, "%H:%M", "%H:%M", "%S.%f"]
+    offsets = ["", year, year + month, year + month + day, year + month + day, year + month + day]
+    axes.xaxis.set_major_formatter(
+        dates.ConciseDateFormatter(locator, formats=formats, offset_formats=offsets)
+    )
 
 
 # --- frequency over time ------------------------------------------------------------------

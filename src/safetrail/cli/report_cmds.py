@@ -14,11 +14,11 @@ from safetrail.cli import common
 from safetrail.cli.common import VaultOption, console, ok, opened
 from safetrail.domain.when import zone
 from safetrail.errors import ValidationError, WeakPassphrase
-from safetrail.i18n import _
+from safetrail.i18n import _, use_language
 from safetrail.reports import bundle as bundles
 from safetrail.reports import letters as letter_service
-from safetrail.reports.messages import communications_section
 from safetrail.reports.comms import communications_csv
+from safetrail.reports.messages import communications_section
 from safetrail.reports.model import ReportOptions, gather
 from safetrail.reports.pdf_report import write_report
 from safetrail.reports.police_sheet import write_sheet
@@ -46,6 +46,14 @@ AppendixOption = typer.Option(
     "default: it can be long).",
 )
 PreparedOption = typer.Option("", help="Your name, shown on the cover (optional).")
+LanguageOption = typer.Option(
+    None, "--language", help="Write it in this language (en, ja, ko); default: the vault's."
+)
+
+
+def _language(language: str | None) -> str | None:
+    """The language asked for with --language (checked), or None for the vault's own."""
+    return settings.validate_language(language) if language else None
 
 
 def _options(
@@ -77,9 +85,11 @@ def report(
     witness_contacts: bool = WitnessOption,
     communications_appendix: bool = AppendixOption,
     prepared_by: str = PreparedOption,
+    language: str | None = LanguageOption,
     vault: Path | None = VaultOption,
 ) -> None:
     """Write the PDF report for police, lawyers and courts (private notes never included)."""
+    written_in = _language(language)
     chosen = _options(
         from_day,
         to_day,
@@ -89,7 +99,11 @@ def report(
         communications_appendix,
         prepared_by,
     )
-    with opened(vault) as opened_vault, console.status(_("Writing the report…")):
+    with (
+        opened(vault) as opened_vault,
+        console.status(_("Writing the report…")),
+        use_language(written_in),
+    ):
         made = write_report(opened_vault, chosen, output)
     ok(
         _("Report {id} written to {path} (incidents: {n}, exhibits: {e}).").format(
@@ -132,9 +146,11 @@ def bundle(
     encrypt: bool = typer.Option(
         False, help="Encrypt the bundle with a separate passphrase, for sending."
     ),
+    language: str | None = LanguageOption,
     vault: Path | None = VaultOption,
 ) -> None:
     """Write the case bundle: report, original evidence, JSON and CSV, and SHA256SUMS."""
+    written_in = _language(language)
     chosen = _options(
         from_day,
         to_day,
@@ -146,7 +162,7 @@ def bundle(
     )
     with opened(vault) as opened_vault:
         passphrase = _new_bundle_passphrase() if encrypt else None
-        with console.status(_("Writing the case bundle…")):
+        with console.status(_("Writing the case bundle…")), use_language(written_in):
             made = bundles.write_bundle(opened_vault, chosen, output, passphrase)
     ok(
         _("Case bundle {id} written to {path} (files: {files}, {mb:.1f} MB).").format(
@@ -191,10 +207,12 @@ def police_sheet(
     from_day: str = FromOption,
     to_day: str = ToOption,
     offender: list[str] = OffenderOption,
+    language: str | None = LanguageOption,
     vault: Path | None = VaultOption,
 ) -> None:
     """Write the one-page police report preparation sheet."""
-    with opened(vault) as opened_vault:
+    written_in = _language(language)
+    with opened(vault) as opened_vault, use_language(written_in):
         sheet = write_sheet(opened_vault, _options(from_day, to_day, offender, []), output)
     ok(_("Police sheet written to {path}.").format(path=output))
     console.print(_("SHA-256 of the file: {h}").format(h=sheet.sha256))
@@ -218,9 +236,11 @@ def letter(
     ),
     sent_on: str = typer.Option("", help="The day you gave it (default: today)."),
     method: str = typer.Option("", help=f"How you gave it: {', '.join(NOTICE_METHODS)}."),
+    language: str | None = LanguageOption,
     vault: Path | None = VaultOption,
 ) -> None:
     """Write a letter filled from your log, or record the no-contact letter as sent."""
+    written_in = _language(language)
     given = letter_service.LetterInput(
         kind=kind,
         person=person,
@@ -239,7 +259,8 @@ def letter(
         )
     with opened(vault) as opened_vault:
         if output is not None:
-            made, digest = letter_service.write_letter(opened_vault, given, output)
+            with use_language(written_in):
+                made, digest = letter_service.write_letter(opened_vault, given, output)
             if made.notices_already:
                 console.print(
                     _(
