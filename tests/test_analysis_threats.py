@@ -1,32 +1,29 @@
-"""Threat flags: precision and recall on the labelled sets, and how the engine behaves.
+"""Threat flags: the blind evaluation sets, important messages, and how the engine behaves.
 
-Labelled sets (``tests/data/threats``; see its README for how they were written and used):
-``<lang>.dev.tsv`` tuned the rules; ``<lang>.blind.tsv`` was written after the rules were
-frozen and measured once. Thresholds, and why:
+Data (see ``tests/data/threats/README.md``):
 
-* dev: precision >= 0.97 and recall >= 0.95. The rules were written against these lines,
-  so anything lower means a change broke something that used to work.
-* blind: precision >= 0.85 and recall >= 0.25. These are floors just under what the frozen
-  rules measured on text they had never seen (EN 1.00/0.32, JA 0.92/0.29, KO 0.92/0.29).
-  Precision is kept high on purpose: a flag puts a message in front of a frightened person
-  and into their evidence, so it must rarely be wrong. Recall on new wording is the known
-  weakness of a phrase engine; the pages say so ("it finds many threats, not all"), and a
-  person's own "threats" tag always counts. A rule change that lowers either figure on this
-  unseen text fails here.
+* ``safetrail/analysis/threat_data/<lang>.jsonl`` ships with the package: the rule examples
+  (``"set": "rules"``) and the model's training messages (``"set": "train"``);
+* ``tests/data/threats/blind_<lang>.jsonl``: written apart, never used for training or for
+  writing rules; the figures that count are measured on it here.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from safetrail.analysis.threat_model import DATA_DIR, KINDS, load_examples
 from safetrail.analysis.threats import (
     CATEGORIES,
+    SEVERITIES,
     Damper,
     Rule,
     Target,
@@ -34,121 +31,249 @@ from safetrail.analysis.threats import (
     default_engine,
     normalise,
     required_words,
+    rules_engine,
 )
 
-DATA = Path(__file__).parent / "data" / "threats"
+BLIND = Path(__file__).parent / "data" / "threats"
 LANGUAGES = ("en", "ja", "ko")
-FLOORS = {"dev": (0.97, 0.95), "blind": (0.85, 0.25)}
+GOAL_PRECISION, GOAL_RECALL = 0.90, 0.85
+# What the detector measured on the blind sets when this was written (precision, recall):
+# en 0.868 / 0.876, ja 0.877 / 0.816, ko 0.890 / 0.822. These floors sit just under them,
+# so a change that makes either worse fails; the goals above are tested separately.
+FLOORS = {"en": (0.85, 0.86), "ja": (0.86, 0.80), "ko": (0.87, 0.80)}
 
 
-def labelled(lang: str, split: str) -> list[tuple[set[str], str]]:
-    rows = []
-    for line in (DATA / f"{lang}.{split}.tsv").read_text("utf-8").splitlines():
-        labels, text = line.split("\t")
-        rows.append((set() if labels == "none" else set(labels.split(",")), text))
-    return rows
+def blind(lang: str) -> list[dict[str, str | None]]:
+    path = BLIND / f"blind_{lang}.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
 
 
-def scores(lang: str, split: str) -> tuple[float, float, Counter[str], Counter[str]]:
-    engine = default_engine()
+@lru_cache(maxsize=8)
+def measured(lang: str, prefilter: bool = True) -> tuple[float, float, dict[str, float]]:
+    engine = default_engine(prefilter)
     tp = fp = fn = 0
-    found: Counter[str] = Counter()
+    caught: Counter[str] = Counter()
     wanted: Counter[str] = Counter()
-    for labels, text in labelled(lang, split):
-        flag = engine.assess(text)
-        wanted.update(labels)
-        if flag and labels:
+    for row in blind(lang):
+        flag = engine.assess(str(row["text"]))
+        threat = row["label"] == "threat"
+        if threat:
+            wanted[str(row["kind"])] += 1
+        if flag and threat:
             tp += 1
-            found.update(labels & set(flag.categories))
+            caught[str(row["kind"])] += 1
         elif flag:
             fp += 1
-        elif labels:
+        elif threat:
             fn += 1
-    return tp / (tp + fp), tp / (tp + fn), found, wanted
+    return tp / (tp + fp), tp / (tp + fn), {k: caught[k] / n for k, n in wanted.items()}
 
 
-def test_labelled_sets_are_big_enough_and_well_formed() -> None:
+def test_blind_sets_are_big_and_well_formed() -> None:
+    training = {e.text for e in load_examples()}
     for lang in LANGUAGES:
-        rows = labelled(lang, "dev") + labelled(lang, "blind")
-        assert len(rows) >= 200
-        assert all(labels <= set(CATEGORIES) for labels, _text in rows)
-        positives = sum(1 for labels, _t in rows if labels)
-        assert 0.35 < positives / len(rows) < 0.65
-        texts = [t for _l, t in rows]
+        rows = blind(lang)
+        threats = [r for r in rows if r["label"] == "threat"]
+        ordinary = [r for r in rows if r["label"] == "none"]
+        assert len(threats) >= 300 and len(ordinary) >= 300, lang
+        assert len(threats) + len(ordinary) == len(rows)
+        assert {r["kind"] for r in threats} == set(KINDS)
+        assert {r["severity"] for r in threats} == set(SEVERITIES)
+        assert all(r["kind"] is None and r["severity"] is None for r in ordinary)
+        texts = [str(r["text"]) for r in rows]
         assert len(texts) == len(set(texts)), "a message appears twice"
+        assert not set(texts) & training, "a blind message is in the training data"
+
+
+def test_training_data_is_well_formed() -> None:
+    examples = load_examples()
+    for lang in LANGUAGES:
+        mine = [e for e in examples if e.language == lang]
+        assert len(mine) >= 600
+        assert 0.4 < sum(e.threat for e in mine) / len(mine) < 0.65
+    assert len({e.text for e in examples}) == len(examples)
+    assert (DATA_DIR / "en.jsonl").is_file()
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("split", ["dev", "blind"])
-def test_precision_and_recall(lang: str, split: str) -> None:
-    precision, recall, _found, _wanted = scores(lang, split)
-    least_precision, least_recall = FLOORS[split]
-    assert precision >= least_precision, f"{lang} {split} precision {precision:.3f}"
-    assert recall >= least_recall, f"{lang} {split} recall {recall:.3f}"
+def test_blind_precision_and_recall_do_not_fall(lang: str) -> None:
+    precision, recall, _kinds = measured(lang)
+    least_precision, least_recall = FLOORS[lang]
+    assert precision >= least_precision, f"{lang} precision {precision:.3f}"
+    assert recall >= least_recall, f"{lang} recall {recall:.3f}"
 
 
-def test_categories_are_named_correctly_on_dev() -> None:
-    # When a threat is flagged, the kind of threat should be right most of the time.
+@pytest.mark.xfail(
+    strict=True,
+    reason="goal not reached yet: precision 0.87-0.89 at recall 0.82-0.88 (see FLOORS)",
+)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_blind_goal_recall_085_at_precision_090(lang: str) -> None:
+    precision, recall, _kinds = measured(lang)
+    assert precision >= GOAL_PRECISION and recall >= GOAL_RECALL
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_kind_is_mostly_caught(lang: str) -> None:
+    _p, _r, kinds = measured(lang)
+    assert min(kinds.values()) >= 0.5, kinds
+    assert kinds["kill"] >= 0.9 and kinds["conditional"] >= 0.9, kinds
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_prefilter_costs_at_most_one_point_of_recall(lang: str) -> None:
+    _p, with_prefilter, _k = measured(lang, True)
+    _p, without, _k = measured(lang, False)
+    assert without - with_prefilter <= 0.01
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_serious_threats_are_named_serious(lang: str) -> None:
+    engine = default_engine()
+    named = total = 0
+    for row in blind(lang):
+        if row["severity"] != "serious":
+            continue
+        total += 1
+        flag = engine.assess(str(row["text"]))
+        named += bool(flag and flag.severity == "serious")
+    assert named / total >= 0.78, f"{lang}: {named}/{total}"
+
+
+def test_the_new_detector_beats_the_rules_alone() -> None:
     for lang in LANGUAGES:
-        _p, _r, found, wanted = scores(lang, "dev")
-        for category in ("kill", "self_harm", "images", "whereabouts"):
-            assert found[category] / wanted[category] >= 0.8, (lang, category)
+        rows = blind(lang)
+        threats = [str(r["text"]) for r in rows if r["label"] == "threat"]
+        old = sum(1 for t in threats if rules_engine().assess(t))
+        new = sum(1 for t in threats if default_engine().assess(t))
+        assert new >= 2 * old, (lang, old, new)
+
+
+# --- important messages, exactly ---------------------------------------------------------
+
+SERIOUS = [
+    "If I can't have you nobody will",
+    "leave me and it'll be the last thing you ever do",
+    "I will kill you",
+    "I've got a knife and I'm not afraid to use it",
+    "I'll throw acid in your face",
+    "殺すぞ",
+    "別れるなら殺す",
+    "죽여버릴 거야",
+    "헤어지자고 하면 죽여버릴 거야",
+]
+CONCERNING = [
+    ("you'll regret this", "veiled"),
+    ("I'm outside", "presence"),
+    ("I know what time you finish work", "presence"),
+    ("nice dress today", "presence"),
+    ("I'll post your nudes everywhere", "images"),
+]
+HARD_NEGATIVES = [
+    "we killed it at the gig",
+    "I'm outside the cinema, where are you?",
+    "Nan's funeral is at 2pm on Monday at St Peter's",
+    "クイズで相手チームをボコボコにしてやった笑",
+    "이번 경기 박살날 듯 ㅋㅋ 우리 팀 너무 약해",
+    "I'm dying to see the film",
+    "this heat is killing me",
+    "배고파 죽겠다",
+    "死ぬほど笑った",
+    "my phone died",
+]
+
+
+@pytest.mark.parametrize("text", SERIOUS)
+def test_threats_to_kill_or_of_violence_are_serious(text: str) -> None:
+    flag = default_engine().assess(text)
+    assert flag is not None and flag.flagged
+    assert flag.severity == "serious" and flag.serious
+    assert flag.kind in KINDS and flag.phrase
+    assert set(flag.categories) <= set(CATEGORIES) and flag.categories
+
+
+@pytest.mark.parametrize(("text", "kind"), CONCERNING)
+def test_indirect_threats_are_caught_with_their_kind(text: str, kind: str) -> None:
+    flag = default_engine().assess(text)
+    assert flag is not None
+    assert flag.kind == kind
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+def test_sport_idiom_and_funerals_are_not_flagged(text: str) -> None:
+    assert default_engine().assess(text) is None
+
+
+def test_a_flag_shows_the_words_or_the_message() -> None:
+    ruled = default_engine().assess("I will kill you")
+    assert ruled is not None and ruled.matches and ruled.phrase == "i will kill you"
+    assert ruled.rule_score > 0.9 and ruled.model_score > 0
+    modelled = default_engine().assess("I know your routine better than you do")
+    assert modelled is not None and not modelled.matches  # no rule: the model alone
+    assert modelled.phrase == "I know your routine better than you do"
+    assert modelled.kind == "presence" and modelled.categories == ("whereabouts",)
+    bare = default_engine().assess("I'm outside")
+    assert bare is not None and bare.phrase == "i'm outside"
+
+
+# --- scanning many texts gives exactly what one at a time gives ---------------------------
 
 
 def test_scan_gives_exactly_what_assess_gives() -> None:
-    engine = default_engine()
-    texts: list[str | None] = [
-        t for lang in LANGUAGES for split in ("dev", "blind") for _l, t in labelled(lang, split)
-    ]
+    texts: list[str | None] = [str(r["text"]) for lang in LANGUAGES for r in blind(lang)]
+    texts += [e.text for e in load_examples()[:300]]
     texts += [None, "", "\x00 I will kill you \x00", "Ｉ ｗｉｌｌ ｋｉｌｌ ｙｏｕ", "ｺﾛｽ"]
-    one_by_one = {i: f for i, t in enumerate(texts) if (f := engine.assess(t))}
-    assert engine.scan(texts) == one_by_one
-    assert engine.scan([]) == {}
+    texts += ["I'M OUTSIDE", "I'm outside"]  # one distinct normalised text, two excerpts
+    for engine in (default_engine(), default_engine(False), rules_engine()):
+        one_by_one = {i: f for i, t in enumerate(texts) if (f := engine.assess(t))}
+        assert engine.scan(texts) == one_by_one
+        assert engine.scan([]) == {}
 
 
 words = st.sampled_from(
     [
-        "I'll",
-        "kill",
-        "you",
-        "your",
-        "dog",
-        "know",
-        "where",
-        "live",
-        "dying",
-        "to",
-        "see",
-        "never",
-        "hurt",
-        "殺す",
-        "死ぬ",
-        "写真",
-        "죽여",
-        "버릴",
-        "거야",
-        "집",
-        "앞",
-        "lol",
-        "film",
-        "\n",
-        "!",
+        "I'll", "kill", "you", "your", "dog", "know", "where", "live", "dying", "to", "see",
+        "never", "hurt", "outside", "regret", "殺す", "死ぬ", "写真", "죽여", "버릴", "거야",
+        "집", "앞", "lol", "film", "\n", "!",
     ]
-)
+)  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(words, max_size=12).map(" ".join), max_size=20))
 def test_scan_matches_assess_on_random_texts(texts: list[str]) -> None:
-    engine = default_engine()
-    expected = {i: f for i, t in enumerate(texts) if (f := engine.assess(t))}
-    assert engine.scan(texts) == expected
+    for engine in (default_engine(), rules_engine()):
+        expected = {i: f for i, t in enumerate(texts) if (f := engine.assess(t))}
+        assert engine.scan(texts) == expected
 
 
-_SIMPLE_RULES = [r for r in default_engine().rules if "(?<" not in r.pattern.pattern]
+# --- the rules on their own ----------------------------------------------------------------
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_rules_alone_still_do_what_they_were_written_for() -> None:
+    # The rule examples were the lines the rules were tuned on: a regression guard.
+    rows = [json.loads(line) for lang in LANGUAGES for line in _lines(lang)]
+    rows = [r for r in rows if r.get("set") == "rules"]
+    engine = rules_engine()
+    tp = fp = fn = 0
+    for row in rows:
+        flagged = engine.assess(row["text"]) is not None
+        threat = row["label"] == "threat"
+        tp += flagged and threat
+        fp += flagged and not threat
+        fn += threat and not flagged
+    # Recall is lower than on the lines first tuned on: later blind rounds were merged in.
+    assert tp / (tp + fp) >= 0.97 and tp / (tp + fn) >= 0.85
+
+
+def _lines(lang: str) -> list[str]:
+    return [x for x in (DATA_DIR / f"{lang}.jsonl").read_text("utf-8").splitlines() if x]
+
+
+_SIMPLE_RULES = [r for r in rules_engine().rules if "(?<" not in r.pattern.pattern]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_required_words_are_in_every_match(data: st.DataObject) -> None:
     rule = data.draw(st.sampled_from(_SIMPLE_RULES))
@@ -170,71 +295,19 @@ def test_required_words_by_hand() -> None:
     }
     assert required_words(r"(?:ab|cd)") == ()  # too short to look for
     assert required_words(r"(?:hurt|me)?\s+deadly") == (frozenset({" deadly"}),)
-    # The parser turns "殺(?:す|して)" into 殺 + (す|して); the letters are joined back up.
-    assert set(required_words(r"殺(?:す|して)")) == {
-        frozenset({"殺す", "殺して"}),
-        frozenset({"殺"}),
-    }
-
-
-@pytest.mark.parametrize(
-    ("text", "categories"),
-    [
-        ("I will kill you", ("kill",)),
-        ("He said he would kill me.", ("kill",)),
-        ("I'll hurt your mum", ("harm", "family")),
-        ("I'll poison your dog", ("harm", "pets")),
-        ("If you don't answer I'll kill myself", ("self_harm",)),
-        ("I'll post your nudes everywhere", ("images",)),
-        ("I know where you live", ("whereabouts",)),
-        ("殺すぞ", ("kill",)),
-        ("家の前にいる", ("whereabouts",)),
-        ("죽여버릴 거야", ("kill",)),
-        ("네 사진 다 유포할 거야", ("images",)),
-    ],
-)
-def test_flags_name_the_kind_of_threat(text: str, categories: tuple[str, ...]) -> None:
-    flag = default_engine().assess(text)
-    assert flag is not None and flag.categories == categories
-    assert flag.matches and flag.phrase
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I'm dying to see the film",
-        "this heat is killing me",
-        "I would never hurt you",
-        "I'll kill myself laughing",
-        "배고파 죽겠다",
-        "死ぬほど笑った",
-        "my phone died",
-        "I know where the restaurant is",
-    ],
-)
-def test_harmless_uses_are_not_flagged(text: str) -> None:
-    assert default_engine().assess(text) is None
-
-
-def test_cancelled_idiom_leaves_the_real_threat() -> None:
-    flag = default_engine().assess("I'm dying to see you. Then I'll kill you.")
-    assert flag is not None and "kill" in flag.categories
-
-
-def test_fiction_and_laughter_lower_the_score() -> None:
-    engine = default_engine()
-    plain = engine.evaluate("I'll get you")
-    laughing = engine.evaluate("I'll get you lol")
-    assert laughing.score == pytest.approx(plain.score * 0.6, abs=1e-3)
-    assert laughing.dampers == ("laughing",)
-    film = engine.evaluate("In the film the villain says he will kill you")
-    assert "fiction_or_news" in film.dampers
+    assert set(required_words(r"殺(?:す|して)")) == {frozenset({"殺す", "殺して"}), frozenset({"殺"})}
+    assert required_words(r"[^。]{0,6}(?<=x)\u6bba\x61b{2}") == (frozenset({"殺a"}),)
+    with pytest.raises(ValueError, match="cannot read"):
+        required_words(r"(?P<name>kill)")
+    with pytest.raises(ValueError, match="cannot read"):
+        required_words(r"kill(")
 
 
 def test_normalise_folds_width_and_quotes() -> None:
     assert normalise("I’LL ＫＩＬＬ you") == "i'll kill you"
     assert normalise("ｺﾛｽ") == "コロス"
     assert normalise("죽여") == "죽여"
+    assert normalise("a\x00b") == "a b"
 
 
 def test_engine_refuses_rules_it_cannot_index() -> None:
@@ -247,16 +320,29 @@ def test_engine_refuses_rules_it_cannot_index() -> None:
         ThreatEngine([rule], [], [Damper("up", 2.0, re.compile("x"))], [])
     with pytest.raises(ValueError, match="bad categories"):
         Rule.make("x.bad", "nonsense", 0.5, r"kill")
+    with pytest.raises(ValueError, match="at least 3 bytes"):
+        ThreatEngine([rule], [], [], [], cues=["if"])
     engine = ThreatEngine([rule], [], [], [Target("family", re.compile("mum"))])
     flag = engine.assess("kill mum")
     assert flag is not None and flag.categories == ("kill", "family")
+    assert flag.kind == "third_party" and flag.severity == "serious"
 
 
 def test_rule_ids_follow_the_naming_scheme() -> None:
-    for rule in default_engine().rules:
+    for rule in rules_engine().rules:
         lang, category, _name = rule.id.split(".")
         assert lang in LANGUAGES
         assert category in {*CATEGORIES, "self", "where", "frame"}
+
+
+def test_fiction_and_laughter_lower_the_rule_score() -> None:
+    engine = rules_engine()
+    plain = engine.evaluate("I'll get you")
+    laughing = engine.evaluate("I'll get you lol")
+    assert laughing.score == pytest.approx(plain.score * 0.6, abs=1e-3)
+    assert laughing.dampers == ("laughing",)
+    film = engine.evaluate("In the film the villain says he will kill you")
+    assert "fiction_or_news" in film.dampers
 
 
 def test_anchors_are_rewritten_for_joined_texts() -> None:

@@ -6,7 +6,7 @@ recognises "you'll be six feet under" or "夜道には気をつけな" worded in
 and it has learnt from ordinary messages that "we killed it at the gig" and "ボコボコにして
 やった" about a quiz are not threats. It is three linear models on the same features:
 
-* **threat** — the chance that a message is a threat (logistic regression);
+* **threat** — how far a message is on the threat side of a line (linear SVM);
 * **kind** — what sort of threat (see ``KINDS``), asked only of flagged messages;
 * **serious** — whether it threatens death or violence, asked only of flagged messages.
 
@@ -19,7 +19,7 @@ be scanned in about a second.
 How the model ships, and why: it is **trained at first use** from the labelled messages in
 ``threat_data/*.jsonl`` that ship inside the package, and kept for the life of the process
 (``default_model``; training takes well under two seconds). Training is deterministic
-(liblinear and L-BFGS, fixed seeds, data in file order), so every install computes the same
+(linear support vector machines from liblinear, fixed seeds, data in file order), so every install computes the same
 weights from the same files, and there is no pickle or weights file that could stop loading,
 or silently change meaning, when scikit-learn changes version. Nothing is downloaded. The
 training data is plain text a person can read and correct; the blind evaluation set in
@@ -85,13 +85,15 @@ def _nfkc(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", match.group())
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, keep_nul: bool = False) -> str:
     """The form rules and the model read: lower case, straight apostrophes, one space.
 
     Full-width Latin letters and half-width katakana are folded (NFKC) to their usual
     forms. Every run of white space becomes one plain space, so ``\\s+`` in a rule always
     matches exactly " ": that lets the prefilter look for "get you" rather than "get".
     """
+    if "\x00" in text and not keep_nul:  # NUL separates texts when many are read at once
+        text = text.replace("\x00", " ")
     if not text.isascii():
         text = _FOLD.sub(_nfkc, text)
         if "\u2019" in text or "\u2018" in text or "\u02bc" in text or "\uff07" in text:
@@ -179,24 +181,20 @@ def _matrix(normalised: Sequence[str]) -> object:
     return csr_matrix((data, (rows, cols)), shape=(len(normalised), 1 << BITS))
 
 
-def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
-
-
 @dataclass(frozen=True, slots=True)
 class ModelReading:
     """What the model says about one text."""
 
-    threat: float  # chance it is a threat, 0-1
+    threat: float  # margin: above 0 on the threat side
     kind: str
-    serious: float  # chance it threatens death or violence, 0-1
+    serious: float  # margin: above 0 when it threatens death or violence
 
 
 class ThreatModel:
     """The three linear models, trained from ``examples`` (see the module docstring)."""
 
-    def __init__(self, examples: Sequence[Example], c_threat: float = 12.0) -> None:
-        from sklearn.linear_model import LogisticRegression
+    def __init__(self, examples: Sequence[Example], c: float = 1.0) -> None:
+        from sklearn.svm import LinearSVC
 
         if not examples:
             raise ValueError("no training examples")
@@ -207,39 +205,35 @@ class ThreatModel:
         used = np.unique(full.indices)
         matrix = full[:, used]
         labels = np.array([e.threat for e in examples], dtype=np.int64)
-        threat = LogisticRegression(
-            C=c_threat, solver="liblinear", class_weight="balanced", random_state=0, max_iter=1000
-        )
+        threat = LinearSVC(C=c, class_weight="balanced", random_state=0, max_iter=5000)
         threat.fit(matrix, labels)
         self.weights = np.zeros(1 << BITS, dtype=np.float32)
         self.weights[used] = threat.coef_[0]
         self.bias = float(threat.intercept_[0])
+        self._buckets = used
 
         kinds = [i for i, e in enumerate(examples) if e.threat and e.kind]
-        kind_model = LogisticRegression(C=20.0, max_iter=3000)
+        kind_model = LinearSVC(C=c, random_state=0, max_iter=5000)
         kind_model.fit(matrix[kinds], [examples[i].kind for i in kinds])
         self.kinds: tuple[str, ...] = tuple(str(k) for k in kind_model.classes_)
-        self._buckets = used
         self._kind_weights = np.asarray(kind_model.coef_, dtype=np.float32)
         self._kind_bias = np.asarray(kind_model.intercept_, dtype=np.float64)
 
         rated = [i for i, e in enumerate(examples) if e.threat and e.severity]
-        serious = LogisticRegression(
-            C=20.0, solver="liblinear", class_weight="balanced", random_state=0, max_iter=1000
-        )
+        serious = LinearSVC(C=c, class_weight="balanced", random_state=0, max_iter=5000)
         serious.fit(matrix[rated], [examples[i].severity == "serious" for i in rated])
         self._serious_weights = np.asarray(serious.coef_, dtype=np.float32)
         self._serious_bias = float(serious.intercept_[0])
 
     # scoring -------------------------------------------------------------------------
 
-    def threat_scores(self, normalised: Sequence[str]) -> NDArray[np.float64]:
-        """The chance each (normalised) text is a threat, for many texts at once."""
+    def margins(self, normalised: Sequence[str]) -> NDArray[np.float64]:
+        """How far each (normalised) text is on the threat side (> 0) of the model's line."""
         rows, cols = ngram_rows(normalised)
         size = len(normalised)
         counts = np.bincount(rows, minlength=size).astype(np.float64)
-        sums = np.bincount(rows, weights=self.weights[cols].astype(np.float64), minlength=size)
-        return _sigmoid(sums / np.sqrt(np.maximum(counts, 1.0)) + self.bias)
+        sums = np.bincount(rows, weights=self.weights[cols], minlength=size)
+        return np.asarray(sums / np.sqrt(np.maximum(counts, 1.0)) + self.bias, dtype=np.float64)
 
     def _sparse_sums(
         self, normalised: Sequence[str], weights: NDArray[np.float32]
@@ -261,16 +255,13 @@ class ThreatModel:
         return np.asarray(out * scale[None, :], dtype=np.float64)
 
     def read(self, normalised: Sequence[str]) -> list[ModelReading]:
-        """Threat chance, kind and seriousness for each (normalised) text."""
+        """Threat margin, kind and seriousness margin for each (normalised) text."""
         if not normalised:
             return []
-        threat = self.threat_scores(normalised)
+        threat = self.margins(normalised)
         kind_scores = self._sparse_sums(normalised, self._kind_weights)
         kind_scores += self._kind_bias[:, None]
-        serious = _sigmoid(
-            self._sparse_sums(normalised, self._serious_weights)[0]
-            + self._serious_bias
-        )
+        serious = self._sparse_sums(normalised, self._serious_weights)[0] + self._serious_bias
         best = np.argmax(kind_scores, axis=0)
         return [
             ModelReading(float(threat[i]), self.kinds[int(best[i])], float(serious[i]))
@@ -282,5 +273,3 @@ class ThreatModel:
 def default_model() -> ThreatModel:
     """The model trained on the shipped examples, once per process."""
     return ThreatModel(load_examples())
-
-

@@ -11,11 +11,7 @@ Tuned on ``tests/data/threats/*.dev.tsv`` only.
 
 from __future__ import annotations
 
-import re
-
-from safetrail.analysis.threats import Damper, Rule, Target
-
-__all__ = ["CANCELS", "dampers", "rules", "targets"]
+__all__ = ["CANCELS", "CUES", "DAMPERS", "RULES", "TARGETS"]
 
 # --- English building blocks ------------------------------------------------------------
 
@@ -1729,7 +1725,7 @@ CANCELS: tuple[str, ...] = (
     r"충전기|서류|파일)\s*(?:이|가)?\s*어디\s*(?:있는지|사는지|있는\s*지)",
 )
 
-_DAMPERS: tuple[tuple[str, float, str], ...] = (
+DAMPERS: tuple[tuple[str, float, str], ...] = (
     (
         "fiction_or_news",
         0.35,
@@ -1747,7 +1743,7 @@ _DAMPERS: tuple[tuple[str, float, str], ...] = (
     ),
 )
 
-_TARGETS: tuple[tuple[str, str], ...] = (
+TARGETS: tuple[tuple[str, str], ...] = (
     (
         "family",
         r"\b(?:your|ur|my)\s+(?:\w+\s+)?" + _FAMILY + r"\b|" + _JA_FAMILY + "|" + _KO_FAMILY,
@@ -1756,26 +1752,144 @@ _TARGETS: tuple[tuple[str, str], ...] = (
 )
 
 
-def rules() -> list[Rule]:
-    return [
-        Rule.make(*spec)
-        for spec in (
-            *_EN,
-            *_EN_MORE,
-            *_EN_FRAMES,
-            *_JA,
-            *_JA_MORE,
-            *_JA_FRAMES,
-            *_KO,
-            *_KO_MORE,
-            *_KO_FRAMES,
-        )
-    ]
+# Every rule as (id, categories, weight, pattern); ``threats`` compiles them.
+# A message that says only "I'm outside" (and nothing about meeting) announces presence.
+_BARE_PRESENCE: list[tuple[str, str, float, str]] = [
+    (
+        "en.where.bare_outside",
+        "whereabouts",
+        0.9,
+        r"^(?:i\s*'?m|im|i\s+am)\s+(?:outside|downstairs|outside\s+again)\s*[.!]*$",
+    ),
+    ("ja.where.bare_outside", "whereabouts", 0.9, r"^(?:今\s*)?外に(?:いる|いるよ|いるから)[。!]*$"),
+    ("ko.where.bare_outside", "whereabouts", 0.9, r"^(?:지금\s*)?밖에\s*있어[.!]*$"),
+]
+
+RULES: tuple[tuple[str, str, float, str], ...] = (
+    *_BARE_PRESENCE,
+    *_EN,
+    *_EN_MORE,
+    *_EN_FRAMES,
+    *_JA,
+    *_JA_MORE,
+    *_JA_FRAMES,
+    *_KO,
+    *_KO_MORE,
+    *_KO_FRAMES,
+)
 
 
-def dampers() -> list[Damper]:
-    return [Damper(name, factor, re.compile(pattern)) for name, factor, pattern in _DAMPERS]
+# --- cue words: the prefilter's first look ---------------------------------------------
+# A text is read by the model only if it contains one of these (or a word some rule needs).
+# They are chosen so that almost no threat is written without one (the tests measure how
+# many training threats pass), while most everyday messages ("where are you", "call me
+# back") pass without any. Lower case, at least three bytes; a leading or trailing space
+# marks a word edge.
 
+_EN_CUES = (
+    # violence, weapons, death
+    "kill", "murder", "dead", "die", "dying", "death", "stab", "shoot", "shot", "gun", "knife",
+    "blade", "hurt", "harm", "beat", "punch", "hit ", "smash", "break", "broke", "burn",
+    "fire", "acid", "bleach", "petrol", "blood", "bleed", "chok", "strangl", "neck", "throat",
+    "face", "bone", "legs", "leg ", "arm ", "arms", "teeth", "grave", "funeral", "body", "bury",
+    "buried", "hospital", "wheelchair", "drown", "poison", " bat", "hammer", "machete",
+    "crowbar", "batter", "kick", "slap", "glass", "scar", "cut ", "slit", "slash", "wrist",
+    "pill", "hang", "jump", "bridge", "roof", "suicid", "myself", "goodbye", "rope", " gut",
+    "skull", "piece", "breath", "alive", "live", "life", "pray", "hell", "pain", "suffer",
+    "scream", "cry", "mess", "destroy", "ruin", "wreck", "finish", "torture", "rape", "kidnap",
+    "snatch", "disappear", "accident", "weapon", "bullet", "fist", "bruise", "blind",
+    # consequences and menace
+    "regret", "be sorry", "be so sorry", "pay", "warn", "last", "over", "forget", "remember", "capable", "lose",
+    "happen", "coming", "wait", "soon", "safe", "careful", "watch", "hide", "run",
+    "escape", "lock", "door", "dark", "night", "sleep", "dream", "clock", "tick", "time",
+    "matter", "free", "learn", "deserve", "karma", "away", "wish", "born", "count", "days",
+    "nice", "protect", "police", "cop", "court", "order", "report", "testif", "lawyer",
+    "trust", "luck", "mistake", "choice", "fault", "understand", "believe", "find", "chance",
+    "promise", "swear", "mark my", "ready", "nowhere", "anywhere", "know where", "always", "never", "forever", "ever",
+    "next", "end ", "end.", "done", "enough", "else", "unless", "if you", "if u ", "if ur", "if i ", "if he", "if she", "if they", "if any",
+    "or i'll", "or i will", "or i'm", "or else", "and i'll", "and i will", "and i'm", "cost",
+    "lesson", "consequence", "punish", "revenge", "sure", "mine", "belong", "anyone",
+    "nobody", "no one", "one day", "worse", "ugly", "bad", "scared", "afraid", "fear",
+    "shake", "trembl", "piece of paper", "leave", "left", "block", "ignor",
+    # presence and surveillance
+    "outside", "window", "curtain", "light", "follow", "behind", "across", "street", "road",
+    "garden", "car ", "car.", "car?", "cars", "park", "downstairs", "home", "house", "flat", "address", "move",
+    "know", "knew", "routine", "train", "bus", "gym", "work", "office", "school", "nursery",
+    "dentist", "doctor", "lunch", "dinner", "dress", "skirt", "top ", "wear", "hair", "coat",
+    "jumper", "shirt", "shoe", "suit", "look", "pretty", "lovely", "beautiful", "sexy",
+    "smil", "tired", "sad", "alone", "lonely", "locat", "track", "gps", "password",
+    "calls", "message", "key", "code", "refuge", "shelter", "solicitor", "station",
+    "here ", "here.", "here!", "here,", "near", "close", "every", "today", "tonight", "this morning", "saw", "seen", "see u",
+    "see you", "see ya", "spot", "drive", "drop", "walk", "jog", "run ", "bed", "shower",
+    "yoga", "class", "haircut", "yesterday", "evening", "weekend", "through", "email",
+    "listen", "read ", "reading", "inside", "enter", "stairs", "lobby", "gate", "lift",
+    # images and secrets
+    "photo", "pic", "picture", "video", "vid", "tape", "nude", "naked", "sex", "post",
+    "share", "send", "sent", "show", "upload", "leak", "expose", "tell", "secret",
+    "everyone", "everybody", "online", "internet", "facebook", "insta", "boss", "screenshot",
+    "print", "porn", "dirty", "affair", "abortion", "gay", "record", "past", "drug", "rehab",
+    "whole", "out you", "reddit", "group chat", "contacts", "slut", "whore",
+    # people and animals
+    "mum", "mom", "dad", "mother", "father", "sister", "brother", "kid", "child", "son ", "son.", "son's",
+    "daughter", "baby", "family", "friend", "boyfriend", "girlfriend", "husband", "wife",
+    "partner", "parent", "nan ", "nan's", "gran", "grandma", "grandad", "dog", "cat ", "cat.", "cats", "pet ", "pets", "horse",
+    "bird", "fella", "guy", "man ", "man.", "man?", "man's", "girl", "flatmate", "neighbour", "colleague", "nephew",
+    "niece", "cousin", "mate", "bloke", "lad ", "lads", "hamster", "rabbit", "pony",
+)  # fmt: skip
 
-def targets() -> list[Target]:
-    return [Target(category, re.compile(pattern)) for category, pattern in _TARGETS]
+_JA_CUES = (
+    "殺", "死", "しね", "ころ", "コロ", "命", "刺", "撃", "銃", "包丁", "ナイフ", "刃", "傷",
+    "痛", "殴", "蹴", "叩", "ボコ", "ぼこ", "しば", "いてこま", "折", "砕", "壊", "潰", "燃",
+    "火", "灯油", "ガソリン", "硫酸", "塩酸", "漂白", "熱湯", "血", "首", "顔", "骨", "歯",
+    "墓", "葬", "埋", "沈", "毒", "病院", "バット", "ハンマー", "刃物", "凶器", "薬", "飛び",
+    "屋上", "線路", "橋", "吊", "手首", "遺書", "自殺", "消え", "終わ", "地獄", "苦し", "泣",
+    "後悔", "覚え", "覚悟", "許さ", "知らな", "知らん", "わかって", "分かって", "警告",
+    "最後", "待", "逃げ", "隠れ", "気をつけ", "気を付け", "夜道", "背後", "報い", "天罰",
+    "済む", "済ま", "ただじゃ", "せいぜい", "今のうち", "そのうち", "近いうち", "もうすぐ",
+    "時間の問題", "楽しん", "後で", "いつか", "次", "二度と", "一生", "絶対", "警察", "通報",
+    "訴え", "裁判", "命令", "安全", "守", "調子", "いい気", "見てろ", "見とけ", "見せて",
+    "痛い目", "思い知", "なら", "たら", "ないと", "しないと", "と思うな", "かもね", "かな",
+    "外", "前", "窓", "カーテン", "電気", "見て", "見た", "見か", "見え", "見る", "後ろ",
+    "振り向", "向かい", "下", "庭", "玄関", "ドア", "鍵", "部屋", "家", "住所", "引っ越",
+    "駅", "電車", "会社", "職場", "仕事", "学校", "保育園", "ジム", "病", "歯医者", "弁護士",
+    "シェルター", "服", "ワンピース", "スカート", "セーター", "コート", "髪", "似合", "かわい",
+    "きれい", "脚", "寝", "帰", "ついて", "つけ", "位置", "gps", "スマホ", "電話", "メール",
+    "line", "パスワード", "暗証", "毎", "今日", "昨日", "今夜", "さっき", "ずっと", "いつも",
+    "近く", "そば", "知って", "知ってる", "通", "車", "道", "公園", "スーパー", "コンビニ",
+    "写真", "画像", "動画", "ビデオ", "映像", "裸", "エロ", "ヌード", "アップ", "ネット",
+    "sns", "ばら", "バラ", "晒", "拡散", "流", "送", "見せ", "載せ", "言いふら", "秘密",
+    "過去", "本性", "正体", "前科", "不倫", "中絶", "風俗", "みんな", "全員", "twitter",
+    "スクショ", "掲示板", "母", "父", "親", "妹", "姉", "弟", "兄", "子", "娘", "息子",
+    "家族", "友達", "親友", "彼氏", "彼女", "旦那", "夫", "妻", "男", "女", "犬", "猫",
+    "ペット", "インコ", "おばあ", "おじい", "祖母", "祖父", "実家", "ルームメイト", "あいつ",
+    "お前", "おまえ", "てめ", "テメ", "貴様", "あんた",
+)  # fmt: skip
+
+_KO_CUES = (
+    "죽", "뒤져", "뒤지", "쥑", "살", "목숨", "찔", "찌르", "칼", "총", "흉기", "쏴", "쏘",
+    "패", "때리", "때려", "맞", "차버", "밟", "부러", "부숴", "부수", "깨", "박살", "뭉개",
+    "작살", "불", "태워", "태우", "기름", "휘발유", "염산", "황산", "락스", "끓는", "피",
+    "목", "얼굴", "뼈", "이빨", "무덤", "장례", "묻", "빠뜨", "밀어", "독", "병원", "방망이",
+    "망치", "쇠파이프", "약", "뛰어내", "옥상", "다리", "한강", "손목", "유서", "자살", "끝",
+    "없애", "지옥", "고통", "아프", "울", "후회", "기억", "각오", "용서", "몰라", "경고",
+    "마지막", "기다", "도망", "숨", "조심", "밤길", "뒤통수", "벌", "넘어가", "즐겨", "곧",
+    "시간문제", "나중", "언젠가", "다음", "다시는", "평생", "절대", "경찰", "신고", "고소",
+    "재판", "접근금지", "안전", "지켜", "까불", "두고 봐", "보여줄", "험한", "면", "으면",
+    "안 그러면", "밖", "앞", "창", "커튼", "보여", "봤", "보고", "봐", "뒤", "건너편", "밑",
+    "마당", "현관", "문", "열쇠", "방", "집", "주소", "이사", "역", "지하철", "회사", "직장",
+    "퇴근", "출근", "학교", "어린이집", "헬스", "치과", "변호사", "쉼터", "옷", "원피스",
+    "치마", "니트", "코트", "머리", "어울", "예쁘", "다리", "자는", "들어", "따라", "위치",
+    "gps", "폰", "전화", "메일", "카톡", "비밀번호", "비번", "매일", "오늘", "어제", "밤",
+    "아까", "항상", "늘", "근처", "옆", "알아", "알고", "안다", "차", "길", "공원", "마트",
+    "편의점", "사진", "영상", "동영상", "비디오", "알몸", "벗은", "야한", "올릴", "올린",
+    "인터넷", "sns", "뿌", "까발", "폭로", "퍼뜨", "퍼져", "유포", "보낼", "보낸", "소문",
+    "비밀", "과거", "본모습", "정체", "전과", "바람", "낙태", "유흥", "다들", "모두",
+    "트위터", "캡처", "커뮤니티", "엄마", "아빠", "어머니", "아버지", "부모", "동생", "언니",
+    "누나", "오빠", "형", "애", "딸", "아들", "가족", "친구", "남친", "여친", "남자친구",
+    "여자친구", "남편", "아내", "남자", "여자", "개", "강아지", "고양이", "앵무새", "할머니",
+    "할아버지", "본가", "룸메이트", "그 새끼", "너", "니", "네가",
+)  # fmt: skip
+
+CUES: tuple[str, ...] = tuple(
+    dict.fromkeys(c for c in (*_EN_CUES, *_JA_CUES, *_KO_CUES) if len(c.encode("utf-8")) >= 3)
+)

@@ -1,48 +1,60 @@
 """Threat flags: threatening language in messages and incident notes (English, Japanese, Korean).
 
-A transparent phrase-and-pattern engine. Every flag says which rules fired on which words,
-so a person (or a court) can see exactly why a message was flagged, and every rule is
-tested against a labelled set of messages (``tests/data/threats``).
+Two readers work together, and every flag says what each of them found:
 
-How a text is scored:
+* **Rules** (``threat_rules``): phrases and patterns with a weight each, so a person (or a
+  court) can see exactly which words made a message a threat. Rule weights combine like
+  independent pieces of evidence (``1 - (1 - w1)(1 - w2)...``); *cancels* blank out idioms
+  and negations first ("dying to see", "배고파 죽겠다", "I would never hurt you"), and
+  *dampers* lower the result when a text is about a film or the news, or is laughing.
+* **The model** (``threat_model``): a character n-gram classifier trained on labelled
+  messages. It recognises threats worded in ways no rule names ("you'll be six feet under",
+  "夜道には気をつけな", "곧 울게 될 거야") and knows that "we killed it at the gig" is not one.
 
-1. It is *normalised*: lower case, curly apostrophes made straight, full-width Latin letters
-   and half-width katakana folded (NFKC) to their usual forms.
-2. *Cancels* blank out idioms and negations that use threat words harmlessly ("dying to
-   see", "this heat is killing me", "I would never hurt you", "배고파 죽겠다").
-3. Each *rule* is a regular expression with a weight: how sure a match alone makes us
-   (0.9 for "I will kill you"; 0.4 for "I saw you at the station", which needs support).
-   The weights of the rules that match combine like independent pieces of evidence:
-   ``score = 1 - (1 - w1)(1 - w2)...``.
-4. *Dampers* lower the score when the text is plainly about a film, a game or the news,
-   or is laughing ("lol", "ㅋㅋ", "笑").
-5. A text is flagged when the score reaches ``THRESHOLD`` (0.5): one strong rule, or two
-   supporting ones. *Targets* then name who the threat is aimed at (family, pets).
+With the model (``default_engine``), a text is flagged when its model margin plus half of
+its rule score reaches ``MODEL_CUT`` (or a rule scores ``STRONG_RULE`` and the margin is not
+below ``MARGIN_FLOOR``); ``score`` is that sum mapped to 0-1, so ``flagged`` is
+``score >= 0.5``. Each flag names a ``kind`` (see ``threat_model.KINDS``), a ``severity``
+("serious" for threats to kill or of violence, weapons, fire, acid, self-harm as leverage;
+otherwise "concerning"), the older ``categories`` (kill, harm, family, pets, images,
+whereabouts, self_harm) that the risk questions and the Patterns page use, and the rule
+matches when there are any. Without a model (``rules_engine``) a text is flagged when its
+rule score reaches ``THRESHOLD``: the detector as it was before the model.
 
-Scanning many texts (a phone backup can hold a million messages) must not run every regex
-on every message. Each rule's regex is parsed once to find the literal words it cannot
-match without (for "i'?ll\\s+kill\\s+(you|u)" that is "kill"); a vectorised byte-level
-prefilter (numpy) finds which messages contain which of those words, and only the rules
-whose words are all present run, on those messages only. ``scan`` gives exactly the same
-flags as calling ``assess`` on every text (tested).
+Scanning many texts (a phone backup can hold a million messages) must not read every one
+closely. A vectorised byte-level prefilter (numpy) finds which texts contain which *cue
+words* (``threat_rules.CUES``: words almost no threat is written without, in each language)
+and which contain the words each rule cannot match without (``threat_regex``). Only texts
+with a cue or a rule word are scored by the model, each distinct text once; only texts
+whose margin leaves them a chance of being flagged have their rules run, each rule's regex
+once over all of its candidate texts. ``scan`` gives exactly the same flags as ``assess`` on
+every text (tested), and the cost of the prefilter in recall is measured on the blind set.
 """
 
 from __future__ import annotations
 
-import importlib
+import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from safetrail.analysis import threat_rules
+from safetrail.analysis.threat_model import ThreatModel, default_model, normalise
+from safetrail.analysis.threat_regex import required_words
+
 __all__ = [
     "CATEGORIES",
+    "KIND_CATEGORIES",
+    "MARGIN_FLOOR",
+    "MODEL_CUT",
+    "RULE_WEIGHT",
+    "STRONG_RULE",
+    "SEVERITIES",
     "THRESHOLD",
     "Damper",
     "Rule",
@@ -53,49 +65,32 @@ __all__ = [
     "default_engine",
     "normalise",
     "required_words",
+    "rules_engine",
 ]
 
 CATEGORIES = ("kill", "harm", "self_harm", "family", "pets", "images", "whereabouts")
+SEVERITIES = ("serious", "concerning")
 THRESHOLD = 0.5
+MODEL_CUT = 0.1  # model margin + RULE_WEIGHT * rule score needed to flag (tuned on training)
+RULE_WEIGHT = 0.5
+STRONG_RULE = 0.9  # a rule score this high flags a text the model does not rule out...
+MARGIN_FLOOR = -0.7  # ...that is, whose margin is at least this
+_HOPEFUL = min(MODEL_CUT - RULE_WEIGHT, MARGIN_FLOOR)  # below this margin nothing can flag
 BLANK = " \x1f "  # what a cancelled span becomes: no rule word contains it
-_MIN_WORD_BYTES = 3  # the prefilter reads three bytes at a time
-_COMMON = frozenset(
-    [
-        "the", "you", "your", "are", "all", "one", "and", "for", "that", "this", "with",
-        "have", "was", "not", "can", "'ll", "will",
-    ]
-)  # fmt: skip
-
-_FOLD = re.compile("[\uff21-\uff3a\uff41-\uff5a\uff66-\uff9f]+")
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
-
-
-def _nfkc(match: re.Match[str]) -> str:
-    return unicodedata.normalize("NFKC", match.group())
-
-
-_OTHER_SPACE = re.compile(r"[^\S ]")
-_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # every ASCII character \\s matches, but " "
-
-
-def normalise(text: str) -> str:
-    """The form rules are written against (see the module docstring).
-
-    Every run of white space becomes one plain space, so ``\\s+`` in a rule always matches
-    exactly " ": that lets the prefilter look for "get you" rather than "get".
-    """
-    if not text.isascii():
-        text = _FOLD.sub(_nfkc, text)
-        if "\u2019" in text or "\u2018" in text or "\u02bc" in text or "\uff07" in text:
-            text = text.translate(_QUOTES)
-    if text.isascii():  # finding a few characters is much faster than a regex search
-        if any(c in text for c in _ASCII_SPACES):
-            text = _OTHER_SPACE.sub(" ", text)
-    elif _OTHER_SPACE.search(text):
-        text = _OTHER_SPACE.sub(" ", text)
-    while "  " in text:
-        text = text.replace("  ", " ")
-    return text.lower()
+# The older categories a kind stands for when no rule named any.
+KIND_CATEGORIES = {
+    "kill": ("kill",),
+    "harm": ("harm",),
+    "conditional": ("harm",),
+    "third_party": ("harm", "family"),
+    "images": ("images",),
+    "presence": ("whereabouts",),
+    "veiled": ("harm",),
+    "self_harm": ("self_harm",),
+}
+_SERIOUS_KINDS = frozenset({"kill", "harm", "self_harm"})
+_SERIOUS_CATEGORIES = frozenset({"kill", "self_harm"})
+_EXCERPT = 120
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -142,128 +137,38 @@ class ThreatMatch:
 
 @dataclass(frozen=True, slots=True)
 class ThreatFlag:
-    """Why a text scored what it did; ``flagged`` when the score reaches the threshold."""
+    """Why a text scored what it did; ``flagged`` when the score reaches the threshold.
+
+    ``kind`` and ``severity`` are set on flagged texts ("" otherwise); ``rule_score`` is what
+    the rules alone gave, ``model_score`` the model's margin (0 when there is no model or
+    the text has no cue word); ``excerpt`` is the start of the text, shown when no rule
+    matched.
+    """
 
     score: float
     categories: tuple[str, ...]
     matches: tuple[ThreatMatch, ...]
     dampers: tuple[str, ...]
     flagged: bool
+    kind: str = ""
+    severity: str = ""
+    rule_score: float = 0.0
+    model_score: float = 0.0
+    excerpt: str = ""
 
     @property
     def phrase(self) -> str:
-        """The words of the strongest match, for showing next to the message."""
+        """The words of the strongest match (or the text itself), to show by the message."""
         if not self.matches:
-            return ""
+            return self.excerpt
         return max(self.matches, key=lambda m: m.weight).phrase
 
-
-# --- which literal words a regex cannot match without ----------------------------------
-
-_parser: Any = importlib.import_module("re._parser")
-_c: Any = importlib.import_module("re._constants")
+    @property
+    def serious(self) -> bool:
+        return self.severity == "serious"
 
 
-def _byte_length(word: str) -> int:
-    """How telling a word is: its length in bytes, not counting spaces around it."""
-    return len(word.strip().encode("utf-8"))
-
-
-def _best(clauses: list[frozenset[str]]) -> frozenset[str] | None:
-    """The most selective clause: the one whose shortest word is longest."""
-    usable = [c for c in clauses if c and min(_byte_length(w) for w in c) >= _MIN_WORD_BYTES]
-    if not usable:
-        return None
-    return max(usable, key=lambda c: (min(_byte_length(w) for w in c), -len(c)))
-
-
-def _space(op: Any, av: Any) -> bool:
-    """``\\s`` or ``\\s+``: after ``normalise`` these always match exactly one space."""
-    single = [(_c.IN, [(_c.CATEGORY, _c.CATEGORY_SPACE)])]
-    if op is _c.IN:
-        return [(op, av)] == single
-    return op is _c.MAX_REPEAT and av[0] == 1 and list(av[2]) == single
-
-
-def _leading(items: Any) -> str:
-    """The literal letters a sequence starts with."""
-    letters = []
-    for op, av in items:
-        if op is _c.LITERAL:
-            letters.append(chr(av))
-        elif _space(op, av):
-            letters.append(" ")
-        elif op not in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
-            break
-    return "".join(letters)
-
-
-def _walk(items: Any) -> list[frozenset[str]]:
-    """Clauses (sets of alternative words) that every match of this sequence contains."""
-    clauses: list[frozenset[str]] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if run:
-            clauses.append(frozenset({"".join(run)}))
-            run.clear()
-
-    for op, av in items:
-        if op is _c.LITERAL:
-            run.append(chr(av))
-        elif _space(op, av):
-            run.append(" ")
-        elif op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
-            continue  # zero width: the letters on either side stay adjacent
-        elif op is _c.SUBPATTERN:
-            flush()
-            clauses.extend(_walk(av[3]))
-        elif op is _c.ATOMIC_GROUP:
-            flush()
-            clauses.extend(_walk(av))
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
-            flush()
-            if av[0] >= 1:
-                clauses.extend(_walk(av[2]))
-        elif op is _c.BRANCH:
-            # The parser moves letters shared by every alternative in front of the branch
-            # ("knows?|knew" becomes "kn" + "ows?|ew"): join them back up.
-            prefix = "".join(run)
-            flush()
-            chosen: set[str] = set()
-            for alternative in av[1]:
-                joined = prefix + _leading(alternative)
-                options = [_walk(alternative)]
-                if _byte_length(joined) >= _MIN_WORD_BYTES:
-                    options.append([frozenset({joined})])
-                found = [b for b in (_best(o) for o in options) if b is not None]
-                if not found:
-                    chosen.clear()
-                    break
-                chosen |= max(found, key=lambda c: min(_byte_length(w) for w in c))
-            if chosen:
-                clauses.append(frozenset(chosen))
-        else:
-            flush()
-    flush()
-    return clauses
-
-
-def required_words(pattern: str) -> tuple[frozenset[str], ...]:
-    """Clauses of literal words (3+ UTF-8 bytes) that any match of ``pattern`` contains.
-
-    Conservative: it may miss words a match must contain, never the reverse. Used only to
-    decide which rules can possibly match a text; the regex still decides.
-    """
-    clauses = _walk(_parser.parse(pattern))
-    usable = [c for c in clauses if c and min(_byte_length(w) for w in c) >= _MIN_WORD_BYTES]
-    unique: list[frozenset[str]] = []
-    for clause in sorted(usable, key=lambda c: (-min(_byte_length(w) for w in c), sorted(c))):
-        if clause not in unique:
-            unique.append(clause)
-    # A clause met by almost every message ("the", "you") costs time and filters nothing.
-    telling = [c for c in unique if not {w.strip() for w in c} & _COMMON]
-    return tuple(telling[:2] if telling else unique[:1])
+_NOTHING = ThreatFlag(0.0, (), (), (), False)
 
 
 # --- the engine ------------------------------------------------------------------------
@@ -277,6 +182,9 @@ class ThreatEngine:
         dampers: Iterable[Damper],
         targets: Iterable[Target],
         threshold: float = THRESHOLD,
+        model: ThreatModel | None = None,
+        cues: Iterable[str] = (),
+        prefilter: bool = True,
     ) -> None:
         self.rules = tuple(rules)
         ids = [r.id for r in self.rules]
@@ -300,17 +208,37 @@ class ThreatEngine:
             raise ValueError("a damper may only lower a score (factor in (0, 1])")
         self.targets = tuple(targets)
         self.threshold = threshold
-        self._prefilter = _Prefilter(self.rules)
+        self.model = model
+        self.use_prefilter = prefilter
+        cue_words = {normalise(c) for c in cues}
+        short = sorted(c for c in cue_words if len(c.encode("utf-8")) < 3)
+        if short:
+            raise ValueError(f"cue words must be at least 3 bytes long: {short}")
+        rule_words = {w for r in self.rules for clause in r.needs for w in clause}
+        self.gate_words = tuple(sorted(cue_words | rule_words))
+        self._prefilter = _Prefilter(self.rules, cue_words)
 
     # one text ---------------------------------------------------------------------
 
     def evaluate(self, text: str, rules: Sequence[Rule] | None = None) -> ThreatFlag:
-        """Score ``text`` against ``rules`` (default: all); never None, see ``flagged``.
+        """Score ``text`` (never None, see ``flagged``).
 
-        A rule's match counts unless it overlaps a cancelled span (an idiom or a negation);
-        the cancels only run when some rule matched, which keeps scanning cheap.
+        ``rules`` limits the rules tried (default: all); ``scan`` passes the ones whose
+        words the text contains, which gives the same result.
         """
         plain = normalise(text)
+        if self.model is None:
+            return self._rule_flag(plain, rules)
+        if self.use_prefilter and not any(w in plain for w in self.gate_words):
+            return _NOTHING
+        margin = float(self.model.margins([plain])[0])
+        if margin < _HOPEFUL:
+            return _NOTHING  # even a certain rule match could not flag it
+        return self._combine(text, plain, self._rule_flag(plain, rules), margin)
+
+    def _rule_flag(self, plain: str, rules: Sequence[Rule] | None) -> ThreatFlag:
+        """What the rules alone say. A rule's match counts unless it overlaps a cancelled
+        span (an idiom or a negation); the cancels only run when some rule matched."""
         cancelled: list[tuple[int, int]] | None = None
         matches: list[ThreatMatch] = []
         for rule in self.rules if rules is None else rules:
@@ -326,7 +254,7 @@ class ThreatEngine:
                     )
                     break
         if not matches:
-            return ThreatFlag(0.0, (), (), (), False)
+            return _NOTHING
         keep = 1.0
         for match in matches:
             keep *= 1.0 - match.weight
@@ -341,7 +269,47 @@ class ThreatEngine:
         if flagged:
             categories |= {t.category for t in self.targets if t.pattern.search(plain)}
         ordered = tuple(c for c in CATEGORIES if c in categories)
-        return ThreatFlag(round(score, 4), ordered, tuple(matches), tuple(dampers), flagged)
+        score = round(score, 4)
+        kind = severity = ""
+        if flagged:
+            kind = _kind_from_categories(ordered)
+            severity = "serious" if set(ordered) & _SERIOUS_CATEGORIES else "concerning"
+        return ThreatFlag(
+            score, ordered, tuple(matches), tuple(dampers), flagged, kind, severity, score
+        )
+
+    def _combine(self, text: str, plain: str, ruled: ThreatFlag, margin: float) -> ThreatFlag:
+        """The flag from the rules' result and the model's margin (see the module docstring)."""
+        assert self.model is not None
+        total = margin + RULE_WEIGHT * ruled.score
+        score = round(1.0 / (1.0 + math.exp(-4.0 * (total - MODEL_CUT))), 4)
+        flagged = total >= MODEL_CUT or (ruled.score >= STRONG_RULE and margin >= MARGIN_FLOOR)
+        if not flagged:
+            return ThreatFlag(
+                score, ruled.categories, ruled.matches, ruled.dampers, False, "", "",
+                ruled.score, round(margin, 4),
+            )  # fmt: skip
+        reading = self.model.read([plain])[0]
+        kind = reading.kind
+        categories = set(ruled.categories) if ruled.flagged else set()
+        if not categories:
+            categories = set(KIND_CATEGORIES[kind])
+        categories |= {t.category for t in self.targets if t.pattern.search(plain)}
+        if "pets" in categories and kind == "third_party" and not ruled.flagged:
+            categories.discard("family")
+        ordered = tuple(c for c in CATEGORIES if c in categories)
+        serious = (
+            reading.serious >= 0.0
+            or kind in _SERIOUS_KINDS
+            or bool(set(ordered) & _SERIOUS_CATEGORIES)
+        )
+        excerpt = " ".join(text.split())
+        if len(excerpt) > _EXCERPT:
+            excerpt = excerpt[: _EXCERPT - 1] + "…"
+        return ThreatFlag(
+            max(score, 0.5), ordered, ruled.matches, ruled.dampers, True, kind,
+            "serious" if serious else "concerning", ruled.score, round(margin, 4), excerpt,
+        )  # fmt: skip
 
     def _cancelled(self, plain: str) -> list[tuple[int, int]]:
         ascii_cancels, other_cancels = self.cancels
@@ -362,10 +330,54 @@ class ThreatEngine:
     def scan(self, texts: Sequence[str | None]) -> dict[int, ThreatFlag]:
         """Flags for the texts that reach the threshold, by position in ``texts``.
 
-        The same flags as ``assess`` on each text: rules that cannot match a text (a word
-        they need is missing) are not run on it, and texts whose possible rules could not
-        reach the threshold even if all of them matched are not looked at.
+        The same flags as ``assess`` on each text, found without reading most texts closely
+        (see the module docstring).
         """
+        if self.model is None:
+            return self._scan_rules(texts)
+        if not texts:
+            return {}
+        pieces, containing = self._prefilter.words_in(texts)
+        if self.use_prefilter:
+            gate = np.zeros(len(texts), dtype=np.bool_)
+            for found in containing.values():
+                gate[found] = True
+            chosen = np.flatnonzero(gate).tolist()
+        else:
+            chosen = list(range(len(texts)))
+        chosen = [i for i in chosen if texts[i]]
+        # Each distinct text is read once.
+        first: dict[str, int] = {}
+        for i in chosen:
+            first.setdefault(pieces[i], i)
+        distinct = list(first)
+        margins = self.model.margins(distinct) if distinct else np.zeros(0)
+        hopeful = margins >= _HOPEFUL
+        keep = np.zeros(len(texts), dtype=np.bool_)
+        keep[[first[p] for p, h in zip(distinct, hopeful.tolist(), strict=True) if h]] = True
+        rules_for = dict(self._prefilter.matching(pieces, containing, keep))
+        found: dict[int, ThreatFlag] = {}
+        seen: dict[str, ThreatFlag] = {}
+        for piece, margin, ok in zip(distinct, margins.tolist(), hopeful.tolist(), strict=True):
+            if not ok:
+                continue
+            index = first[piece]
+            text = texts[index]
+            assert text is not None
+            ruled = self._rule_flag(piece, rules_for.get(index, []))
+            flag = self._combine(text, piece, ruled, margin)
+            seen[piece] = flag
+        for i in chosen:
+            flag = seen.get(pieces[i])
+            if flag is not None and flag.flagged:
+                text = texts[i]
+                assert text is not None
+                if i != first[pieces[i]] and flag.excerpt:
+                    flag = _with_excerpt(flag, text)
+                found[i] = flag
+        return found
+
+    def _scan_rules(self, texts: Sequence[str | None]) -> dict[int, ThreatFlag]:
         found: dict[int, ThreatFlag] = {}
         seen: dict[str, ThreatFlag] = {}  # the same words always get the same rules
         for index, rules in self._prefilter.candidates(texts, self.threshold):
@@ -378,6 +390,32 @@ class ThreatEngine:
             if flag.flagged:
                 found[index] = flag
         return found
+
+
+def _with_excerpt(flag: ThreatFlag, text: str) -> ThreatFlag:
+    excerpt = " ".join(text.split())
+    if len(excerpt) > _EXCERPT:
+        excerpt = excerpt[: _EXCERPT - 1] + "…"
+    return ThreatFlag(
+        flag.score, flag.categories, flag.matches, flag.dampers, flag.flagged, flag.kind,
+        flag.severity, flag.rule_score, flag.model_score, excerpt,
+    )  # fmt: skip
+
+
+def _kind_from_categories(categories: tuple[str, ...]) -> str:
+    """The kind a rules-only flag stands for."""
+    chosen = set(categories)
+    for category, kind in (
+        ("self_harm", "self_harm"),
+        ("images", "images"),
+        ("family", "third_party"),
+        ("pets", "third_party"),
+        ("kill", "kill"),
+        ("whereabouts", "presence"),
+    ):
+        if category in chosen:
+            return kind
+    return "harm"
 
 
 def _per_text_anchors(pattern: str) -> str:
@@ -428,9 +466,9 @@ class _Prefilter:
     TABLE_BITS = 20
     CHUNK = 1 << 22
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], cues: Iterable[str] = ()) -> None:
         self.rules = rules
-        words = sorted({w for r in rules for clause in r.needs for w in clause})
+        words = sorted({w for r in rules for clause in r.needs for w in clause} | set(cues))
         self.words = words
         self.word_bytes = [np.frombuffer(w.encode("utf-8"), dtype=np.uint8) for w in words]
         self.word_index = {w: i for i, w in enumerate(words)}
@@ -460,20 +498,23 @@ class _Prefilter:
         mixed = key * np.uint32(2654435761)  # Knuth's multiplicative hash, wraps at 2**32
         return np.asarray(mixed >> np.uint32(32 - cls.TABLE_BITS), dtype=np.uint32)
 
-    def candidates(
-        self, texts: Sequence[str | None], threshold: float
-    ) -> Iterator[tuple[int, list[Rule]]]:
-        """(text index, rules that could match it) for texts that could reach ``threshold``."""
-        if not texts:
-            return
+    def words_in(
+        self, texts: Sequence[str | None]
+    ) -> tuple[list[str], dict[int, NDArray[np.int64]]]:
+        """Every text normalised, and for each word the sorted indexes of texts with it."""
         joined = "\x00".join(
             (t.replace("\x00", " ") if "\x00" in t else t) if t else "" for t in texts
         )
-        normalised = normalise(joined)
+        normalised = normalise(joined, keep_nul=True)
         data = normalised.encode("utf-8", errors="replace") + b"\x00" * self.pad
         buffer = np.frombuffer(data, dtype=np.uint8)
         bounds = np.flatnonzero(buffer[: -self.pad] == 0)  # the separator before each text
-        containing = self._texts_with_words(buffer, bounds)
+        return normalised.split("\x00"), self._texts_with_words(buffer, bounds)
+
+    def _pairs(
+        self, containing: dict[int, NDArray[np.int64]], count: int
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """(text, rule) pairs where the text has a word from each of the rule's clauses."""
         empty = np.zeros(0, dtype=np.int64)
         unions: dict[frozenset[str], NDArray[np.int64]] = {}
 
@@ -483,7 +524,7 @@ class _Prefilter:
                 if len(parts) == 1:
                     unions[clause] = parts[0]
                 else:
-                    seen = np.zeros(len(texts), dtype=np.bool_)
+                    seen = np.zeros(count, dtype=np.bool_)
                     for part in parts:
                         seen[part] = True
                     unions[clause] = np.flatnonzero(seen)
@@ -502,14 +543,49 @@ class _Prefilter:
                 text_parts.append(chosen)
                 rule_parts.append(np.full(chosen.shape[0], number, dtype=np.int64))
         if not text_parts:
+            return empty, empty
+        return np.concatenate(text_parts), np.concatenate(rule_parts)
+
+    @staticmethod
+    def _grouped(
+        rules: Sequence[Rule], text_of: NDArray[np.int64], rule_of: NDArray[np.int64]
+    ) -> Iterator[tuple[int, list[Rule]]]:
+        if text_of.size == 0:
             return
-        text_of, rule_of = self._hopeful(
-            np.concatenate(text_parts), np.concatenate(rule_parts), threshold
-        )
+        order = np.lexsort((rule_of, text_of))
+        text_of, rule_of = text_of[order], rule_of[order]
+        edges = np.flatnonzero(np.diff(text_of)) + 1
+        starts = np.concatenate([[0], edges]).tolist()
+        stops = np.concatenate([edges, [text_of.shape[0]]]).tolist()
+        for first, last in zip(starts, stops, strict=True):
+            yield int(text_of[first]), [rules[i] for i in rule_of[first:last].tolist()]
+
+    def matching(
+        self,
+        pieces: list[str],
+        containing: dict[int, NDArray[np.int64]],
+        keep: NDArray[np.bool_],
+    ) -> Iterator[tuple[int, list[Rule]]]:
+        """(text index, rules whose regex may match it) for the texts marked in ``keep``."""
+        text_of, rule_of = self._pairs(containing, keep.shape[0])
+        chosen = keep[text_of]
+        text_of, rule_of = self._joined_scan(pieces, text_of[chosen], rule_of[chosen])
+        yield from self._grouped(self.rules, text_of, rule_of)
+
+    def candidates(
+        self, texts: Sequence[str | None], threshold: float
+    ) -> Iterator[tuple[int, list[Rule]]]:
+        """(text index, rules that could match it) for texts that could reach ``threshold``."""
+        if not texts:
+            return
+        pieces, containing = self.words_in(texts)
+        text_of, rule_of = self._pairs(containing, len(texts))
+        if text_of.size == 0:
+            return
+        text_of, rule_of = self._hopeful(text_of, rule_of, threshold)
         # Second stage: run each rule once over all of its candidate texts joined together
         # (one regex scan in C instead of one call per text); only texts a match touches
         # go on to be scored one by one.
-        pieces = normalised.split("\x00")
         # Rules strong enough to flag alone first; the rules that cannot flag alone are then
         # only run on texts that could still reach the threshold with what is left.
         strong = self.weights[rule_of] >= threshold
@@ -531,17 +607,7 @@ class _Prefilter:
             checked |= matched
             both_t, both_r, checked = both_t[keep], both_r[keep], checked[keep]
             both_t, both_r, checked = self._hopeful_marked(both_t, both_r, checked, threshold)
-        text_of, rule_of = both_t, both_r
-        if text_of.size == 0:
-            return
-        order = np.lexsort((rule_of, text_of))
-        text_of, rule_of = text_of[order], rule_of[order]
-        edges = np.flatnonzero(np.diff(text_of)) + 1
-        starts = np.concatenate([[0], edges]).tolist()
-        stops = np.concatenate([edges, [text_of.shape[0]]]).tolist()
-        rules = self.rules
-        for first, last in zip(starts, stops, strict=True):
-            yield int(text_of[first]), [rules[i] for i in rule_of[first:last].tolist()]
+        yield from self._grouped(self.rules, both_t, both_r)
 
     def _hopeful(
         self, text_of: NDArray[np.int64], rule_of: NDArray[np.int64], threshold: float
@@ -664,14 +730,32 @@ class _Prefilter:
         return result
 
 
-@lru_cache(maxsize=1)
-def default_engine() -> ThreatEngine:
-    """The engine with SafeTrail's rules (built once; compiling takes a moment)."""
-    from safetrail.analysis import threat_rules
-
+def _build(model: ThreatModel | None, prefilter: bool = True) -> ThreatEngine:
     return ThreatEngine(
-        threat_rules.rules(),
+        [Rule.make(*spec) for spec in threat_rules.RULES],
         threat_rules.CANCELS,
-        threat_rules.dampers(),
-        threat_rules.targets(),
+        [
+            Damper(name, factor, re.compile(pattern))
+            for name, factor, pattern in threat_rules.DAMPERS
+        ],
+        [Target(category, re.compile(pattern)) for category, pattern in threat_rules.TARGETS],
+        model=model,
+        cues=threat_rules.CUES if model is not None else (),
+        prefilter=prefilter,
     )
+
+
+@lru_cache(maxsize=2)
+def default_engine(prefilter: bool = True) -> ThreatEngine:
+    """Rules and model together (built once per process; training takes a moment).
+
+    ``prefilter=False`` reads every text with the model, cue word or not: only for
+    measuring what the prefilter costs in recall.
+    """
+    return _build(default_model(), prefilter)
+
+
+@lru_cache(maxsize=1)
+def rules_engine() -> ThreatEngine:
+    """The rules alone: the detector before the model, kept for comparison and tests."""
+    return _build(None)
