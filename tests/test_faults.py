@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from safetrail.errors import DatabaseCorrupt
 from safetrail.services import incidents
 from safetrail.services.evidence import add_evidence
 from safetrail.services.imports.run import list_imports
@@ -131,6 +132,19 @@ def test_a_missing_database_is_refused_and_init_will_not_start_over(
     moved.rename(db)
     texts, exhibits, problems, _orphans = vault_facts(root)
     assert (len(texts), exhibits, problems) == (2, 1, [])
+
+
+def test_a_database_removed_while_the_vault_is_open_is_not_made_anew(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    make_vault(root)
+    vault = open_vault(root, PASSPHRASE)
+    try:
+        (root / "vault.db").rename(tmp_path / "moved.db")
+        with pytest.raises(DatabaseCorrupt, match=r"database file \(.*\) is missing"):
+            incidents.record_incident(vault, incidents.IncidentInput("Late-night calls"))
+        assert not (root / "vault.db").exists()
+    finally:
+        vault.close()
 
 
 def test_an_older_copy_of_the_database_opens_read_only_and_the_checkpoint_stays(
@@ -323,6 +337,11 @@ def test_a_read_only_vault_reads_verifies_and_backs_up(
     assert reported.returncode == 0, reported.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
     assert "the export is not recorded in the vault's history" in reported.stderr.replace("\n", " ")
+    export = tmp_path / "sms.xml"
+    sms_export(export, 5)
+    imported = st(root, "import", str(export))
+    assert imported.returncode == 12, imported.stdout + imported.stderr
+    assert "is read-only" in imported.stderr
     added = st(root, "incident", "add", "--what", "Waited at the station")
     assert added.returncode == 12
     assert f"The vault folder {root} is read-only" in added.stderr.replace("\n", "")

@@ -303,7 +303,7 @@ def _connect_engine(
         mode, refusal = READ_ONLY, faults.read_only(layout.root)
     else:
         mode, refusal = WRITE, None
-    engine = sqlcipher_engine(layout.database, key, mode)
+    engine = sqlcipher_engine(layout.database, key, mode, create=False)
     try:
         engine.connect().close()
     except DiskFull as exc:
@@ -314,7 +314,7 @@ def _connect_engine(
         mode, refusal = READ_ONLY, exc
     else:
         return engine, mode, refusal
-    engine = sqlcipher_engine(layout.database, key, mode)
+    engine = sqlcipher_engine(layout.database, key, mode, create=False)
     try:
         engine.connect().close()
     except BaseException:
@@ -410,7 +410,7 @@ def raw_connection(vault: Vault) -> Any:
     """A DB-API connection to the vault database, opened the way the vault was."""
     from safetrail.storage.engine import open_sqlcipher
 
-    return open_sqlcipher(vault.layout.database, vault.keys.database, vault.mode)
+    return open_sqlcipher(vault.layout.database, vault.keys.database, vault.mode, create=False)
 
 
 __all__ = ["Checkpoint", "Vault", "create_vault", "open_vault", "raw_connection"]

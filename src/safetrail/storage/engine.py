@@ -47,10 +47,10 @@ def busy_seconds() -> float:
 WRITE, READ_ONLY, DISK_FULL = "write", "read-only", "disk-full"
 
 
-def _uri(path: Path, mode: str) -> str:
+def _uri(path: Path, mode: str, create: bool) -> str:
     base = "file:" + quote(str(path.absolute()))
     if mode != READ_ONLY:
-        return base
+        return base if create else base + "?mode=rw"  # rw: SQLite must not make a new file
     wal = path.with_name(path.name + "-wal")
     try:
         pending = wal.stat().st_size > 0
@@ -62,18 +62,25 @@ def _uri(path: Path, mode: str) -> str:
     return base + ("?mode=ro" if pending else "?mode=ro&immutable=1")
 
 
-def open_sqlcipher(path: Path, key: bytes | bytearray, mode: str = WRITE) -> Any:
+def open_sqlcipher(
+    path: Path, key: bytes | bytearray, mode: str = WRITE, create: bool = True
+) -> Any:
     """One keyed connection, verified readable, in WAL mode with memory-only temp storage.
 
-    ``mode`` is WRITE (the normal case; a missing file is created, private), READ_ONLY
+    ``mode`` is WRITE (the normal case; with ``create`` a missing file is made, private),
+    READ_ONLY
     (a read-only folder: nothing is created or written) or DISK_FULL (no space for the
     shared-memory index: an exclusive lock keeps the WAL index in memory, for reading).
     """
-    if mode == WRITE and not path.exists():
+    if not path.exists():
+        if mode != WRITE or not create:  # an existing vault's database is never made anew
+            raise DatabaseCorrupt(
+                _("The vault database file ({path}) is missing.").format(path=path)
+            )
         # Created private up front: SQLite gives its -wal/-shm files the same permissions.
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     conn = sqlcipher3.connect(
-        _uri(path, mode),
+        _uri(path, mode, create),
         uri=True,
         timeout=busy_seconds(),
         isolation_level=None,
@@ -118,10 +125,14 @@ def open_sqlcipher(path: Path, key: bytes | bytearray, mode: str = WRITE) -> Any
     return conn
 
 
-def sqlcipher_engine(path: Path, key: bytes | bytearray, mode: str = WRITE) -> Engine:
+def sqlcipher_engine(
+    path: Path, key: bytes | bytearray, mode: str = WRITE, create: bool = True
+) -> Engine:
+    """An engine for one SQLCipher file; ``create=False`` for an existing vault, whose
+    database is never made anew (a vanished file is an error, not a fresh start)."""
     engine = create_engine(
         "sqlite+safetrail_sqlcipher://",
-        creator=lambda: open_sqlcipher(path, key, mode),
+        creator=lambda: open_sqlcipher(path, key, mode, create),
         poolclass=NullPool,
     )
     _explicit_sqlite_transactions(engine)

@@ -603,6 +603,8 @@ def run_import(
             report.status = "cancelled"
         report.seconds = time.perf_counter() - started
         return report
+    if vault.refusal is not None:  # read-only folder, full disk, mismatched database
+        raise type(vault.refusal)(vault.refusal.message, vault.refusal.hint)
     with _import_lock(vault):
         _close_interrupted(vault)
         failure: VaultError | None = None
