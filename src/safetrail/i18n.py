@@ -21,7 +21,7 @@ import gettext
 import os
 import re
 from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -106,9 +106,14 @@ def use_language(language: str | None) -> Iterator[str]:
         _current.reset(token)
 
 
-def set_language(language: str | None) -> None:
-    """Choose the language for the rest of this task (e.g. a CLI command after the vault opens)."""
-    _current.set(normalise_language(language))
+def set_language(language: str | None) -> Token[str | None]:
+    """Choose the language for the rest of this task; give the token to :func:`restore_language`."""
+    return _current.set(normalise_language(language))
+
+
+def restore_language(token: Token[str | None]) -> None:
+    """Undo :func:`set_language`."""
+    _current.reset(token)
 
 
 def accept_language(header: str | None) -> str | None:

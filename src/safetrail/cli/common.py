@@ -14,7 +14,7 @@ from rich.console import Console
 
 from safetrail.config import Settings
 from safetrail.errors import SafetrailError, WrongPassphrase
-from safetrail.i18n import _, use_language
+from safetrail.i18n import _, restore_language, set_language, use_language
 from safetrail.services.settings import preferences
 from safetrail.services.vault import Vault, open_vault
 
@@ -51,13 +51,30 @@ def ask_passphrase(prompt: str | None = None, confirm: bool = False) -> str:
     return first
 
 
+def _speak_until_command_ends(language: str | None) -> None:
+    """Keep ``language`` until the running command finishes (then the earlier one returns)."""
+    if language is None:
+        return
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # another Typer layout: the language then holds inside ``opened``
+        return
+    context = get_current_context(silent=True)
+    if context is not None:
+        token = set_language(language)
+        context.call_on_close(lambda: restore_language(token))
+
+
 @contextmanager
 def opened(vault_path: Path | None) -> Iterator[Vault]:
     config = settings(vault_path)
     vault = open_vault(config.vault, ask_passphrase())
     try:
-        # From here on the command speaks the vault's language (when one is set).
-        with use_language(preferences(vault).language):
+        # From here on the command speaks the vault's language (when one is set), including
+        # what it prints after the vault is closed again.
+        language = preferences(vault).language
+        _speak_until_command_ends(language)
+        with use_language(language):
             yield vault
     finally:
         vault.close()
