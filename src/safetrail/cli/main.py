@@ -17,6 +17,7 @@ from safetrail.cli import (
     import_cmds,
     incident,
     person,
+    places_cmds,
     planning_cmds,
     report_cmds,
     timestamp_cmds,
@@ -46,6 +47,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(person.app, name="person")
 app.add_typer(events.notice_app, name="notice")
 app.add_typer(events.order_app, name="order")
+app.add_typer(places_cmds.app, name="places")
 
 
 def run() -> None:

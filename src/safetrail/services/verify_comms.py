@@ -29,14 +29,17 @@ from safetrail.services.imports.writer import (
     batch_digest,
     revision_digest,
 )
+from safetrail.services.places import BATCH_KIND as PLACES_KIND
+from safetrail.services.places import HASHED as PLACE_HASHED
+from safetrail.services.places import place_digest, places_batch_digest
 from safetrail.services.verify_problems import Problem
-from safetrail.storage.comm_tables import communication_revisions, communications
+from safetrail.storage.comm_tables import communication_revisions, communications, own_places
 from safetrail.storage.tables import records, versions
 
 __all__ = ["BATCH_KIND", "LEDGER_KINDS", "REVISE_KIND", "check"]
 
 #: the ledger entries this module checks (not versions of records)
-LEDGER_KINDS = frozenset({BATCH_KIND, REVISE_KIND})
+LEDGER_KINDS = frozenset({BATCH_KIND, REVISE_KIND, PLACES_KIND})
 
 
 class _Report(Protocol):
@@ -73,6 +76,15 @@ def check(
         elif kind == REVISE_KIND:
             expected_revisions[(record_id, number)] = content
     revisions = _revisions(conn)
+    _check_places(
+        conn,
+        report,
+        {
+            number: content
+            for kind, _r, number, content, _a in entries.values()
+            if kind == PLACES_KIND
+        },
+    )
     hashes: dict[tuple[str, int], list[str]] = defaultdict(list)
     status = _import_status(conn)
     bad_rows = 0
@@ -184,5 +196,39 @@ def _check_revision_entries(
                 _problem(
                     where(import_id, batch),
                     _("corrections of imported records do not match the ledger"),
+                )
+            )
+
+
+def _check_places(conn: Connection, report: _Report, expected: dict[int, str]) -> None:
+    """Each own place against its content hash, each batch against its ledger entry."""
+    columns = [own_places.c[name] for name in PLACE_HASHED]
+    bad = 0
+    batches: dict[int, list[str]] = defaultdict(list)
+    for row in conn.execute(
+        select(own_places.c.batch_no, own_places.c.content_sha256, *columns).order_by(
+            own_places.c.id
+        )
+    ):
+        if place_digest(list(row[2:])) != row[1]:
+            bad += 1
+        batches[int(row[0])].append(str(row[1]))
+    if bad:
+        report.problems.append(
+            _problem(
+                _("your places"),
+                _("{n} imported places were altered after they were stored").format(n=bad),
+            )
+        )
+    for number in sorted(set(expected) | set(batches)):
+        if number not in expected or number not in batches:
+            ok = False
+        else:
+            ok = places_batch_digest(number, batches[number]) == expected[number]
+        if not ok:
+            report.problems.append(
+                _problem(
+                    _("your places, batch {n}").format(n=number),
+                    _("places were changed, added or removed after the import"),
                 )
             )

@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
 
 from safetrail.storage.columns import HASH, ID, STAMP, metadata
 
@@ -84,4 +84,30 @@ communication_revisions = Table(
     Column("before_sha256", HASH, nullable=False),
     Column("after_sha256", HASH, nullable=False),
     Index("ix_communication_revisions_communication", "communication_id"),
+)
+
+#: the person's own places (Google location history): a private track, never a
+#: communication and never in a shared output unless chosen. ``source_sha256`` is the
+#: imported file's (kept encrypted in the vault's blobs); each batch of rows is chained in
+#: the ledger ("places.batch", record = None, version = the batch's number) over their
+#: ``content_sha256``.
+own_places = Table(
+    "own_places",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_no", Integer, nullable=False),
+    Column("source_sha256", HASH, nullable=False),
+    Column("place_key", String(120), nullable=False),
+    Column("position", Text, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("start_at", STAMP, nullable=False),
+    Column("end_at", STAMP, nullable=True),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("name", Text, nullable=True),
+    Column("address", Text, nullable=True),
+    Column("accuracy", Integer, nullable=True),
+    Column("content_sha256", HASH, nullable=False),
+    Index("ix_own_places_start", "start_at"),
+    Index("ix_own_places_key", "place_key"),
 )
