@@ -33,7 +33,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import PurePosixPath
 
 from safetrail.errors import SafetrailError
@@ -297,6 +297,12 @@ class _TextReader(_Base):
     def __init__(self, source: Source, options: ParseOptions, plan: KakaoPlan) -> None:
         super().__init__(source, options, plan)
         self.dates: dict[str, date | str] = {}
+        #: a phone export's date and half of the day as written ("2026년 4월 25일 오후", or
+        #: the date alone before 24-hour times) → the moment that half-day starts, and the
+        #: table of its times ("3:20" → 3 h 20 min)
+        self.halves: dict[str, tuple[datetime, dict[str, timedelta]]] = {}
+        self.twelve: dict[str, timedelta] = {}
+        self.twenty_four: dict[str, timedelta] = {}
         self.times: dict[str, time | str | None] = {}
         self.day: date | str = _(NO_DATE)
         self.last: datetime | None = None
@@ -305,6 +311,31 @@ class _TextReader(_Base):
         self.size = 0
         self.absorbing = False
         self.too_long = _(TOO_LONG).format(limit=f"{MAX_TEXT:,}")
+
+    def learn(self, day_text: str, time_text: str, day: date) -> None:
+        """Remember a phone export's date and time read the careful way, so that the other
+        minutes of the same half-day are read with two look-ups (``2026년 4월 25일 오후
+        3:20``: the half-day ``2026년 4월 25일 오후`` and the minutes ``3:20``)."""
+        half, space, minute = time_text.partition(" ")
+        if space and half in ("오전", "오후"):
+            left, table, start = f"{day_text} {half}", self.twelve, 12 if half == "오후" else 0
+            first, last = 1, 12
+        elif not space:
+            left, table, start, minute = day_text, self.twenty_four, 0, time_text
+            first, last = 0, 23
+        else:
+            return
+        hour, colon, rest = minute.partition(":")
+        if not (colon and hour.isdigit() and rest.isdigit() and len(rest) == 2):
+            return
+        if not (first <= int(hour) <= last and int(rest) <= 59):
+            return
+        if minute not in table and len(table) < CACHE_LIMIT:
+            table[minute] = timedelta(
+                hours=int(hour) % 12 if table is self.twelve else int(hour), minutes=int(rest)
+            )
+        if left not in self.halves and len(self.halves) < CACHE_LIMIT:
+            self.halves[left] = (datetime.combine(day, time(start)), table)
 
     def date(self, text: str) -> date | str:
         """The day a message line's date stands for, or why it cannot be read (cached)."""
@@ -362,11 +393,8 @@ class _TextReader(_Base):
         suffix = records.suffix
         new = object.__new__
         dates_get, times_get = self.dates.get, self.times.get
-        #: a phone export's date and time as written → the moment (only moments that exist)
-        known: dict[str, datetime] = {}
-        prefixes_get = known.get
+        halves_get = self.halves.get
         phone = fast and self.plan.layout in ("ko", "dots")
-        halves = frozenset(("오전", "오후"))
         combine = datetime.combine
         special, prefixes = _SPECIAL, _SPECIAL_PREFIXES
         number = 0
@@ -389,17 +417,14 @@ class _TextReader(_Base):
                         if phone:
                             # a date and time seen before: the head needs no expression
                             head, comma, rest = line.partition(", ")
-                            at = prefixes_get(head) if comma else None
-                            if at is None and comma:  # a new minute: its day and time seen?
-                                pieces = head.rsplit(" ", 2)
-                                if len(pieces) == 3 and pieces[1] in halves:
-                                    seen_day = dates_get(pieces[0])
-                                    seen_clock = times_get(f"{pieces[1]} {pieces[2]}")
-                                    if seen_day.__class__ is date and seen_clock.__class__ is time:
-                                        at = combine(seen_day, seen_clock)
-                                        if len(known) >= CACHE_LIMIT:
-                                            known.clear()
-                                        known[head] = at
+                            at = None
+                            if comma:
+                                left, _space, minute = head.rpartition(" ")
+                                half = halves_get(left)
+                                if half is not None:
+                                    offset = half[1].get(minute)
+                                    if offset is not None:
+                                        at = half[0] + offset
                             if at is not None:
                                 name, colon, body = rest.partition(" : ")
                                 bucket = buckets_get(name) if colon else None
@@ -453,9 +478,8 @@ class _TextReader(_Base):
                                 self.unusual(number, line, found, None)
                                 continue
                             at = combine(day, clock)
-                            if len(known) >= CACHE_LIMIT:
-                                known.clear()
-                            known[line[: found.start(3)]] = at
+                            if phone:
+                                self.learn(found[1], found[2], day)
                             rest = line[found.end() :]
                             cut = rest.find(" : ")
                             if cut <= 0:
