@@ -555,3 +555,25 @@ def test_times_are_read_in_the_zone_given_for_the_export(vault: Vault) -> None:
     # 15:20 on a phone in Seoul (UTC+9) is 06:20 UTC
     assert report.first_at == "2026-04-25T06:20:00.000000Z"
     assert [(s.local_times, s.local_zone) for s in report.sources] == [(15, "Asia/Seoul")]
+
+
+def test_repeated_minutes_read_the_same_in_every_clock_form() -> None:
+    """The shortcut remembers half-days and minutes; every form must give the same time."""
+    heads = [
+        ("2024년 1월 15일 오전 12:05", "00:05"),
+        ("2024년 1월 15일 오전 0:05", "00:05"),
+        ("2024년 1월 15일 오후 12:05", "12:05"),
+        ("2024년 1월 15일 오후 3:20", "15:20"),
+        ("2024년 1월 15일 15:20", "15:20"),
+        ("2024년 1월 15일 0:05", "00:05"),
+        ("2024년 1월 15일 12:05", "12:05"),
+        ("2024년 1월 15일 오후 13:10", "13:10"),
+        ("2024년 1월 16일 오전 12:05", "00:05"),
+    ]
+    lines = ["김민수 님과 카카오톡 대화", ""]
+    for head, _expected in heads * 3:
+        lines.append(f"{head}, 김민수 : 안녕")
+    items = parse(BytesSource("chat.txt", ("\n".join(lines) + "\n").encode()))
+    got = [r.at.strftime("%d %H:%M") for r in records(items)]
+    expected = [("16 " if "16일" in head else "15 ") + clock for head, clock in heads] * 3
+    assert got == expected
