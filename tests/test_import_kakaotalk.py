@@ -577,3 +577,20 @@ def test_repeated_minutes_read_the_same_in_every_clock_form() -> None:
     got = [r.at.strftime("%d %H:%M") for r in records(items)]
     expected = [("16 " if "16일" in head else "15 ") + clock for head, clock in heads] * 3
     assert got == expected
+
+
+def test_csv_row_over_the_field_limit_is_reported_and_the_next_row_read() -> None:
+    data = (
+        'Date,User,Message\n2024-01-15 00:03:10,"김민수","' + "가" * 200_000 + '"\n'
+        '2024-01-15 00:04:10,"김민수","다음"\n'
+    ).encode()
+    items = parse(BytesSource("chat.csv", data))
+    assert rows(items) == [
+        (
+            "skip",
+            2,
+            "This row is longer than SafeTrail reads in a CSV file (131,072 characters); "
+            "it was skipped.",
+        ),
+        (3, "2024-01-15 00:04:10", MINSU, None, "다음", False),
+    ]

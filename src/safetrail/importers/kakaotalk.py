@@ -89,6 +89,9 @@ NOT_KAKAO = N_(
 )
 BAD_ROW = N_("This row does not have the columns Date, User and Message; it was not read.")
 BAD_STAMP = N_("The date and time {date} cannot be read; the message on this line was not read.")
+ROW_TOO_LONG = N_(
+    "This row is longer than SafeTrail reads in a CSV file ({limit} characters); it was skipped."
+)
 CSV_HEADER = ("date", "user", "message")
 SAMPLE_LINES = 400
 _MISSING = object()
@@ -666,12 +669,12 @@ class _CsvReader(_Base):
                         row = next(reader)
                     except csv.Error as exc:
                         errors += 1
-                        self.out.append(
-                            Skipped(
-                                self.records.position(number + 1),
-                                _(BROKEN).format(reason=str(exc) or "csv"),
-                            )
+                        reason = (
+                            _(ROW_TOO_LONG).format(limit=f"{csv.field_size_limit():,}")
+                            if "field limit" in str(exc)
+                            else _(BROKEN).format(reason=str(exc) or "csv")
                         )
+                        self.out.append(Skipped(self.records.position(number + 1), reason))
                         number = reader.line_num
                         if errors > 1000:
                             raise
