@@ -30,7 +30,7 @@ from safetrail.importers.line import IMPORTERS, LineImporter, describe
 from safetrail.importers.line_text import call, chat_name, unsent
 from safetrail.importers.sources import BytesSource, FileSource, find_sources, probe
 from safetrail.importers.whatsapp_scan import CHUNK
-from safetrail.services.imports.run import ImportOptions, run_import
+from safetrail.services.imports.run import ImportOptions, ProgressInfo, run_import
 from safetrail.services.people import PersonInput, add_person
 from safetrail.services.vault import Vault
 from safetrail.storage.comm_tables import communications
@@ -735,3 +735,18 @@ def test_times_are_read_in_the_zone_given_for_the_export(vault: Vault) -> None:
     # 08:02 on a phone in Tokyo (UTC+9) is 23:02 UTC the day before
     assert report.first_at == "2025-04-17T23:02:00.000000Z"
     assert [(s.local_times, s.local_zone) for s in report.sources] == [(17, "Asia/Tokyo")]
+
+
+def test_progress_follows_the_reading_of_the_records(vault: Vault, tmp_path: Path) -> None:
+    lines = ["[LINE] Chat history with Alex", "", "2024/01/15(月)"]
+    lines += [
+        f"{i // 60 % 24:02d}:{i % 60:02d}\t{('Alex', 'Sam')[i % 2]}\tmessage {i}"
+        for i in range(6000)
+    ]
+    path = tmp_path / "chat.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    seen: list[ProgressInfo] = []
+    report = run_import(vault, [path], commit=False, progress=seen.append)
+    assert report.records == 6000
+    assert seen and all(info.done_bytes <= info.total_bytes for info in seen)
+    assert seen[-1].done_bytes == seen[-1].total_bytes == path.stat().st_size

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from itertools import repeat
@@ -65,6 +66,7 @@ __all__ = [
     "no_setter",
     "read_clock",
     "sender_finder",
+    "uncounted",
 ]
 
 #: a message's text is cut after this many characters
@@ -452,3 +454,17 @@ class SenderFinder:
 
 def sender_finder(head: str, name: str, tail: str) -> SenderFinder:
     return SenderFinder(head, name, tail)
+
+
+@contextmanager
+def uncounted(source: Source) -> Iterator[None]:
+    """Leave the bytes a first pass reads out of the source's progress count (sources
+    that count what is read have a ``counter``), so that the progress of an import follows
+    the pass that makes the records instead of passing 100 % halfway."""
+    counter = getattr(source, "counter", None)
+    before = getattr(counter, "consumed", None)
+    try:
+        yield
+    finally:
+        if isinstance(before, int):
+            counter.consumed = before  # type: ignore[union-attr]

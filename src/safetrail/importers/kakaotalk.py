@@ -65,6 +65,7 @@ from safetrail.importers.chatlines import (
     no_setter,
     read_clock,
     sender_finder,
+    uncounted,
 )
 from safetrail.importers.kakaotalk_text import (
     DELETED,
@@ -245,7 +246,8 @@ class KakaoTalkImporter:
         return itertools.chain.from_iterable(self._blocks(source, options))
 
     def _blocks(self, source: Source, options: ParseOptions) -> Iterator[list[Item]]:
-        plan = scan(source, options)
+        with uncounted(source):
+            plan = scan(source, options)
         if plan.layout == "csv":
             yield from _CsvReader(source, options, plan).blocks()
         else:

@@ -73,6 +73,7 @@ from safetrail.importers.chatlines import (
     no_setter,
     read_clock,
     sender_finder,
+    uncounted,
 )
 from safetrail.importers.line_text import (
     HEADING,
@@ -239,7 +240,8 @@ class LineImporter:
         return itertools.chain.from_iterable(self._blocks(source, options))
 
     def _blocks(self, source: Source, options: ParseOptions) -> Iterator[list[Item]]:
-        plan = scan(source, options)
+        with uncounted(source):
+            plan = scan(source, options)
         yield from _Reader(source, options, plan).blocks()
 
 
