@@ -17,6 +17,8 @@ from tests.test_devicecheck_data import SAMPLES
 from tests.test_e2e_browser import SIZES, Server, shoot
 
 pytestmark = pytest.mark.browser
+
+
 FAKEADB = Path(__file__).parent / "fakeadb"
 
 
@@ -90,12 +92,27 @@ def test_phone_check_in_the_browser(
         assert "2 phones or emulators are connected" in page.inner_text("#check-error")
         shoot(page, "44-device-several-phones")
 
+        # A phone that stops answering: the page script that shows the check is running loads,
+        # and the result is marked partial.
+        from safetrail.devicecheck import adb
+
+        monkeypatch.setattr(adb, "COMMAND_TIMEOUT", 3.0)
+        monkeypatch.setenv("FAKEADB_SCENARIO", str(SAMPLES / "scenarios" / "hang"))
+        page.goto(server.url + "/device")
+        scripts: list[int] = []
+        page.on("response", lambda r: scripts.append(r.status) if "device.js" in r.url else None)
+        page.reload()
+        assert scripts == [200]
+        page.click("#run-check", no_wait_after=True)
+        page.wait_for_url(server.url + "/device/DC-003")
+        assert page.is_visible("#partial-note")
+
         page.goto(server.url + "/device/iphone")
         page.check("#profiles-yes")
         page.check("#airtag_alerts-not_sure")
         shoot(page, "45-device-iphone")
         page.click("#save-iphone")
-        page.wait_for_url(server.url + "/device/DC-003")
+        page.wait_for_url(server.url + "/device/DC-004")
         shoot(page, "46-device-iphone-result")
         assert not [e for e in errors if "Content Security Policy" in e]
         context.close()
