@@ -354,8 +354,13 @@ def test_hostile_folder_links_and_huge_files_are_not_read(tmp_path: Path) -> Non
     os.symlink(secret, folder / "pm_list_packages.txt")
     with (folder / "dumpsys_package.txt").open("r+b") as handle:
         handle.truncate(folders.MAX_FILE + 1)  # sparse: large on paper, nothing on disk
+    (folder / "dumpsys_appops.txt").unlink()
+    os.mkfifo(folder / "dumpsys_appops.txt")  # opening it would wait forever
     before = sorted(p.name for p in tmp_path.iterdir())
     snap = folders.read_folder(folder)
+    assert snap.sections["appops"].note == (
+        "dumpsys_appops.txt was not used: it is not an ordinary file."
+    )
     assert "com.outside.secret" not in snap.apps
     assert snap.sections["packages"].status == "failed"
     assert snap.sections["packages"].note == (
