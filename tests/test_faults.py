@@ -372,6 +372,10 @@ def test_an_unrecognised_file_is_refused_without_an_import_record(
     assert report["ref"] is None
     assert [s["name"] for s in report["sources"]] == ["shopping.txt"]
     assert report["sources"][0]["refused"]
+    assert report["error"] == (
+        "Nothing was imported: none of these files could be read as an export."
+    )
+    assert report["hint"].startswith("The reason is given for each file.")
     plain = st(root, "import", str(notes))
     assert plain.returncode == 5
     assert "Nothing was imported" in plain.stderr

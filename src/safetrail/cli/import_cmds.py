@@ -218,30 +218,16 @@ def import_command(
     else:
         print_report(report)
         _print_outcome(report)
-    if report.status == "refused":
-        raise typer.Exit(REFUSED_EXIT)
-    if report.status == "failed":
+    if report.status in ("refused", "failed"):
         raise typer.Exit(report.exit_code or 1)
-
-
-REFUSED_EXIT = 5  # the same as any other input file SafeTrail cannot use
 
 
 def _print_outcome(report: ImportReport) -> None:
     if report.status == "cancelled":
         console.print(_("Stopped. What was saved stays; run the same command again to finish."))
     elif report.status == "refused":
-        err_console.print(
-            f"[red]{_('Error')}:[/red] "
-            + _("Nothing was imported: none of these files could be read as an export.")
-        )
-        err_console.print(
-            f"[dim]{_('What to do')}:[/dim] "
-            + _(
-                "The reason for each file is in the table above. 'safetrail import-formats' "
-                "lists what SafeTrail reads; --format NAME chooses one."
-            )
-        )
+        err_console.print(f"[red]{_('Error')}:[/red] {report.error}")
+        err_console.print(f"[dim]{_('What to do')}:[/dim] {report.hint}")
     elif report.status == "failed":
         err_console.print(f"[red]{_('Error')}:[/red] {report.error}")
         if report.ref and report.new:

@@ -612,6 +612,15 @@ def run_import(
             for given in inputs:
                 _one_input(run, given)
             report.status = "complete" if run.import_id else "refused"
+            if report.status == "refused":
+                report.error = _(
+                    "Nothing was imported: none of these files could be read as an export."
+                )
+                report.hint = _(
+                    "The reason is given for each file. 'safetrail import-formats' lists what "
+                    "SafeTrail reads; --format NAME chooses one."
+                )
+                report.exit_code = InputFileError.exit_code
         except ImportCancelled:
             report.status = "cancelled"
         except VaultError as exc:

@@ -254,11 +254,8 @@ class ImportJob:
             else:
                 self._end("failed", error=_unexpected(self.mode, exc))
         else:
-            if report.status == "failed":  # a full disk or read-only vault stopped it
+            if report.status in ("failed", "refused"):  # full disk, read-only, nothing read
                 self._end("failed", report=report, error=(report.error or "", report.hint))
-            elif report.status == "refused":
-                refused = _("Nothing was imported: none of these files could be read as an export.")
-                self._end("failed", report=report, error=(refused, None))
             else:
                 self._end("cancelled" if report.status == "cancelled" else "done", report=report)
 
