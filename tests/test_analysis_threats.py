@@ -295,7 +295,10 @@ def test_required_words_by_hand() -> None:
     }
     assert required_words(r"(?:ab|cd)") == ()  # too short to look for
     assert required_words(r"(?:hurt|me)?\s+deadly") == (frozenset({" deadly"}),)
-    assert set(required_words(r"殺(?:す|して)")) == {frozenset({"殺す", "殺して"}), frozenset({"殺"})}
+    assert set(required_words(r"殺(?:す|して)")) == {
+        frozenset({"殺す", "殺して"}),
+        frozenset({"殺"}),
+    }
     assert required_words(r"[^。]{0,6}(?<=x)\u6bba\x61b{2}") == (frozenset({"殺a"}),)
     with pytest.raises(ValueError, match="cannot read"):
         required_words(r"(?P<name>kill)")

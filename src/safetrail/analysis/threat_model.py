@@ -1,7 +1,7 @@
 """A small character n-gram classifier for threatening messages (English, Japanese, Korean).
 
 Phrase rules (``threat_rules``) are precise but only catch wordings someone thought of. This
-model reads every run of 1 to 5 characters of a message (after ``normalise``), so it also
+model reads every run of 1 to 5 characters of a message (after ``normalise``), so it
 recognises "you'll be six feet under" or "夜道には気をつけな" worded in ways no rule names,
 and it has learnt from ordinary messages that "we killed it at the gig" and "ボコボコにして
 やった" about a quiz are not threats. It is three linear models on the same features:
@@ -18,12 +18,12 @@ be scanned in about a second.
 
 How the model ships, and why: it is **trained at first use** from the labelled messages in
 ``threat_data/*.jsonl`` that ship inside the package, and kept for the life of the process
-(``default_model``; training takes well under two seconds). Training is deterministic
-(linear support vector machines from liblinear, fixed seeds, data in file order), so every install computes the same
-weights from the same files, and there is no pickle or weights file that could stop loading,
-or silently change meaning, when scikit-learn changes version. Nothing is downloaded. The
-training data is plain text a person can read and correct; the blind evaluation set in
-``tests/data/threats`` is never read here.
+(``default_model``; training takes a second or two). Training is deterministic (linear
+support vector machines from liblinear, fixed seeds, data in file order), so every install
+computes the same weights from the same files, and there is no pickle or weights file that
+could stop loading, or silently change meaning, when scikit-learn changes version. Nothing
+is downloaded. The training data is plain text a person can read and correct; the blind
+evaluation set in ``tests/data/threats`` is never read here.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -171,9 +172,9 @@ def ngram_rows(normalised: Sequence[str]) -> tuple[NDArray[np.int64], NDArray[np
     return np.concatenate(texts), np.concatenate(buckets)
 
 
-def _matrix(normalised: Sequence[str]) -> object:
+def _matrix(normalised: Sequence[str]) -> Any:
     """The feature matrix (scipy CSR) that the linear models are trained on."""
-    from scipy.sparse import csr_matrix
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
     rows, cols = ngram_rows(normalised)
     counts = np.bincount(rows, minlength=len(normalised)).astype(np.float64)
@@ -194,7 +195,7 @@ class ThreatModel:
     """The three linear models, trained from ``examples`` (see the module docstring)."""
 
     def __init__(self, examples: Sequence[Example], c: float = 1.0) -> None:
-        from sklearn.svm import LinearSVC
+        from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
         if not examples:
             raise ValueError("no training examples")

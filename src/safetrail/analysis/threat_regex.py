@@ -14,6 +14,7 @@ space: ``\\s`` and ``\\s+`` therefore stand for " " and join the words around th
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 __all__ = ["MIN_WORD_BYTES", "required_words"]
@@ -203,7 +204,7 @@ def _byte_length(word: str) -> int:
     return len(word.strip().encode("utf-8"))
 
 
-def _shortest(clause: frozenset[str]) -> int:
+def _shortest(clause: AbstractSet[str]) -> int:
     return min(_byte_length(w) for w in clause)
 
 

@@ -1,12 +1,14 @@
 """The phrases and patterns behind threat flags, in English, Japanese and Korean.
 
 Rules are written against *normalised* text (lower case, straight apostrophes; see
-``threats.normalise``). Weights: 0.9 and above for explicit threats ("I will kill you");
+``threat_model.normalise``). Weights: 0.9 and above for explicit threats ("I will kill you");
 0.7-0.85 for threats that are plain in context ("you'll regret this"); below 0.5 for
 words that only count alongside another sign ("I saw you at the station").
 
 Rule ids are ``<lang>.<category>.<name>``; they appear in flags, so keep them stable.
-Tuned on ``tests/data/threats/*.dev.tsv`` only.
+Tuned on the rule examples in ``threat_data/*.jsonl`` (``"set": "rules"``) only; the
+blind sets in ``tests/data/threats`` were never used to write them, with one exception named
+in the issue itself (a message that says only "I'm outside", ``*.where.bare_outside``).
 """
 
 from __future__ import annotations
@@ -1761,7 +1763,12 @@ _BARE_PRESENCE: list[tuple[str, str, float, str]] = [
         0.9,
         r"^(?:i\s*'?m|im|i\s+am)\s+(?:outside|downstairs|outside\s+again)\s*[.!]*$",
     ),
-    ("ja.where.bare_outside", "whereabouts", 0.9, r"^(?:今\s*)?外に(?:いる|いるよ|いるから)[。!]*$"),
+    (
+        "ja.where.bare_outside",
+        "whereabouts",
+        0.9,
+        r"^(?:今\s*)?外に(?:いる|いるよ|いるから)[。!]*$",
+    ),
     ("ko.where.bare_outside", "whereabouts", 0.9, r"^(?:지금\s*)?밖에\s*있어[.!]*$"),
 ]
 
@@ -1799,27 +1806,32 @@ _EN_CUES = (
     "scream", "cry", "mess", "destroy", "ruin", "wreck", "finish", "torture", "rape", "kidnap",
     "snatch", "disappear", "accident", "weapon", "bullet", "fist", "bruise", "blind",
     # consequences and menace
-    "regret", "be sorry", "be so sorry", "pay", "warn", "last", "over", "forget", "remember", "capable", "lose",
+    "regret", "be sorry", "be so sorry", "pay", "warn", "last", "over", "forget", "remember",
+    "capable", "lose",
     "happen", "coming", "wait", "soon", "safe", "careful", "watch", "hide", "run",
     "escape", "lock", "door", "dark", "night", "sleep", "dream", "clock", "tick", "time",
     "matter", "free", "learn", "deserve", "karma", "away", "wish", "born", "count", "days",
     "nice", "protect", "police", "cop", "court", "order", "report", "testif", "lawyer",
     "trust", "luck", "mistake", "choice", "fault", "understand", "believe", "find", "chance",
-    "promise", "swear", "mark my", "ready", "nowhere", "anywhere", "know where", "always", "never", "forever", "ever",
-    "next", "end ", "end.", "done", "enough", "else", "unless", "if you", "if u ", "if ur", "if i ", "if he", "if she", "if they", "if any",
+    "promise", "swear", "mark my", "ready", "nowhere", "anywhere", "know where", "always", "never",
+    "forever", "ever",
+    "next", "end ", "end.", "done", "enough", "else", "unless", "if you", "if u ", "if ur", "if i ",
+    "if he", "if she", "if they", "if any",
     "or i'll", "or i will", "or i'm", "or else", "and i'll", "and i will", "and i'm", "cost",
     "lesson", "consequence", "punish", "revenge", "sure", "mine", "belong", "anyone",
     "nobody", "no one", "one day", "worse", "ugly", "bad", "scared", "afraid", "fear",
     "shake", "trembl", "piece of paper", "leave", "left", "block", "ignor",
     # presence and surveillance
     "outside", "window", "curtain", "light", "follow", "behind", "across", "street", "road",
-    "garden", "car ", "car.", "car?", "cars", "park", "downstairs", "home", "house", "flat", "address", "move",
+    "garden", "car ", "car.", "car?", "cars", "park", "downstairs", "home", "house", "flat",
+    "address", "move",
     "know", "knew", "routine", "train", "bus", "gym", "work", "office", "school", "nursery",
     "dentist", "doctor", "lunch", "dinner", "dress", "skirt", "top ", "wear", "hair", "coat",
     "jumper", "shirt", "shoe", "suit", "look", "pretty", "lovely", "beautiful", "sexy",
     "smil", "tired", "sad", "alone", "lonely", "locat", "track", "gps", "password",
     "calls", "message", "key", "code", "refuge", "shelter", "solicitor", "station",
-    "here ", "here.", "here!", "here,", "near", "close", "every", "today", "tonight", "this morning", "saw", "seen", "see u",
+    "here ", "here.", "here!", "here,", "near", "close", "every", "today", "tonight",
+    "this morning", "saw", "seen", "see u",
     "see you", "see ya", "spot", "drive", "drop", "walk", "jog", "run ", "bed", "shower",
     "yoga", "class", "haircut", "yesterday", "evening", "weekend", "through", "email",
     "listen", "read ", "reading", "inside", "enter", "stairs", "lobby", "gate", "lift",
@@ -1830,10 +1842,13 @@ _EN_CUES = (
     "print", "porn", "dirty", "affair", "abortion", "gay", "record", "past", "drug", "rehab",
     "whole", "out you", "reddit", "group chat", "contacts", "slut", "whore",
     # people and animals
-    "mum", "mom", "dad", "mother", "father", "sister", "brother", "kid", "child", "son ", "son.", "son's",
+    "mum", "mom", "dad", "mother", "father", "sister", "brother", "kid", "child", "son ", "son.",
+    "son's",
     "daughter", "baby", "family", "friend", "boyfriend", "girlfriend", "husband", "wife",
-    "partner", "parent", "nan ", "nan's", "gran", "grandma", "grandad", "dog", "cat ", "cat.", "cats", "pet ", "pets", "horse",
-    "bird", "fella", "guy", "man ", "man.", "man?", "man's", "girl", "flatmate", "neighbour", "colleague", "nephew",
+    "partner", "parent", "nan ", "nan's", "gran", "grandma", "grandad", "dog", "cat ", "cat.",
+    "cats", "pet ", "pets", "horse",
+    "bird", "fella", "guy", "man ", "man.", "man?", "man's", "girl", "flatmate", "neighbour",
+    "colleague", "nephew",
     "niece", "cousin", "mate", "bloke", "lad ", "lads", "hamster", "rabbit", "pony",
 )  # fmt: skip
 

@@ -53,8 +53,8 @@ __all__ = [
     "MARGIN_FLOOR",
     "MODEL_CUT",
     "RULE_WEIGHT",
-    "STRONG_RULE",
     "SEVERITIES",
+    "STRONG_RULE",
     "THRESHOLD",
     "Damper",
     "Rule",
@@ -340,8 +340,8 @@ class ThreatEngine:
         pieces, containing = self._prefilter.words_in(texts)
         if self.use_prefilter:
             gate = np.zeros(len(texts), dtype=np.bool_)
-            for found in containing.values():
-                gate[found] = True
+            for hits in containing.values():
+                gate[hits] = True
             chosen = np.flatnonzero(gate).tolist()
         else:
             chosen = list(range(len(texts)))
@@ -368,13 +368,13 @@ class ThreatEngine:
             flag = self._combine(text, piece, ruled, margin)
             seen[piece] = flag
         for i in chosen:
-            flag = seen.get(pieces[i])
-            if flag is not None and flag.flagged:
+            known = seen.get(pieces[i])
+            if known is not None and known.flagged:
                 text = texts[i]
                 assert text is not None
-                if i != first[pieces[i]] and flag.excerpt:
-                    flag = _with_excerpt(flag, text)
-                found[i] = flag
+                if i != first[pieces[i]] and known.excerpt:
+                    known = _with_excerpt(known, text)
+                found[i] = known
         return found
 
     def _scan_rules(self, texts: Sequence[str | None]) -> dict[int, ThreatFlag]:
