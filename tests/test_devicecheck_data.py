@@ -429,3 +429,23 @@ def test_packages_json_of_any_shape_is_handled(data: bytes) -> None:
         snap = folders.read_folder(Path(folder))
         assert snap.source == "androidqf"
         assert snap.sections["packages"].status in ("read", "damaged", "failed")
+
+
+def test_old_v1_signatures_are_read_from_small_apps(tmp_path: Path) -> None:
+    whole = (
+        SAMPLES / "phones" / "stalkerware" / "apk_tails" / "com.systemservice.bin"
+    ).read_bytes()
+    listed = (SAMPLES / "phones" / "stalkerware" / "certificates.txt").read_text()
+    with pytest.raises(apk.ApkError):
+        apk.certificate_hashes(whole)  # no v2/v3 block in this app
+    sha1, sha256 = apk.v1_certificate_hashes(whole)
+    assert f"com.systemservice {sha1} {sha256}\n" in listed
+    import zipfile
+
+    bomb = tmp_path / "bomb.apk"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("META-INF/CERT.RSA", b"\0" * (apk.MAX_V1_BLOCK + 1))
+    with pytest.raises(apk.ApkError):
+        apk.v1_certificate_hashes(bomb.read_bytes())
+    with pytest.raises(apk.ApkError):
+        apk.v1_certificate_hashes(b"PK\x03\x04 not really a zip")

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from safetrail.devicecheck.apk import ApkError, certificate_hashes
+from safetrail.devicecheck.apk import ApkError, certificate_hashes, v1_certificate_hashes
 from safetrail.devicecheck.model import FAILED, NOT_REACHED, READ, SECTIONS, Snapshot
 from safetrail.devicecheck.parsers import ORDER, apply_section
 from safetrail.errors import AdbMissing, DeviceNotReady
@@ -152,6 +152,16 @@ def _refused_option(result: Result | None) -> bool:
     return "unknown option" in text or (result.code != 0 and "-u" in text)
 
 
+def _hashes(tail: bytes) -> tuple[str, str]:
+    """From the v2/v3 block; for a small app (all of it was read), from a v1 signature."""
+    try:
+        return certificate_hashes(tail)
+    except ApkError:
+        if len(tail) >= APK_TAIL_BYTES:
+            raise
+        return v1_certificate_hashes(tail)
+
+
 def _quote(path: str) -> str | None:
     return None if "'" in path else f"'{path}'"
 
@@ -209,7 +219,7 @@ class _Session:
             try:
                 if result is None or result.code != 0:
                     raise ApkError("not read")
-                sha1, sha256 = certificate_hashes(result.out)
+                sha1, sha256 = _hashes(result.out)
             except ApkError:
                 unread += 1
                 continue

@@ -2,14 +2,21 @@
 
 APK Signature Scheme v2/v3 keeps the signer's certificates in the "APK Signing Block",
 just before the zip central directory. Reading the last few MiB of the file is enough
-for almost every app, so a check never has to copy whole apps off the phone. The
-indicator lists name certificates by the SHA-1 of the certificate's DER bytes.
+for almost every app, so a check never has to copy whole apps off the phone. Apps signed
+only with the old v1 (JAR) scheme keep the certificate in META-INF/*.RSA; that is read when
+the whole file fits in what was read. The indicator lists name certificates by the SHA-1
+of the certificate's DER bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 import struct
+import zipfile
+
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
 EOCD_MAGIC = b"PK\x05\x06"
 BLOCK_MAGIC = b"APK Sig Block 42"
@@ -93,6 +100,30 @@ def certificate_hashes(tail: bytes) -> tuple[str, str]:
     if not certificates:
         raise ApkError("the signer has no certificate")
     first = certificates[0]
+    return hashlib.sha1(first).hexdigest().upper(), hashlib.sha256(first).hexdigest().upper()
+
+
+V1_SIGNATURE = re.compile(r"^META-INF/[^/]+\.(RSA|DSA|EC)$", re.IGNORECASE)
+MAX_V1_BLOCK = 1024 * 1024
+
+
+def v1_certificate_hashes(apk: bytes) -> tuple[str, str]:
+    """(SHA-1, SHA-256) of the signer of an APK signed only with the old (v1, JAR) scheme.
+
+    Needs the whole file; only the small signature file is decompressed, with a cap."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(apk))
+        names = [i for i in archive.infolist() if V1_SIGNATURE.match(i.filename)]
+        if not names or names[0].file_size > MAX_V1_BLOCK:
+            raise ApkError("no usable v1 signature")
+        with archive.open(names[0]) as handle:
+            block = handle.read(MAX_V1_BLOCK + 1)
+        certificates = pkcs7.load_der_pkcs7_certificates(block)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+        raise ApkError(f"v1 signature not readable: {exc}") from None
+    if not certificates:
+        raise ApkError("the v1 signature has no certificate")
+    first = certificates[0].public_bytes(Encoding.DER)
     return hashlib.sha1(first).hexdigest().upper(), hashlib.sha256(first).hexdigest().upper()
 
 

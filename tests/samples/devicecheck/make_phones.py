@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parents[2] / "src"))
 
-from safetrail.devicecheck.apk import build_tail, certificate_hashes  # noqa: E402
+from safetrail.devicecheck.apk import build_tail, certificate_hashes, v1_certificate_hashes  # noqa: E402
 
 PLAY = "com.android.vending"
 SIDELOAD = "com.google.android.packageinstaller"
@@ -407,6 +407,49 @@ def getprop(phone: Phone) -> str:
     return "".join(f"[{k}]: [{v}]\n" for k, v in sorted(props.items()))
 
 
+def _v1_apk(package: str) -> bytes:
+    """A small APK signed only the old way (v1): META-INF/CERT.RSA holds a PKCS#7 signature."""
+    import io
+    import zipfile
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "System Service")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime(2019, 1, 1, tzinfo=UTC))
+        .not_valid_after(datetime(2049, 1, 1, tzinfo=UTC))
+        .sign(key, hashes.SHA256())
+    )
+    manifest = f"Manifest-Version: 1.0\nCreated-By: 1.0 (Android)\n\nName: classes.dex\nSHA-256-Digest: {package}\n".encode()
+    signature = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(manifest)
+        .add_signer(cert, key, hashes.SHA256())
+        .sign(Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature])
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as apk:
+        apk.writestr("AndroidManifest.xml", b"\x03\x00\x08\x00" + b"\x00" * 60)
+        apk.writestr("classes.dex", b"dex\n035\x00" + b"\x00" * 200)
+        apk.writestr("META-INF/MANIFEST.MF", manifest)
+        apk.writestr("META-INF/CERT.SF", b"Signature-Version: 1.0\n")
+        apk.writestr("META-INF/CERT.RSA", signature)
+    return buffer.getvalue()
+
+
+V1_ONLY = {"com.systemservice"}  # old stalkerware is often signed only the old way
+
+
 def _certificate() -> bytes:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
@@ -451,9 +494,16 @@ def write(phone: Phone) -> None:
         if app.system:
             continue
         tail = tails / f"{app.package}.bin"
-        if not tail.exists():
-            tail.write_bytes(build_tail(_certificate(), padding=b"PK\x03\x04" + b"\0" * 300))
-        sha1, sha256 = certificate_hashes(tail.read_bytes())
+        v1 = app.package in V1_ONLY
+        if not tail.exists() or (v1 and not tail.read_bytes().startswith(b"PK\x03\x04\x14")):
+            made = (
+                _v1_apk(app.package)
+                if v1
+                else build_tail(_certificate(), b"PK\x03\x04" + b"\0" * 300)
+            )
+            tail.write_bytes(made)
+        read = v1_certificate_hashes if v1 else certificate_hashes
+        sha1, sha256 = read(tail.read_bytes())
         cert_lines.append(f"{app.package} {sha1} {sha256}\n")
     files["certificates.txt"] = "".join(cert_lines)
     for name, text in files.items():
