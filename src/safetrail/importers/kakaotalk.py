@@ -399,6 +399,7 @@ class _TextReader(_Base):
         new = object.__new__
         dates_get, times_get = self.dates.get, self.times.get
         halves_get = self.halves.get
+        digits = frozenset("0123456789")
         phone = fast and self.plan.layout in ("ko", "dots")
         combine = datetime.combine
         special, prefixes = _SPECIAL, _SPECIAL_PREFIXES
@@ -420,6 +421,9 @@ class _TextReader(_Base):
                     for line in lines:
                         number += 1
                         if phone:
+                            if line[:1] not in digits:  # a phone export's lines start with the year
+                                self.other(number, line)
+                                continue
                             # a date and time seen before: the head needs no expression
                             head, comma, rest = line.partition(", ")
                             at = None
