@@ -1,0 +1,95 @@
+"""Threat detector: what the model costs, and what it finds, against the rules alone.
+
+    python bench/bench_threats.py [--messages 200000] [--runs 3]
+
+Prints, in one run:
+
+* training the model from the shipped data (once per process in the app);
+* the model alone reading ``--messages`` synthetic messages (margins, numpy);
+* scanning them with the rules alone (the detector before the model) and with rules + model;
+* precision and recall per language and recall per kind on the blind sets
+  (``tests/data/threats``), with the prefilter and without it, and for the rules alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_analysis import messages
+from safetrail.analysis.threat_model import KINDS, ThreatModel, load_examples, normalise
+from safetrail.analysis.threats import ThreatEngine, default_engine, rules_engine
+
+BLIND = Path(__file__).parent.parent / "tests" / "data" / "threats"
+
+
+def median_time(work: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def blind_figures(engine: ThreatEngine, lang: str) -> tuple[float, float, dict[str, float]]:
+    rows = [
+        json.loads(x) for x in (BLIND / f"blind_{lang}.jsonl").read_text("utf-8").split("\n") if x
+    ]
+    tp = fp = fn = 0
+    caught: Counter[str] = Counter()
+    wanted: Counter[str] = Counter()
+    for row in rows:
+        flag = engine.assess(row["text"])
+        threat = row["label"] == "threat"
+        wanted[row["kind"]] += threat
+        caught[row["kind"]] += bool(flag) and threat
+        tp += bool(flag) and threat
+        fp += bool(flag) and not threat
+        fn += threat and not flag
+    kinds = {k: caught[k] / wanted[k] for k in KINDS if wanted[k]}
+    return tp / max(tp + fp, 1), tp / max(tp + fn, 1), kinds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    examples = load_examples()
+    took, model = median_time(lambda: ThreatModel(examples), 1)
+    print(f"training on {len(examples):,} messages: {took:.2f} s")
+    texts = list(messages(args.messages, 7).texts)
+    plain = [normalise(t or "") for t in texts]
+    took, _ = median_time(lambda: model.margins(plain), args.runs)
+    print(f"model margins for {len(plain):,} messages: {took:.3f} s")
+    new, old = default_engine(), rules_engine()
+    took_old, flags_old = median_time(lambda: old.scan(texts), args.runs)
+    took_new, flags_new = median_time(lambda: new.scan(texts), args.runs)
+    print(f"scan, rules alone (before): {took_old:.3f} s, {len(flags_old):,} flags")
+    print(f"scan, rules + model:        {took_new:.3f} s, {len(flags_new):,} flags")
+
+    print("\nblind sets: precision / recall (recall by kind)")
+    for lang in ("en", "ja", "ko"):
+        for name, engine in (
+            ("rules + model", new),
+            ("  no prefilter", default_engine(False)),
+            ("  rules alone", old),
+        ):
+            precision, recall, kinds = blind_figures(engine, lang)
+            by_kind = " ".join(f"{k} {v:.2f}" for k, v in kinds.items())
+            print(f"  {lang} {name:<14} P {precision:.3f} R {recall:.3f}  ({by_kind})")
+
+
+if __name__ == "__main__":
+    main()
