@@ -260,7 +260,8 @@ def test_a_full_disk_is_not_damage_and_reading_still_works(
     big.write_bytes(b"\0" * (3 * 1024 * 1024))
     exhibit = st(root, "evidence", "add", str(big))
     assert exhibit.returncode == 11, exhibit.stdout + exhibit.stderr
-    assert "is full" in exhibit.stderr
+    assert "is full: " in exhibit.stderr
+    assert "and this needs about 3.1 MB." in exhibit.stderr.replace("\n", " ")
     no_library_text(exhibit.stderr)
 
     disk.empty_fillers()

@@ -31,7 +31,13 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from safetrail.errors import EvidenceDamaged, EvidenceMissing, InputFileError, SafetrailError
+from safetrail.errors import (
+    DiskFull,
+    EvidenceDamaged,
+    EvidenceMissing,
+    InputFileError,
+    SafetrailError,
+)
 from safetrail.fsutil import fsync_dir
 from safetrail.i18n import _
 from safetrail.storage import faults
@@ -245,6 +251,8 @@ class BlobStore:
         return self._put(_InputReader(fileobj, name), progress, None)
 
     def _put(self, src: _InputReader, progress: Progress | None, size: int | None) -> StoredBlob:
+        if isinstance(self.write_refusal, DiskFull):  # say how much this file needs
+            raise faults.disk_full(self.root, _stored_size(size, self._chunk_size))
         if self.write_refusal is not None:
             raise copy_error(self.write_refusal)
         try:
