@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -71,9 +71,9 @@ SEVERITIES = ("serious", "concerning")
 DATA_DIR = Path(__file__).with_name("threat_data")
 
 _SEP = 0  # joins texts; never part of an n-gram
-_PRIME = np.uint64(0x100000001B3)
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_SALT = tuple(np.uint64(0x51ED27A3 * order) for order in range(max(ORDERS) + 1))
+_PRIME = np.uint32(0x01000193)  # FNV prime; hashes wrap at 2**32
+_MIX = np.uint32(0x9E3779B1)
+_SALT = tuple(np.uint32((0x51ED27A3 * order) & 0xFFFFFFFF) for order in range(max(ORDERS) + 1))
 
 
 _FOLD = re.compile("[\uff21-\uff3a\uff41-\uff5a\uff66-\uff9f]+")
@@ -137,26 +137,24 @@ def load_examples(directory: Path = DATA_DIR) -> list[Example]:
     return examples
 
 
-def ngram_rows(normalised: Sequence[str]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(text number, bucket) for every character n-gram of every text.
+def _windows(
+    normalised: Sequence[str],
+) -> Iterator[tuple[int, NDArray[np.int64], NDArray[np.bool_], NDArray[np.uint32]]]:
+    """For each n-gram order: the text of each position, whether the n-gram starting there
+    lies inside one text, and its bucket (computed for every position, numpy throughout).
 
     Each text is read with a space before and after it, so the n-grams at the edges of a
     word are told apart from the ones inside it. Texts must already be ``normalise``-d.
     """
-    if not normalised:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
     joined = "\x00 " + " \x00 ".join(normalised) + " \x00"
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     is_sep = codes == _SEP
-    text_at = np.cumsum(is_sep) - 1  # the number of the text each position belongs to
-    seps = np.concatenate([[0], np.cumsum(is_sep, dtype=np.int64)])
-    texts: list[NDArray[np.int64]] = []
-    buckets: list[NDArray[np.int64]] = []
+    text_at = np.cumsum(is_sep, dtype=np.int64) - 1  # the text each position belongs to
+    seps = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(is_sep, dtype=np.int64)])
     size = codes.shape[0]
-    shift = np.uint64(64 - BITS)
+    shift = np.uint32(32 - BITS)
     with np.errstate(over="ignore"):
-        rolling = np.zeros(size, dtype=np.uint64)
+        rolling = np.zeros(size, dtype=np.uint32)
         for order in range(1, max(ORDERS) + 1):
             count = size - order + 1
             if count <= 0:
@@ -165,10 +163,21 @@ def ngram_rows(normalised: Sequence[str]) -> tuple[NDArray[np.int64], NDArray[np
             if order not in ORDERS:
                 continue
             clean = seps[order : order + count] == seps[:count]  # no separator inside
-            where = np.flatnonzero(clean)
-            mixed = (rolling[where] ^ _SALT[order]) * _MIX
-            buckets.append((mixed >> shift).astype(np.int64))
-            texts.append(text_at[where].astype(np.int64))
+            mixed = (rolling ^ _SALT[order]) * _MIX
+            yield order, text_at[:count], clean, mixed >> shift
+
+
+def ngram_rows(normalised: Sequence[str]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(text number, bucket) for every character n-gram of every text."""
+    if not normalised:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    texts: list[NDArray[np.int64]] = []
+    buckets: list[NDArray[np.int64]] = []
+    for _order, text_at, clean, bucket in _windows(normalised):
+        where = np.flatnonzero(clean)
+        texts.append(text_at[where])
+        buckets.append(bucket[where].astype(np.int64))
     return np.concatenate(texts), np.concatenate(buckets)
 
 
@@ -229,11 +238,29 @@ class ThreatModel:
     # scoring -------------------------------------------------------------------------
 
     def margins(self, normalised: Sequence[str]) -> NDArray[np.float64]:
-        """How far each (normalised) text is on the threat side (> 0) of the model's line."""
-        rows, cols = ngram_rows(normalised)
+        """How far each (normalised) text is on the threat side (> 0) of the model's line.
+
+        The same sums as the training features give, computed per position: each n-gram's
+        weight is added where it starts (zero if it crosses into another text), then summed
+        per text once.
+        """
         size = len(normalised)
-        counts = np.bincount(rows, minlength=size).astype(np.float64)
-        sums = np.bincount(rows, weights=self.weights[cols], minlength=size)
+        if not size:
+            return np.zeros(0, dtype=np.float64)
+        added: NDArray[np.float32] | None = None
+        text_of: NDArray[np.int64] | None = None
+        for _order, text_at, clean, bucket in _windows(normalised):
+            weight = self.weights[bucket]
+            weight[~clean] = 0.0
+            if added is None:
+                added, text_of = weight, text_at
+            else:
+                added[: weight.shape[0]] += weight
+        assert added is not None and text_of is not None
+        sums = np.bincount(text_of, weights=added, minlength=size)[:size]
+        # Each text is read with a space either side: length + 2 characters.
+        lengths = np.fromiter(map(len, normalised), dtype=np.float64, count=size) + 2
+        counts = sum(np.maximum(lengths - order + 1, 0) for order in ORDERS)
         return np.asarray(sums / np.sqrt(np.maximum(counts, 1.0)) + self.bias, dtype=np.float64)
 
     def _sparse_sums(
