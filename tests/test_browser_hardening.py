@@ -395,3 +395,42 @@ def test_messages_page_reads_searches_and_marks(chromium: object, tmp_path: Path
         assert page.inner_text("#message-list").count("Please stop contacting me.") == 1
         assert dialogs == []
         context.close()
+
+
+def test_duress_passphrase_at_unlock_opens_the_decoy(chromium: object, tmp_path: Path) -> None:
+    from safetrail.services import duress
+
+    with Served(tmp_path / "vault") as server:
+        context = chromium.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        set_up_in(page, server)
+        page.click("text=Record what just happened")
+        page.fill("#what", "REAL-ENTRY: he followed me to the station.")
+        page.click("button:has-text('Save')")
+        page.wait_for_url("**/?saved=I-0001")
+        assert server.state.vault is not None
+        duress.set_duress_passphrase(server.state.vault, PASSPHRASE, "an ordinary looking phrase")
+        page.click("text=Lock")
+        page.wait_for_url("**/unlock")
+        page.fill("#passphrase", "an ordinary looking phrase")
+        page.click("button:has-text('Unlock')")
+        page.wait_for_url(server.url + "/")
+        page.goto(server.url + "/incidents")
+        timeline = page.inner_text("main")
+        assert "REAL-ENTRY" not in timeline
+        for _days, text, _tactic in duress.DECOY_ENTRIES:
+            assert text in timeline
+        page.goto(server.url + "/capture")
+        page.fill("#what", "Spoke to the landlord about the bins.")
+        page.click("button:has-text('Save')")
+        page.wait_for_url("**/?saved=I-0004")
+        page.click("#quick-exit")
+        page.wait_for_url("**/away")
+        page.goto(server.url + "/unlock")
+        page.fill("#passphrase", PASSPHRASE)
+        page.click("button:has-text('Unlock')")
+        page.wait_for_url(server.url + "/")
+        page.goto(server.url + "/incidents")
+        timeline = page.inner_text("main")
+        assert "REAL-ENTRY" in timeline and "landlord" not in timeline
+        context.close()

@@ -35,10 +35,10 @@ def _tree_digest(root: Path) -> dict[str, str]:
 def test_header_records_format_and_kdf(vault: Vault, vault_path: Path) -> None:
     body = json.loads((vault_path / "vault.header").read_text())
     assert body["magic"] == "safetrail-vault"
-    assert body["format"] == 1
+    assert body["format"] == 2
     assert body["kdf"]["name"] == "argon2id"
     assert len(bytes.fromhex(body["kdf"]["salt"])) == 16
-    assert set(body["wrap"]) == {"nonce", "key"}
+    assert [set(slot) for slot in body["slots"]] == [{"nonce", "key"}, {"nonce", "key"}]
     for name in ("vault.header", "vault.db", "ledger.checkpoint"):
         assert (vault_path / name).stat().st_mode & 0o777 == 0o600, name
     assert vault_path.stat().st_mode & 0o777 == 0o700
@@ -92,7 +92,7 @@ def test_init_refuses_short_passphrase(tmp_path: Path) -> None:
         (lambda raw: raw[: len(raw) // 2], "damaged or truncated"),
         (lambda raw: b"", "is empty"),
         (lambda raw: b'{"magic": "something-else", "format": 1}', "not a SafeTrail vault header"),
-        (lambda raw: raw.replace(b'"format": 1', b'"format": 7'), "newer SafeTrail"),
+        (lambda raw: raw.replace(b'"format": 2', b'"format": 7'), "newer SafeTrail"),
         (lambda raw: raw.replace(b'"vault_id"', b'"vault_idx"'), "required field"),
         (lambda raw: b"\xff\xfe\x00garbage", "damaged or truncated"),
     ],

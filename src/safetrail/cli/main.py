@@ -12,6 +12,7 @@ from safetrail.cli import (
     checkins_cmds,
     common,
     device_cmds,
+    duress_cmds,
     events,
     evidence,
     import_cmds,
@@ -35,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 vault_cmds.register(app)
+duress_cmds.register(app)
 analysis_cmds.register(app)
 planning_cmds.register(app)
 checkins_cmds.register(app)

@@ -65,9 +65,15 @@ def _snapshot_database(vault: Vault, beside: Path) -> Path:
 def _write_tar(vault: Vault, snapshot: Path, sink: BinaryIO) -> None:
     with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         tar.add(vault.layout.header, arcname=HEADER_NAME)
-        tar.add(snapshot, arcname=session.DB_NAME)
+        tar.add(snapshot, arcname=vault.layout.database.name)
         if vault.layout.checkpoint.exists():
-            tar.add(vault.layout.checkpoint, arcname=session.CHECKPOINT_NAME)
+            tar.add(vault.layout.checkpoint, arcname=vault.layout.checkpoint.name)
+        # The other case's files (the decoy, or random stand-ins) go along unchanged, so a
+        # restored vault opens with either passphrase; that case is closed, so they are whole.
+        other = vault.layout.other()
+        for path in (other.database, other.checkpoint):
+            if path.exists():
+                tar.add(path, arcname=path.name)
         for address in sorted(vault.blobs.addresses()):
             path = vault.blobs.path_for(address)
             tar.add(path, arcname=str(path.relative_to(vault.layout.root)))
@@ -150,11 +156,20 @@ def _read_lead(handle: BinaryIO) -> tuple[bytes, dict[str, Any]]:
     return magic + fixed + raw, preamble
 
 
+_TOP_LEVEL = (
+    HEADER_NAME,
+    session.DB_NAME,
+    session.CHECKPOINT_NAME,
+    session.SECOND_DB_NAME,
+    session.SECOND_CHECKPOINT_NAME,
+)
+
+
 def _safe_members(tar: tarfile.TarFile) -> Any:
     for member in tar:
         name = member.name
         parts = Path(name).parts
-        allowed = name in (HEADER_NAME, session.DB_NAME, session.CHECKPOINT_NAME) or (
+        allowed = name in _TOP_LEVEL or (
             len(parts) == 3 and parts[0] == session.BLOB_DIR and ".." not in parts
         )
         if not member.isfile() or not allowed or Path(name).is_absolute():

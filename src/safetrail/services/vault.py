@@ -212,26 +212,45 @@ def create_vault(
     try:
         vault = _open(layout, unlocked, clock, creating=True)
         settings.initialise(vault, country, timezone)
+        _second_files(root)
     except BaseException:
         _remove_half_made(layout)
         raise
     return vault
 
 
+def _second_files(root: Path) -> None:
+    """Every vault carries a decoy case's files (random until a duress passphrase is set)."""
+    from safetrail.services import duress  # local: duress builds on this module
+
+    duress.ensure_second_files(root)
+
+
+def open_new_case(layout: VaultLayout, unlocked: session.Unlocked) -> Vault:
+    """A new, empty case in ``layout`` (the decoy case of a duress passphrase)."""
+    return _open(layout, unlocked, None, creating=True)
+
+
 def _remove_half_made(layout: VaultLayout) -> None:
-    for path in (layout.header, layout.database, layout.checkpoint):
+    second = layout.other()
+    for path in (layout.header, layout.database, layout.checkpoint, second.database):
         with suppress(OSError):
             path.unlink()
+    with suppress(OSError):
+        second.checkpoint.unlink()
     for suffix in ("-wal", "-shm"):
         with suppress(OSError):
             layout.database.with_name(layout.database.name + suffix).unlink()
 
 
 def open_vault(root: Path, passphrase: str, clock: Callable[[], datetime] | None = None) -> Vault:
-    layout = VaultLayout(root)
     unlocked = session.unlock(root, passphrase)
+    layout = VaultLayout(root, unlocked.slot)  # the duress passphrase opens the decoy case
     _require_database_file(layout, unlocked)
-    return _open(layout, unlocked, clock, creating=False)
+    vault = _open(layout, unlocked, clock, creating=False)
+    if unlocked.slot == session.REAL and vault.refusal is None:
+        _second_files(root)
+    return vault
 
 
 # -- a missing or empty database is reported, never replaced ---------------------------------

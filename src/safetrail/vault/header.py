@@ -1,14 +1,19 @@
 """The vault header: the only unencrypted file, holding what is needed to unlock.
 
 It says what it is (magic, format version), how the passphrase is stretched (KDF
-parameters) and the wrapped master key. Everything except the wrapped key is the
-associated data of the wrap, so editing any parameter makes unlocking fail.
+parameters) and, in format 2, two key slots of exactly the same size: slot 0 wraps the
+vault's master key under the passphrase, slot 1 the decoy case's master key under the
+duress passphrase, or holds random bytes when there is none. Nobody holding the file can
+tell which. Everything except the slots is the associated data of each wrap, so editing
+any parameter makes unlocking fail. Format 1 (one wrapped key) is read, and rewritten as
+format 2 the next time the vault is opened.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,8 +24,22 @@ from safetrail.i18n import _
 from safetrail.vault.kdf import KdfParams
 
 MAGIC = "safetrail-vault"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 HEADER_NAME = "vault.header"
+SLOTS = 2
+NONCE_BYTES = 12
+WRAPPED_BYTES = 48  # a 32-byte key and its 16-byte tag
+
+
+@dataclass(frozen=True)
+class Slot:
+    nonce: bytes
+    wrapped: bytes
+
+    @classmethod
+    def unused(cls) -> Slot:
+        """Random bytes of a used slot's exact size: no one can tell it apart."""
+        return cls(os.urandom(NONCE_BYTES), os.urandom(WRAPPED_BYTES))
 
 
 @dataclass(frozen=True)
@@ -28,15 +47,22 @@ class VaultHeader:
     vault_id: str
     created_at: str
     kdf: KdfParams
-    wrap_nonce: bytes
-    wrapped_key: bytes
+    slots: tuple[Slot, ...]
     format_version: int = FORMAT_VERSION
+
+    @property
+    def wrap_nonce(self) -> bytes:
+        return self.slots[0].nonce
+
+    @property
+    def wrapped_key(self) -> bytes:
+        return self.slots[0].wrapped
 
     def associated_data(self) -> bytes:
         return canonical.dumps(self._public()).encode()
 
     def _public(self) -> dict[str, object]:
-        return {
+        public: dict[str, object] = {
             "magic": MAGIC,
             "format": self.format_version,
             "vault_id": self.vault_id,
@@ -44,21 +70,37 @@ class VaultHeader:
             "kdf": self.kdf.to_json(),
             "wrap_alg": "AES-256-GCM",
         }
+        if self.format_version >= 2:
+            public["slots"] = SLOTS
+        return public
 
     def to_bytes(self) -> bytes:
         body = self._public()
-        body["wrap"] = {
-            "nonce": _b64(self.wrap_nonce),
-            "key": _b64(self.wrapped_key),
-        }
+        body["slots"] = [{"nonce": _b64(s.nonce), "key": _b64(s.wrapped)} for s in self.slots]
         return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
 
-    def rewrapped(self, kdf: KdfParams, nonce: bytes, wrapped: bytes) -> VaultHeader:
-        return replace(self, kdf=kdf, wrap_nonce=nonce, wrapped_key=wrapped)
+    def with_slot(self, index: int, slot: Slot) -> VaultHeader:
+        slots = list(self.slots)
+        slots[index] = slot
+        return replace(self, slots=tuple(slots))
+
+    def upgraded(self) -> VaultHeader:
+        """The same vault in format 2; its slot 0 must be wrapped again (new associated data)."""
+        return replace(self, format_version=FORMAT_VERSION)
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def _slot(item: dict[str, str]) -> Slot:
+    slot = Slot(
+        base64.b64decode(item["nonce"], validate=True),
+        base64.b64decode(item["key"], validate=True),
+    )
+    if len(slot.nonce) != NONCE_BYTES or len(slot.wrapped) != WRAPPED_BYTES:
+        raise ValueError("slot size")
+    return slot
 
 
 def header_path(vault_dir: Path) -> Path:
@@ -103,20 +145,27 @@ def parse_header(raw: bytes, where: Path | str = "header") -> VaultHeader:
             _("Check the --vault path points at a SafeTrail vault folder."),
         )
     version = body.get("format")
-    if isinstance(version, int) and version > FORMAT_VERSION:
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         raise HeaderError(
             _("This vault was made by a newer SafeTrail (format {found}).").format(found=version),
             _("Update SafeTrail, then open the vault again."),
         )
-    if version != FORMAT_VERSION:
+    if version not in (1, FORMAT_VERSION) or isinstance(version, bool):
         raise HeaderError(_("The vault header has an unknown format version."))
     try:
+        if version == 1:
+            slots: tuple[Slot, ...] = (_slot(body["wrap"]), Slot.unused())
+        else:
+            found = body["slots"]
+            if not isinstance(found, list) or len(found) != SLOTS:
+                raise ValueError("slots")
+            slots = tuple(_slot(item) for item in found)
         return VaultHeader(
             vault_id=str(body["vault_id"]),
             created_at=str(body["created_at"]),
             kdf=KdfParams.from_json(body["kdf"]),
-            wrap_nonce=base64.b64decode(body["wrap"]["nonce"], validate=True),
-            wrapped_key=base64.b64decode(body["wrap"]["key"], validate=True),
+            slots=slots,
+            format_version=int(version),
         )
     except (KeyError, TypeError, ValueError):
         raise HeaderError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from safetrail.errors import SafetrailError, WrongPassphrase
 from safetrail.i18n import _, ngettext
-from safetrail.services import attempts, settings
+from safetrail.services import attempts, duress, settings
 from safetrail.web.language import first_run_language
 from safetrail.web.security import (
     PRE_COOKIE,
@@ -143,7 +143,10 @@ def _try_unlock(request: Request, passphrase: str) -> Response:
         return _unlock_error(request, 401, exc.message, exc.hint)
     with state.lock:
         state.throttle.succeeded()
-    count, times = attempts.take_failures(state.vault_path)
+    count, times = 0, list[datetime]()
+    if state.vault is not None and not duress.is_decoy(state.vault):
+        # Kept for the person: the decoy case never reads (or clears) the record.
+        count, times = attempts.take_failures(state.vault_path)
     state.unlock_notice = (count, times) if count else None
     return _opened(request, token, "/unlock/notice" if count else "/")
 

@@ -1,0 +1,69 @@
+"""``safetrail duress set`` and ``safetrail duress remove``: a second passphrase that opens a
+decoy case (see ``services.duress``)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+import typer
+
+from safetrail.cli import common
+from safetrail.cli.common import VaultOption, ok
+from safetrail.errors import WeakPassphrase
+from safetrail.i18n import _
+from safetrail.services import duress
+from safetrail.services.vault import open_vault
+
+app = typer.Typer(help="A duress passphrase that opens a decoy case instead of yours.")
+
+
+def _new_duress() -> str:
+    given = os.environ.get("SAFETRAIL_DURESS_PASSPHRASE")
+    if given:
+        return given
+    if not common.interactive():
+        raise WeakPassphrase(
+            _("No duress passphrase was given."),
+            _("Run this in a terminal, or set SAFETRAIL_DURESS_PASSPHRASE for scripts."),
+        )
+    first = getpass.getpass(_("Duress passphrase: "))
+    if getpass.getpass(_("Type it again: ")) != first:
+        raise WeakPassphrase(_("The two passphrases are different."), _("Try again."))
+    return first
+
+
+@app.command("set")
+def set_cmd(vault: Path | None = VaultOption) -> None:
+    """Set (or replace) the duress passphrase; it opens a fresh decoy case."""
+    config = common.settings(vault)
+    passphrase = common.ask_passphrase(_("Your passphrase: "))
+    opened = open_vault(config.vault, passphrase)
+    try:
+        duress.set_duress_passphrase(opened, passphrase, _new_duress())
+    finally:
+        opened.close()
+    ok(
+        _(
+            "Duress passphrase set. If someone forces you to unlock SafeTrail, type it instead "
+            "of yours: it opens a separate case with a few ordinary entries, never your record."
+        )
+    )
+
+
+@app.command("remove")
+def remove_cmd(vault: Path | None = VaultOption) -> None:
+    """Stop the duress passphrase from working and clear its decoy case."""
+    config = common.settings(vault)
+    passphrase = common.ask_passphrase(_("Your passphrase: "))
+    opened = open_vault(config.vault, passphrase)
+    try:
+        duress.remove_duress_passphrase(opened, passphrase)
+    finally:
+        opened.close()
+    ok(_("Duress passphrase removed."))
+
+
+def register(parent: typer.Typer) -> None:
+    parent.add_typer(app, name="duress")

@@ -1,0 +1,239 @@
+"""The duress passphrase: it opens a decoy case, and the files never tell whether one exists."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from safetrail.errors import WeakPassphrase, WrongPassphrase
+from safetrail.services import duress
+from safetrail.services.backup import create_backup, restore_backup
+from safetrail.services.incidents import IncidentFilter, list_incidents, quick_incident
+from safetrail.services.vault import Vault, create_vault, open_vault
+from safetrail.services.verify import verify
+from safetrail.storage import ledger
+from safetrail.vault import keys, session
+from safetrail.vault.header import read_header
+from tests.conftest import PASSPHRASE
+
+DURESS = "an ordinary looking phrase"
+DECOY_TEXTS = sorted(text for _days, text, _tactic in duress.DECOY_ENTRIES)
+
+
+def make(root: Path, with_duress: bool) -> None:
+    vault = create_vault(root, PASSPHRASE, "GB", "Europe/London")
+    try:
+        quick_incident(vault, "He waited outside the office again.")
+        if with_duress:
+            duress.set_duress_passphrase(vault, PASSPHRASE, DURESS)
+    finally:
+        vault.close()
+
+
+def texts(vault: Vault) -> list[str]:
+    found, _total = list_incidents(vault, IncidentFilter(limit=100))
+    return sorted(str(r.data["what_happened"]) for r in found)
+
+
+def head(vault: Vault) -> tuple[int, str]:
+    with vault.read() as conn:
+        top = ledger.head(conn)
+    assert top is not None
+    return top.seq, top.entry_hash
+
+
+def shape(value: Any) -> Any:
+    """What a field is, not what it holds: types, keys, and lengths of text."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        return [shape(item) for item in value]
+    if isinstance(value, str):
+        return ("str", len(value))
+    return type(value).__name__
+
+
+def files(root: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(root)): p.stat().st_size
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "blobs" not in p.parts
+    }
+
+
+def test_vaults_with_and_without_duress_look_alike(tmp_path: Path) -> None:
+    plain, guarded = tmp_path / "plain", tmp_path / "guarded"
+    make(plain, with_duress=False)
+    make(guarded, with_duress=True)
+    plain_files, guarded_files = files(plain), files(guarded)
+    assert (
+        sorted(plain_files)
+        == sorted(guarded_files)
+        == [
+            "ledger-2.checkpoint",
+            "ledger.checkpoint",
+            "vault-2.db",
+            "vault.db",
+            "vault.header",
+        ]
+    )
+    for name in ("vault.header", "vault-2.db", "ledger-2.checkpoint", "ledger.checkpoint"):
+        assert plain_files[name] == guarded_files[name], name
+    for name in ("vault.header", "ledger-2.checkpoint"):
+        one = json.loads((plain / name).read_text())
+        two = json.loads((guarded / name).read_text())
+        assert shape(one) == shape(two), name
+    decoy_seq = json.loads((guarded / "ledger-2.checkpoint").read_text())["seq"]
+    assert json.loads((plain / "ledger-2.checkpoint").read_text())["seq"] == decoy_seq
+    plain_header = json.loads((plain / "vault.header").read_text())
+    for slot in plain_header["slots"]:
+        assert len(base64.b64decode(slot["key"])) == 48
+        assert len(base64.b64decode(slot["nonce"])) == 12
+    # The unused slot is random, not zeros or a copy of the used one.
+    first, second = (base64.b64decode(s["key"]) for s in plain_header["slots"])
+    assert first != second and any(second)
+    # A database's first bytes are SQLCipher's random salt; the stand-in is random too.
+    assert (plain / "vault-2.db").read_bytes()[:16] != (guarded / "vault-2.db").read_bytes()[:16]
+
+
+def test_duress_passphrase_opens_an_editable_decoy_and_never_the_real_case(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "vault"
+    make(root, with_duress=True)
+    real = open_vault(root, PASSPHRASE)
+    before, before_report = head(real), verify(real)
+    real.close()
+    assert before_report.ok
+    decoy = open_vault(root, DURESS)
+    try:
+        assert duress.is_decoy(decoy)
+        assert texts(decoy) == DECOY_TEXTS
+        quick_incident(decoy, "The upstairs neighbour apologised about the music.")
+        assert len(texts(decoy)) == 4
+        assert verify(decoy).ok
+        with pytest.raises(Exception, match="your own passphrase"):
+            duress.set_duress_passphrase(decoy, DURESS, "another phrase entirely")
+    finally:
+        decoy.close()
+    real = open_vault(root, PASSPHRASE)
+    try:
+        assert not duress.is_decoy(real)
+        assert texts(real) == ["He waited outside the office again."]
+        assert head(real) == before
+        report = verify(real)
+        assert report.ok and report.head_hash == before_report.head_hash
+    finally:
+        real.close()
+
+
+def test_passphrase_changes_keep_both_working(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    make(root, with_duress=True)
+    session.change_passphrase(root, PASSPHRASE, "a brand new real passphrase")
+    session.change_passphrase(root, DURESS, "a brand new duress phrase")
+    with pytest.raises(WrongPassphrase):
+        open_vault(root, PASSPHRASE)
+    with pytest.raises(WrongPassphrase):
+        open_vault(root, DURESS)
+    with pytest.raises(WeakPassphrase, match="already in use"):
+        session.change_passphrase(root, "a brand new real passphrase", "a brand new duress phrase")
+    real = open_vault(root, "a brand new real passphrase")
+    assert texts(real) == ["He waited outside the office again."]
+    real.close()
+    decoy = open_vault(root, "a brand new duress phrase")
+    assert texts(decoy) == DECOY_TEXTS
+    decoy.close()
+
+
+def test_backup_and_restore_keep_both(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    make(root, with_duress=True)
+    real = open_vault(root, PASSPHRASE)
+    create_backup(real, tmp_path / "backup.st")
+    real.close()
+    restored, report = restore_backup(tmp_path / "backup.st", tmp_path / "restored", PASSPHRASE)
+    assert report.ok and texts(restored) == ["He waited outside the office again."]
+    restored.close()
+    decoy = open_vault(tmp_path / "restored", DURESS)
+    assert texts(decoy) == DECOY_TEXTS
+    decoy.close()
+    assert sorted(files(tmp_path / "restored")) == sorted(files(root))
+
+
+def test_removing_the_duress_passphrase(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    make(root, with_duress=True)
+    real = open_vault(root, PASSPHRASE)
+    with pytest.raises(WrongPassphrase):
+        duress.remove_duress_passphrase(real, "not the passphrase")
+    duress.remove_duress_passphrase(real, PASSPHRASE)
+    real.close()
+    with pytest.raises(WrongPassphrase):
+        open_vault(root, DURESS)
+    assert sorted(files(root)) == [
+        "ledger-2.checkpoint",
+        "ledger.checkpoint",
+        "vault-2.db",
+        "vault.db",
+        "vault.header",
+    ]
+    assert (root / "vault-2.db").stat().st_size == duress.decoy_shape().database_size
+
+
+def test_duress_must_differ_and_be_strong(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    make(root, with_duress=False)
+    real = open_vault(root, PASSPHRASE)
+    try:
+        with pytest.raises(WeakPassphrase, match="different from your passphrase"):
+            duress.set_duress_passphrase(real, PASSPHRASE, PASSPHRASE)
+        with pytest.raises(WeakPassphrase, match="too short"):
+            duress.set_duress_passphrase(real, PASSPHRASE, "short")
+        with pytest.raises(WrongPassphrase):
+            duress.set_duress_passphrase(real, "wrong passphrase here", DURESS)
+    finally:
+        real.close()
+    with pytest.raises(WrongPassphrase):
+        open_vault(root, DURESS)
+
+
+def test_format_1_header_is_upgraded_on_open(tmp_path: Path) -> None:
+    """A vault from before key slots: one wrapped key, no decoy files."""
+    from safetrail import canonical
+    from safetrail.vault import kdf
+
+    root = tmp_path / "vault"
+    make(root, with_duress=False)
+    header = read_header(root)
+    vmk = session.master_key(header, PASSPHRASE)
+    public = {
+        "magic": "safetrail-vault",
+        "format": 1,
+        "vault_id": header.vault_id,
+        "created_at": header.created_at,
+        "kdf": header.kdf.to_json(),
+        "wrap_alg": "AES-256-GCM",
+    }
+    kek = kdf.derive_kek(PASSPHRASE, header.kdf)
+    nonce, wrapped = keys.wrap(kek, vmk, canonical.dumps(public).encode())
+    body = {
+        **public,
+        "wrap": {
+            "nonce": base64.b64encode(nonce).decode(),
+            "key": base64.b64encode(wrapped).decode(),
+        },
+    }
+    (root / "vault.header").write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
+    for name in ("vault-2.db", "ledger-2.checkpoint"):
+        (root / name).unlink()
+    opened = open_vault(root, PASSPHRASE)
+    opened.close()
+    upgraded = json.loads((root / "vault.header").read_text())
+    assert upgraded["format"] == 2 and len(upgraded["slots"]) == 2
+    assert (root / "vault-2.db").stat().st_size == duress.decoy_shape().database_size
+    assert texts(open_vault(root, PASSPHRASE)) == ["He waited outside the office again."]
