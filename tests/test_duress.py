@@ -237,3 +237,27 @@ def test_format_1_header_is_upgraded_on_open(tmp_path: Path) -> None:
     assert upgraded["format"] == 2 and len(upgraded["slots"]) == 2
     assert (root / "vault-2.db").stat().st_size == duress.decoy_shape().database_size
     assert texts(open_vault(root, PASSPHRASE)) == ["He waited outside the office again."]
+
+
+def test_command_line_sets_and_uses_the_duress_passphrase(tmp_path: Path) -> None:
+    from tests.test_cli import st
+
+    root = tmp_path / "vault"
+    assert st(root, "init", "--country", "GB", "--timezone", "Europe/London").returncode == 0
+    added = st(root, "incident", "add", "--quick", "--what", "REAL: he was at the gym again")
+    assert added.returncode == 0, added.stderr
+    done = st(root, "duress", "set", SAFETRAIL_DURESS_PASSPHRASE=DURESS)
+    assert done.returncode == 0, done.stderr
+    assert "Duress passphrase set." in done.stdout
+    decoy = st(root, "incident", "list", passphrase=DURESS)
+    assert decoy.returncode == 0, decoy.stderr
+    assert "REAL:" not in decoy.stdout and "polite note" in decoy.stdout
+    real = st(root, "incident", "list")
+    assert "REAL: he was at the gym again" in real.stdout and "polite note" not in real.stdout
+    refused = st(root, "duress", "remove", passphrase=DURESS)
+    assert refused.returncode != 0
+    assert "This can only be changed with your own passphrase." in refused.stderr
+    assert st(root, "verify").returncode == 0
+    assert st(root, "duress", "remove").returncode == 0
+    gone = st(root, "incident", "list", passphrase=DURESS)
+    assert gone.returncode == 3 and "That passphrase does not open this vault." in gone.stderr
