@@ -249,7 +249,8 @@ def test_unlock_and_idle_auto_lock(browser: object, tmp_path: Path) -> None:
         shoot(page, "10-unlock-wrong")
         page.fill("#passphrase", PASSPHRASE)
         page.click("button:has-text('Unlock')")
-        page.wait_for_url(server.url + "/")
+        page.wait_for_url(server.url + "/unlock/notice")  # one wrong passphrase was tried
+        assert page.is_visible("text=1 wrong passphrase was tried since you last opened")
         page.wait_for_url("**/unlock", timeout=8000)  # no input: the idle timer locks
         assert server.state.vault is None
         context.close()
