@@ -243,6 +243,9 @@ class Doc(FPDF):
             self.set_font(family, style, font.size)
             self.text(x, baseline, text)
             return
+        if font.face == "sans" and self._all_cjk_face(text, font):
+            self._run(x, baseline, text, "cjk", font)
+            return
         primary = self._primary[font.face].cmap
         cjk = self._cjk.cmap
         start = 0
@@ -256,6 +259,21 @@ class Doc(FPDF):
                 current, start = face, index
         if current is not None:
             self._run(x, baseline, text[start:], current, font)
+
+    def _all_cjk_face(self, text: str, font: Font) -> bool:
+        """Whether a line with Japanese or Korean in it can be drawn in the CJK face alone.
+
+        Dates like 2026年8月1日(土) otherwise switch fonts at every digit, one PDF text
+        operation per switch. The CJK face has the digits and Latin letters too; it is used
+        for the whole line when it covers every character and is no wider than the measured
+        (mixed) line, so wrapping and cell widths stay as measured.
+        """
+        cmap = self._cjk.cmap
+        if not any(_is_cjk(ch) for ch in text) or not all(ord(ch) in cmap for ch in text):
+            return False
+        widths: Any = self._cjk.cw
+        own = sum(float(widths[ord(ch)]) for ch in text) * font.size / 1000 / self.k
+        return own <= self.width(text, font) + 0.01
 
     def _run(self, x: float, baseline: float, run: str, face: str, font: Font) -> float:
         family, style = _FACES[face]
