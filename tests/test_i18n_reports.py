@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from safetrail.cli.main import app
 from safetrail.i18n import use_language
+from safetrail.reports import letters
 from safetrail.reports.model import ReportOptions
 from safetrail.reports.pdf_report import write_report
 from safetrail.reports.police_sheet import write_sheet
@@ -211,3 +212,24 @@ def test_cli_help_and_flow_in_japanese(tmp_path: Path) -> None:
     assert wrong.returncode != 0
     assert "SafeTrail が読み取れる日付や時刻ではありません" in wrong.stderr + wrong.stdout
     assert "Traceback" not in wrong.stderr
+
+
+def test_no_contact_letter_follows_the_local_procedure(ja_vault: Vault, tmp_path: Path) -> None:
+    """Japan: warning and prohibition order; Korea: emergency and provisional measures."""
+    with use_language("ja"):
+        japanese = letters.compose(ja_vault, letters.LetterInput(kind="no-contact")).text()
+    assert "ストーカー規制法" in japanese
+    assert "警告" in japanese and "禁止命令" in japanese and "都道府県公安委員会" in japanese
+    korea = create_vault(tmp_path / "kr", PASSPHRASE, "KR", "Asia/Seoul", clock=StepClock())
+    with use_language("en"):
+        made = letters.compose(korea, letters.LetterInput(kind="no-contact"))
+    korea.close()
+    assert made.title == "Request to stop stalking"
+    assert "Act on the Punishment of Stalking Crimes" in made.text()
+    assert "(112)" in made.text() and "urgent emergency measures" in made.text()
+    britain = create_vault(tmp_path / "gb", PASSPHRASE, "GB", "Europe/London", clock=StepClock())
+    with use_language("en"):
+        general = letters.compose(britain, letters.LetterInput(kind="no-contact"))
+    britain.close()
+    assert general.title == "No-contact notice"
+    assert "Anti-Stalking" not in general.text()

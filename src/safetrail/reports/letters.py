@@ -23,7 +23,7 @@ from safetrail.domain import vocab
 from safetrail.domain.when import zone
 from safetrail.errors import ValidationError
 from safetrail.fsutil import atomic_write
-from safetrail.i18n import _
+from safetrail.i18n import N_, _
 from safetrail.reports.model import CaseData, IncidentRow, ReportOptions, day_text, gather
 from safetrail.reports.typeset import Doc, Font, paper_for
 from safetrail.services import events, exports
@@ -121,6 +121,80 @@ def _listed(incidents: list[IncidentRow]) -> tuple[list[str], list[str]]:
     return items, more
 
 
+# The no-contact letter follows the local path where SafeTrail knows it: in Japan the police
+# warning and prohibition order under the Anti-Stalking Act, in Korea the Stalking Punishment
+# Act's emergency measures and provisional measures. Elsewhere it stays general.
+_LOCAL_NOTICES: dict[str, tuple[str, list[str]]] = {
+    "JP": (
+        N_("Notice to stop stalking"),
+        [
+            N_("I am sending you this notice once, in writing, so that what I want is on record."),
+            N_(
+                "I do not want any contact with you. Stop following me, waiting for me, and "
+                "watching or hanging around my home, my workplace and places I go. Stop calling, "
+                "messaging, emailing or writing to me, including through social media; do not "
+                "send or leave anything for me, and do not contact me through other people."
+            ),
+            N_(
+                "If this continues, I will ask the police to act under the Anti-Stalking Act. "
+                "The police can give you a formal warning, and the prefectural public safety "
+                "commission can issue a prohibition order against you; breaking a prohibition "
+                "order is a crime."
+            ),
+            N_(
+                "I will not reply to this notice or to anything you send. Everything you do from "
+                "now on will be recorded."
+            ),
+        ],
+    ),
+    "KR": (
+        N_("Request to stop stalking"),
+        [
+            N_("I am telling you once, in writing, that I do not want any contact with you."),
+            N_(
+                "Stop approaching or following me, blocking my way, and waiting or watching near "
+                "my home, my workplace or my school. Stop contacting me by phone, message, email, "
+                "social media or letter, leaving things near me, and contacting me through other "
+                "people. Do not spread my personal or location information, and do not pretend "
+                "to be me."
+            ),
+            N_(
+                "Doing these things against my will, repeatedly, is a crime under the Act on the "
+                "Punishment of Stalking Crimes. If you carry on, I will report it to the police "
+                "(112). The police can order urgent emergency measures, such as a ban on coming "
+                "within 100 metres of me or contacting me, and a court can order provisional "
+                "measures, including detention."
+            ),
+            N_(
+                "I will not reply to this or to anything you send. Everything you do from now on "
+                "will be recorded as evidence."
+            ),
+        ],
+    ),
+}
+
+
+def _no_contact_text(country: str) -> tuple[str, list[str]]:
+    """The title and paragraphs of the no-contact letter for ``country`` (translated)."""
+    local = _LOCAL_NOTICES.get(country.upper())
+    if local is not None:
+        title, paragraphs = local
+        return _(title), [_(p) for p in paragraphs]
+    return _("No-contact notice"), [
+        _("I am writing to you once, so that there can be no doubt about what I want."),
+        _(
+            "I do not want any contact with you, of any kind. Do not phone me, send me "
+            "messages or emails, write to me, send or leave anything for me, or contact me "
+            "through social media or through other people. Do not come to my home, my "
+            "work or anywhere else I am, and do not follow or watch me."
+        ),
+        _(
+            "I will not reply to this letter or to anything else you send. If you contact me "
+            "or come near me again, I will keep a record of it and report it to the police."
+        ),
+    ]
+
+
 def _no_contact(case: CaseData, given: LetterInput) -> Letter:
     person = case.people[0] if given.person and case.people else None
     notices = [
@@ -128,25 +202,14 @@ def _no_contact(case: CaseData, given: LetterInput) -> Letter:
         for n in case.notices
         if person is None or n.person_id in (None, person.id)
     ]
+    title, paragraphs = _no_contact_text(case.country)
     return Letter(
         kind="no-contact",
-        title=_("No-contact notice"),
+        title=title,
         date_text=day_text(_today(case.timezone)),
         to_lines=[_("To: {name}").format(name=person.name if person else "")],
         subject=None,
-        paragraphs=[
-            _("I am writing to you once, so that there can be no doubt about what I want."),
-            _(
-                "I do not want any contact with you, of any kind. Do not phone me, send me "
-                "messages or emails, write to me, send or leave anything for me, or contact me "
-                "through social media or through other people. Do not come to my home, my "
-                "work or anywhere else I am, and do not follow or watch me."
-            ),
-            _(
-                "I will not reply to this letter or to anything else you send. If you contact me "
-                "or come near me again, I will keep a record of it and report it to the police."
-            ),
-        ],
+        paragraphs=paragraphs,
         sign_off="",
         signature=_signature(given),
         notices_already=notices,
