@@ -360,7 +360,7 @@ def _provenance(message: QuotedMessage, findings: Findings) -> str:
     where = _("{exhibit}, {position}").format(
         exhibit=message.exhibit_ref or _("export not kept"), position=message.position
     )
-    lines = [where, message.source_name]
+    lines = [where]  # the file's name and SHA-256 follow the table, once per export
     kinds = findings.threat_kinds(message.ref)
     if kinds:
         lines.append(_("Threat: {kinds}").format(kinds=kinds))
@@ -377,8 +377,8 @@ def what_they_wrote(doc: Doc, case: CaseData, findings: Findings) -> None:
         _(
             "Every imported message from them in which SafeTrail found threatening words, "
             "quoted exactly as the export has it, oldest first. The exhibit is the exported "
-            "file the message was read from; its SHA-256 is in the evidence index, and the "
-            "position says where in that file the message is."
+            "file the message was read from (its SHA-256 is listed after the messages and in "
+            "the evidence index); the position says where in that file the message is."
         ),
         SMALL,
         color=MUTED,
@@ -386,18 +386,14 @@ def what_they_wrote(doc: Doc, case: CaseData, findings: Findings) -> None:
     if not findings.quoted:
         doc.para(_("No imported message was flagged as threatening."))
         return
-    hash_width = doc.width("0" * 64, HASH_FONT) + 2.6
-    rest = doc.content_width - hash_width
-    scale = rest / 100
     doc.grid_table(
         [
-            Column(_("No."), 5 * scale, align="R"),
-            Column(_("When"), 15 * scale),
-            Column(_("From"), 16 * scale),
-            Column(_("Channel"), 9 * scale),
-            Column(_("Message (exactly as written)"), 34 * scale),
-            Column(_("Exhibit, position"), 21 * scale),
-            Column(_("Exhibit SHA-256"), hash_width, mono=True),
+            Column(_("No."), 4, align="R"),
+            Column(_("When"), 11),
+            Column(_("From"), 12),
+            Column(_("Channel"), 7),
+            Column(_("Message (exactly as written)"), 46),
+            Column(_("Exhibit, position"), 20),
         ],
         (
             [
@@ -407,11 +403,26 @@ def what_they_wrote(doc: Doc, case: CaseData, findings: Findings) -> None:
                 m.channel,
                 m.text,
                 _provenance(m, findings),
-                m.source_sha256,
             ]
             for number, m in enumerate(findings.quoted, start=1)
         ),
+    )
+    exports: dict[str, tuple[str, str]] = {}
+    for m in findings.quoted:
+        exports.setdefault(m.exhibit_ref or m.import_ref, (m.source_name, m.source_sha256))
+    doc.lines([_("The exports quoted above")], Font("bold", 9.5), doc.l_margin)
+    doc.gap(1)
+    hash_width = doc.width("0" * 64, HASH_FONT) + 2.6
+    rest = doc.content_width - hash_width
+    doc.grid_table(
+        [
+            Column(_("Exhibit"), rest * 0.25),
+            Column(_("File name"), rest * 0.75),
+            Column(_("SHA-256"), hash_width, mono=True),
+        ],
+        ([ref, name, sha] for ref, (name, sha) in exports.items()),
         mono_font=HASH_FONT,
+        zebra=False,
     )
 
 
