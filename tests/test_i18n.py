@@ -154,3 +154,55 @@ def test_resources_texts_are_extracted() -> None:
     assert "110" not in found  # numbers are not translated
     assert "Anti-Stalking Act as amended; Council of Europe portal on Japan's stalking law" in found
     assert "Tasukete!" not in found  # romanised phrases stay as written
+
+
+def test_web_language_first_run_switch_and_report_copy(tmp_path: Path) -> None:
+    """The browser's language becomes the vault's at setup; Settings switches it; a report
+    can still be downloaded in English."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from safetrail.services import incidents
+    from safetrail.services.incidents import IncidentInput
+    from tests.webutil import form_csrf, new_client, session_csrf
+
+    client = new_client(tmp_path / "vault")
+    client.headers["Accept-Language"] = "ko-KR,ko;q=0.9,en;q=0.5"
+    page = client.get("/setup")
+    assert '<html lang="ko">' in page.text
+    done = client.post(
+        "/setup",
+        data={
+            "csrf": form_csrf(page.text),
+            "passphrase": "a long test passphrase",
+            "confirm": "a long test passphrase",
+            "country": "JP",
+            "timezone": "Asia/Tokyo",
+        },
+    )
+    state = client.app.state.safetrail  # type: ignore[attr-defined]
+    assert state.language == "ko"
+    csrf = session_csrf(done.text)
+    client.headers["Accept-Language"] = "en"  # the vault's choice now wins over the browser's
+    assert '<html lang="ko">' in client.get("/settings").text
+    saved = client.post(
+        "/settings",
+        data={
+            "csrf": csrf,
+            "country": "JP",
+            "timezone": "Asia/Tokyo",
+            "auto_lock_minutes": "5",
+            "exit_url": "/away",
+            "language": "ja",
+        },
+    )
+    assert saved.status_code == 200
+    assert '<html lang="ja">' in saved.text
+    assert "保存しました。新しい設定はすぐに反映されます。" in saved.text
+    incidents.record_incident(state.vault, IncidentInput(what_happened="家の前にいた"))
+    pdf = client.post("/reports/pdf", data={"csrf": csrf, "report_language": "en"})
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+    assert "Incident log report" in text
+    assert '<html lang="ja">' in client.get("/reports").text

@@ -32,6 +32,7 @@ env.globals.update(
     format_iso_day=i18n.format_iso_day,
     format_datetime=i18n.format_datetime,
     format_number=i18n.format_number,
+    languages=i18n.LANGUAGES,
 )
 
 

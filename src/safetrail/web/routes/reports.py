@@ -16,11 +16,11 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from safetrail.domain.when import zone
 from safetrail.errors import SafetrailError, ValidationError
-from safetrail.i18n import _
+from safetrail.i18n import _, use_language
 from safetrail.reports import bundle as bundles
 from safetrail.reports import letters
-from safetrail.reports.messages import communications_section
 from safetrail.reports.comms import communications_csv
+from safetrail.reports.messages import communications_section
 from safetrail.reports.model import ReportOptions, gather
 from safetrail.reports.pdf_report import build_report, record_report
 from safetrail.reports.police_sheet import build_sheet, record_sheet
@@ -165,6 +165,7 @@ def report_pdf(
     witness_contacts: SelectionForm = "",
     communications_appendix: SelectionForm = "",
     prepared_by: SelectionForm = "",
+    report_language: SelectionForm = "",
 ) -> Response:
     vault = current_vault(request)
     options, values = _selection(
@@ -177,7 +178,8 @@ def report_pdf(
         prepared_by,
     )
     try:
-        made = build_report(vault, options)
+        with use_language(settings.validate_language(report_language)):
+            made = build_report(vault, options)
     except SafetrailError as exc:
         message, hint = problem(exc)
         return _page(request, 400, selection=values, error=message, hint=hint)
@@ -196,6 +198,7 @@ def police_sheet(
     witness_contacts: SelectionForm = "",
     communications_appendix: SelectionForm = "",
     prepared_by: SelectionForm = "",
+    report_language: SelectionForm = "",
 ) -> Response:
     vault = current_vault(request)
     options, values = _selection(
@@ -208,7 +211,8 @@ def police_sheet(
         prepared_by,
     )
     try:
-        sheet = build_sheet(vault, options)
+        with use_language(settings.validate_language(report_language)):
+            sheet = build_sheet(vault, options)
     except SafetrailError as exc:
         message, hint = problem(exc)
         return _page(request, 400, selection=values, error=message, hint=hint)
