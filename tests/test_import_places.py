@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
@@ -17,6 +18,7 @@ from safetrail.services.incidents import IncidentInput, record_incident
 from safetrail.services.vault import Vault
 from safetrail.services.verify import verify
 from safetrail.storage.comm_tables import own_places
+from tests.webutil import new_client, set_up
 
 GOOGLE = Path(__file__).parent / "samples" / "google"
 HISTORY = GOOGLE / "Takeout" / "Location History (Timeline)"
@@ -112,3 +114,26 @@ def test_import_places_next_to_an_incident_and_private(vault: Vault) -> None:
 def test_missing_file(vault: Vault, tmp_path: Path) -> None:
     with pytest.raises(InputFileError):
         places.import_places(vault, tmp_path / "nothing.json")
+
+
+def test_incident_page_shows_your_places_to_you(tmp_path: Path) -> None:
+    with new_client(tmp_path / "vault") as client:
+        set_up(client)
+        app: Any = client.app
+        vault = app.state.safetrail.vault
+        assert vault is not None
+        places.import_places(vault, SEMANTIC)
+        incident = record_incident(
+            vault, IncidentInput(what_happened="He followed me out.", when="2024-05-02 21:05")
+        )
+        page = client.get(f"/incidents/{incident.ref}")
+        assert page.status_code == 200
+        assert "Where you were" in page.text
+        assert (
+            "2024-05-02 18:40 UTC – 2024-05-02 20:10 UTC: Riverside Gym (51.50336, -0.14199)"
+            in page.text
+        )
+        other = record_incident(
+            vault, IncidentInput(what_happened="A call at night.", when="2024-06-01 03:00")
+        )
+        assert "Where you were" not in client.get(f"/incidents/{other.ref}").text

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from safetrail.domain import vocab
 from safetrail.errors import RecordNotFound, RecordVoided, SafetrailError, ValidationError
 from safetrail.i18n import _
-from safetrail.services import incidents
+from safetrail.services import incidents, places
 from safetrail.services.incidents import IncidentInput, TimelineQuery, Witness
 from safetrail.web.routes.home import current_vault
 from safetrail.web.security import require_csrf
@@ -312,6 +312,7 @@ def incident_page(request: Request, ref: str, done: str = "") -> Response:
         detail = incidents.incident_detail(vault, ref)
     except RecordNotFound:
         return not_found(request, _("We could not find that incident."))
+    _ref, own_places = places.places_near_incident(vault, detail.record.ref)
     return render(
         request,
         "incident_detail.html",
@@ -320,6 +321,7 @@ def incident_page(request: Request, ref: str, done: str = "") -> Response:
         record=detail.record,
         data=detail.record.data,
         done=done,
+        own_places=own_places,
     )
 
 
