@@ -97,7 +97,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 # Pages that show the emergency phrases give their romanisation, for visitors and for
 # people who read the local script slowly.
 _ROMANISED = """Tasukete Hottoite Yamete Chikan da Keisatsu o yonde
-    Dowajuseyo Hajimaseyo Ttaraoji maseyo Gyeongchal bulleo juseyo"""
+    Dowajuseyo Haji Ttaraoji maseyo Gyeongchal bulleo juseyo"""
 PHRASE_PAGE_WORDS = frozenset(_ROMANISED.split())
 
 
