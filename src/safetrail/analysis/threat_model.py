@@ -47,6 +47,7 @@ __all__ = [
     "LANGUAGES",
     "SEVERITIES",
     "Example",
+    "ModelReading",
     "ThreatModel",
     "default_model",
     "load_examples",

@@ -1801,7 +1801,7 @@ _EN_CUES = (
     "face", "bone", "legs", "leg ", "arm ", "arms", "teeth", "grave", "funeral", "body", "bury",
     "buried", "hospital", "wheelchair", "drown", "poison", " bat", "hammer", "machete",
     "crowbar", "batter", "kick", "slap", "glass", "scar", "cut ", "slit", "slash", "wrist",
-    "pill", "hang", "jump", "bridge", "roof", "suicid", "myself", "goodbye", "rope", " gut",
+    "pill", "jump", "bridge", "roof", "suicid", "myself", "goodbye", "rope", " gut",
     "skull", "piece", "breath", "alive", "live", "life", "pray", "hell", "pain", "suffer",
     "scream", "cry", "mess", "destroy", "ruin", "wreck", "finish", "torture", "rape", "kidnap",
     "snatch", "disappear", "accident", "weapon", "bullet", "fist", "bruise", "blind",
@@ -1809,9 +1809,9 @@ _EN_CUES = (
     "regret", "be sorry", "be so sorry", "pay", "warn", "last", "over", "forget", "remember",
     "capable", "lose",
     "happen", "coming", "wait", "soon", "safe", "careful", "watch", "hide", "run",
-    "escape", "lock", "door", "dark", "night", "sleep", "dream", "clock", "tick", "time",
+    "escape", "lock", "door", "dark", "sleep", "dream", "clock", "tick", "time",
     "matter", "free", "learn", "deserve", "karma", "away", "wish", "born", "count", "days",
-    "nice", "protect", "police", "cop", "court", "order", "report", "testif", "lawyer",
+    "protect", "police", "cop", "court", "order", "report", "testif", "lawyer",
     "trust", "luck", "mistake", "choice", "fault", "understand", "believe", "find", "chance",
     "promise", "swear", "mark my", "ready", "nowhere", "anywhere", "know where", "always", "never",
     "forever", "ever",
@@ -1820,23 +1820,23 @@ _EN_CUES = (
     "or i'll", "or i will", "or i'm", "or else", "and i'll", "and i will", "and i'm", "cost",
     "lesson", "consequence", "punish", "revenge", "sure", "mine", "belong", "anyone",
     "nobody", "no one", "one day", "worse", "ugly", "bad", "scared", "afraid", "fear",
-    "shake", "trembl", "piece of paper", "leave", "left", "block", "ignor",
+    "shake", "trembl", "piece of paper", "leave", "left", "block",
     # presence and surveillance
     "outside", "window", "curtain", "light", "follow", "behind", "across", "street", "road",
     "garden", "car ", "car.", "car?", "cars", "park", "downstairs", "home", "house", "flat",
     "address", "move",
-    "know", "knew", "routine", "train", "bus", "gym", "work", "office", "school", "nursery",
+    "know", "knew", "routine", "train", "bus", "gym", "office", "school", "nursery",
     "dentist", "doctor", "lunch", "dinner", "dress", "skirt", "top ", "wear", "hair", "coat",
-    "jumper", "shirt", "shoe", "suit", "look", "pretty", "lovely", "beautiful", "sexy",
+    "jumper", "shirt", "shoe", "suit", "pretty", "lovely", "beautiful", "sexy",
     "smil", "tired", "sad", "alone", "lonely", "locat", "track", "gps", "password",
     "calls", "message", "key", "code", "refuge", "shelter", "solicitor", "station",
-    "here ", "here.", "here!", "here,", "near", "close", "every", "today", "tonight",
-    "this morning", "saw", "seen", "see u",
-    "see you", "see ya", "spot", "drive", "drop", "walk", "jog", "run ", "bed", "shower",
+    "here.", "here!", "here,", "near", "close", "every",
+    "this morning", "seen",
+    "spot", "drive", "drop", "walk", "jog", "run ", "bed", "shower",
     "yoga", "class", "haircut", "yesterday", "evening", "weekend", "through", "email",
     "listen", "read ", "reading", "inside", "enter", "stairs", "lobby", "gate", "lift",
     # images and secrets
-    "photo", "pic", "picture", "video", "vid", "tape", "nude", "naked", "sex", "post",
+    "photo", "pic", "picture", "video", "vid", "tape", "nude", "naked", "sex",
     "share", "send", "sent", "show", "upload", "leak", "expose", "tell", "secret",
     "everyone", "everybody", "online", "internet", "facebook", "insta", "boss", "screenshot",
     "print", "porn", "dirty", "affair", "abortion", "gay", "record", "past", "drug", "rehab",
@@ -1850,6 +1850,20 @@ _EN_CUES = (
     "bird", "fella", "guy", "man ", "man.", "man?", "man's", "girl", "flatmate", "neighbour",
     "colleague", "nephew",
     "niece", "cousin", "mate", "bloke", "lad ", "lads", "hamster", "rabbit", "pony",
+    # narrower forms of words everyday messages use a lot
+    "enjoy", "seeing you", "finish work", "your work", "ur work", "after work", "from work",
+    "nice of", "nice to see", "look out", "looking good", "looked tired", "looked sad",
+    "looked lovely", "looked happy", "looks better", "looked good", "looks good", "i'm here",
+    "im here", "saw you at", "saw you with", "saw you in", "saw you on", "saw you leav",
+    "saw you today", "saw you this", "saw you last", "saw you cry", "saw u ", "hang myself",
+    "hang you", "hanging", "hanged", "tonight you", "tonight.", "last night", "at night",
+    "all night", "every night", "post your", "post the", "post it",
+    # more, from training threats that had none of the above
+    "himself", "herself", "themselves", "respect", "spade", "shovel", "boot", "starv",
+    "christmas", "birthday", "wake up", "ground", "your will", "torch", "midnight", "till ",
+    "until", "note", "goes around", "comes around", "by your", "headphones", "didn't hear",
+    "didn't see", "funny how", "things can", "comfortable", "ignore me", "ignoring me",
+    "still think", "you think", "wrong with", "nobody", "no one",
 )  # fmt: skip
 
 _JA_CUES = (
@@ -1878,6 +1892,10 @@ _JA_CUES = (
     "家族", "友達", "親友", "彼氏", "彼女", "旦那", "夫", "妻", "男", "女", "犬", "猫",
     "ペット", "インコ", "おばあ", "おじい", "祖母", "祖父", "実家", "ルームメイト", "あいつ",
     "お前", "おまえ", "てめ", "テメ", "貴様", "あんた",
+    # more, from training threats that had none of the above
+    "ポルノ", "どこにいても", "分かる", "わかる", "代償", "払", "切り裂", "息の根", "新聞",
+    "ニュース", "ひどい目", "あわせ", "何する", "事故", "失う", "眠", "一発", "震え",
+    "手遅れ", "人生", "安心", "無視", "チャンス", "起き", "許", "恥", "仕返し", "復讐",
 )  # fmt: skip
 
 _KO_CUES = (
@@ -1903,6 +1921,11 @@ _KO_CUES = (
     "누나", "오빠", "형", "애", "딸", "아들", "가족", "친구", "남친", "여친", "남자친구",
     "여자친구", "남편", "아내", "남자", "여자", "개", "강아지", "고양이", "앵무새", "할머니",
     "할아버지", "본가", "룸메이트", "그 새끼", "너", "니", "네가",
+    # more, from training threats that had none of the above
+    "가만", "복수", "모른다", "모를", "해치", "망신", "대가", "찢어", "자 둬", "실컷",
+    "가르쳐", "뉴스", "거짓말", "되는지", "빠져나", "생각하지 마", "다치", "안 먹", "던져",
+    "데려가", "사고", "넘어갈", "잃을", "발 뻗", "자더라", "늦게", "어디 안 가", "인생",
+    "한순간", "어딜 가도", "찾아낼", "무시", "용서", "창피", "두고 보", "두고보",
 )  # fmt: skip
 
 CUES: tuple[str, ...] = tuple(

@@ -44,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from safetrail.analysis import threat_rules
-from safetrail.analysis.threat_model import ThreatModel, default_model, normalise
+from safetrail.analysis.threat_model import ModelReading, ThreatModel, default_model, normalise
 from safetrail.analysis.threat_regex import required_words
 
 __all__ = [
@@ -89,6 +89,7 @@ KIND_CATEGORIES = {
     "self_harm": ("self_harm",),
 }
 _SERIOUS_KINDS = frozenset({"kill", "harm", "self_harm"})
+_FORM_KINDS = frozenset({"conditional", "veiled"})  # how a threat is put, not what it is
 _SERIOUS_CATEGORIES = frozenset({"kill", "self_harm"})
 _EXCERPT = 120
 
@@ -214,9 +215,12 @@ class ThreatEngine:
         short = sorted(c for c in cue_words if len(c.encode("utf-8")) < 3)
         if short:
             raise ValueError(f"cue words must be at least 3 bytes long: {short}")
-        rule_words = {w for r in self.rules for clause in r.needs for w in clause}
-        self.gate_words = tuple(sorted(cue_words | rule_words))
+        # Without a model the rules' own words decide what is read; with one, the cue words.
+        if model is None or not cue_words:
+            cue_words = {w for r in self.rules for clause in r.needs for w in clause}
+        self.gate_words = tuple(sorted(cue_words))
         self._prefilter = _Prefilter(self.rules, cue_words)
+        self._gate_index = frozenset(self._prefilter.word_index[w] for w in self.gate_words)
 
     # one text ---------------------------------------------------------------------
 
@@ -229,12 +233,16 @@ class ThreatEngine:
         plain = normalise(text)
         if self.model is None:
             return self._rule_flag(plain, rules)
-        if self.use_prefilter and not any(w in plain for w in self.gate_words):
-            return _NOTHING
+        ruled = self._rule_flag(plain, rules)
+        if self.use_prefilter and not ruled.flagged and not self._has_cue(plain):
+            return _NOTHING  # neither a cue word nor a rule's flag: not read further
         margin = float(self.model.margins([plain])[0])
         if margin < _HOPEFUL:
             return _NOTHING  # even a certain rule match could not flag it
-        return self._combine(text, plain, self._rule_flag(plain, rules), margin)
+        return self._combine(text, plain, ruled, margin)
+
+    def _has_cue(self, plain: str) -> bool:
+        return any(w in plain for w in self.gate_words)
 
     def _rule_flag(self, plain: str, rules: Sequence[Rule] | None) -> ThreatFlag:
         """What the rules alone say. A rule's match counts unless it overlaps a cancelled
@@ -278,19 +286,38 @@ class ThreatEngine:
             score, ordered, tuple(matches), tuple(dampers), flagged, kind, severity, score
         )
 
-    def _combine(self, text: str, plain: str, ruled: ThreatFlag, margin: float) -> ThreatFlag:
+    @staticmethod
+    def _decide(ruled: ThreatFlag, margin: float) -> bool:
+        """Whether the rules' result and the model's margin flag a text."""
+        total = margin + RULE_WEIGHT * ruled.score
+        return total >= MODEL_CUT or (ruled.score >= STRONG_RULE and margin >= MARGIN_FLOOR)
+
+    def _combine(
+        self,
+        text: str,
+        plain: str,
+        ruled: ThreatFlag,
+        margin: float,
+        reading: ModelReading | None = None,
+    ) -> ThreatFlag:
         """The flag from the rules' result and the model's margin (see the module docstring)."""
         assert self.model is not None
         total = margin + RULE_WEIGHT * ruled.score
         score = round(1.0 / (1.0 + math.exp(-4.0 * (total - MODEL_CUT))), 4)
-        flagged = total >= MODEL_CUT or (ruled.score >= STRONG_RULE and margin >= MARGIN_FLOOR)
-        if not flagged:
+        if not self._decide(ruled, margin):
             return ThreatFlag(
                 score, ruled.categories, ruled.matches, ruled.dampers, False, "", "",
                 ruled.score, round(margin, 4),
             )  # fmt: skip
-        reading = self.model.read([plain])[0]
+        if reading is None:
+            reading = self.model.read([plain])[0]
         kind = reading.kind
+        if (
+            ruled.flagged
+            and kind not in _FORM_KINDS
+            and not set(KIND_CATEGORIES[kind]) & set(ruled.categories)
+        ):
+            kind = _kind_from_categories(ruled.categories)  # the rules name it plainly
         categories = set(ruled.categories) if ruled.flagged else set()
         if not categories:
             categories = set(KIND_CATEGORIES[kind])
@@ -338,10 +365,22 @@ class ThreatEngine:
         if not texts:
             return {}
         pieces, containing = self._prefilter.words_in(texts)
+        # What the rules alone flag (the detector before the model, same prefilter).
+        ruled_by_text: dict[str, ThreatFlag] = {}
+        ruled_in: list[int] = []
+        for index, rules in self._prefilter.candidates(texts, self.threshold, (pieces, containing)):
+            piece = pieces[index]
+            ruled = ruled_by_text.get(piece)
+            if ruled is None:
+                ruled = ruled_by_text[piece] = self._rule_flag(piece, rules)
+            if ruled.flagged:
+                ruled_in.append(index)
         if self.use_prefilter:
             gate = np.zeros(len(texts), dtype=np.bool_)
-            for hits in containing.values():
-                gate[hits] = True
+            for word, hits in containing.items():
+                if word in self._gate_index:
+                    gate[hits] = True
+            gate[ruled_in] = True
             chosen = np.flatnonzero(gate).tolist()
         else:
             chosen = list(range(len(texts)))
@@ -355,18 +394,23 @@ class ThreatEngine:
         hopeful = margins >= _HOPEFUL
         keep = np.zeros(len(texts), dtype=np.bool_)
         keep[[first[p] for p, h in zip(distinct, hopeful.tolist(), strict=True) if h]] = True
-        rules_for = dict(self._prefilter.matching(pieces, containing, keep))
+        keep[[first[p] for p in distinct if p in ruled_by_text]] = False  # already known
+        for index, rules in self._prefilter.matching(pieces, containing, keep):
+            ruled_by_text[pieces[index]] = self._rule_flag(pieces[index], rules)
         found: dict[int, ThreatFlag] = {}
         seen: dict[str, ThreatFlag] = {}
+        decided: list[tuple[str, ThreatFlag, float]] = []
         for piece, margin, ok in zip(distinct, margins.tolist(), hopeful.tolist(), strict=True):
-            if not ok:
-                continue
-            index = first[piece]
-            text = texts[index]
+            if ok:
+                ruled = ruled_by_text.get(piece, _NOTHING)
+                if self._decide(ruled, margin):
+                    decided.append((piece, ruled, margin))
+        # Kind and seriousness are read for all flagged texts at once.
+        readings = self.model.read([piece for piece, _r, _m in decided])
+        for (piece, ruled, margin), reading in zip(decided, readings, strict=True):
+            text = texts[first[piece]]
             assert text is not None
-            ruled = self._rule_flag(piece, rules_for.get(index, []))
-            flag = self._combine(text, piece, ruled, margin)
-            seen[piece] = flag
+            seen[piece] = self._combine(text, piece, ruled, margin, reading)
         for i in chosen:
             known = seen.get(pieces[i])
             if known is not None and known.flagged:
@@ -573,12 +617,18 @@ class _Prefilter:
         yield from self._grouped(self.rules, text_of, rule_of)
 
     def candidates(
-        self, texts: Sequence[str | None], threshold: float
+        self,
+        texts: Sequence[str | None],
+        threshold: float,
+        words: tuple[list[str], dict[int, NDArray[np.int64]]] | None = None,
     ) -> Iterator[tuple[int, list[Rule]]]:
-        """(text index, rules that could match it) for texts that could reach ``threshold``."""
+        """(text index, rules that could match it) for texts that could reach ``threshold``.
+
+        ``words`` is what ``words_in`` gave for ``texts``, when it is already known.
+        """
         if not texts:
             return
-        pieces, containing = self.words_in(texts)
+        pieces, containing = words or self.words_in(texts)
         text_of, rule_of = self._pairs(containing, len(texts))
         if text_of.size == 0:
             return
