@@ -24,8 +24,8 @@ DURESS = "an ordinary looking phrase"
 DECOY_TEXTS = sorted(text for _days, text, _tactic in duress.DECOY_ENTRIES)
 
 
-def make(root: Path, with_duress: bool) -> None:
-    vault = create_vault(root, PASSPHRASE, "GB", "Europe/London")
+def make(root: Path, with_duress: bool, place: tuple[str, str] = ("GB", "Europe/London")) -> None:
+    vault = create_vault(root, PASSPHRASE, *place)
     try:
         quick_incident(vault, "He waited outside the office again.")
         if with_duress:
@@ -65,10 +65,11 @@ def files(root: Path) -> dict[str, int]:
     }
 
 
-def test_vaults_with_and_without_duress_look_alike(tmp_path: Path) -> None:
+@pytest.mark.parametrize("place", [("GB", "Europe/London"), ("KR", "Asia/Seoul")])
+def test_vaults_with_and_without_duress_look_alike(tmp_path: Path, place: tuple[str, str]) -> None:
     plain, guarded = tmp_path / "plain", tmp_path / "guarded"
-    make(plain, with_duress=False)
-    make(guarded, with_duress=True)
+    make(plain, with_duress=False, place=place)
+    make(guarded, with_duress=True, place=place)
     plain_files, guarded_files = files(plain), files(guarded)
     assert (
         sorted(plain_files)
@@ -182,7 +183,9 @@ def test_removing_the_duress_passphrase(tmp_path: Path) -> None:
         "vault.db",
         "vault.header",
     ]
-    assert (root / "vault-2.db").stat().st_size == duress.decoy_shape().database_size
+    assert (root / "vault-2.db").stat().st_size == duress.decoy_shape(
+        ("GB", "Europe/London")
+    ).database_size
 
 
 def test_duress_must_differ_and_be_strong(tmp_path: Path) -> None:
@@ -235,7 +238,9 @@ def test_format_1_header_is_upgraded_on_open(tmp_path: Path) -> None:
     opened.close()
     upgraded = json.loads((root / "vault.header").read_text())
     assert upgraded["format"] == 2 and len(upgraded["slots"]) == 2
-    assert (root / "vault-2.db").stat().st_size == duress.decoy_shape().database_size
+    assert (root / "vault-2.db").stat().st_size == duress.decoy_shape(
+        ("GB", "Europe/London")
+    ).database_size
     assert texts(open_vault(root, PASSPHRASE)) == ["He waited outside the office again."]
 
 

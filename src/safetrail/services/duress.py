@@ -54,11 +54,13 @@ class DecoyShape:
     checkpoint_seq: int
 
 
-def build_decoy(root: Path, header: VaultHeader, key: bytes | bytearray) -> None:
+Place = tuple[str, str]  # (country, time zone): the decoy shares the real vault's
+
+
+def build_decoy(root: Path, header: VaultHeader, key: bytes | bytearray, place: Place) -> None:
     """Make a fresh decoy case under ``key`` in the vault folder (replacing what is there)."""
     layout = VaultLayout(root, DECOY)
     _remove_second_files(layout)
-    place = _place(root)
     unlocked = Unlocked(header, keys.VaultKeys.derive(key, header.vault_id), DECOY)
     vault = open_new_case(layout, unlocked)
     try:
@@ -74,19 +76,6 @@ def build_decoy(root: Path, header: VaultHeader, key: bytes | bytearray) -> None
         vault.keys.wipe()
 
 
-def _place(root: Path) -> tuple[str, str]:
-    """The decoy shares the real vault's country and time zone (read from system defaults
-    when the vault is not open here)."""
-    chosen = _PLACE.get(str(root))
-    if chosen is not None:
-        return chosen
-    zone = settings.system_timezone()
-    return settings.system_country(zone) or "GB", zone
-
-
-_PLACE: dict[str, tuple[str, str]] = {}
-
-
 def _remove_second_files(layout: VaultLayout) -> None:
     for path in (layout.database, layout.checkpoint):
         for suffix in ("", "-wal", "-shm"):
@@ -94,9 +83,10 @@ def _remove_second_files(layout: VaultLayout) -> None:
                 path.with_name(path.name + suffix).unlink()
 
 
-@lru_cache(maxsize=1)
-def decoy_shape() -> DecoyShape:
-    """The size of a fresh decoy database and its ledger length, measured once per run."""
+@lru_cache(maxsize=8)
+def decoy_shape(place: Place = ("GB", "Europe/London")) -> DecoyShape:
+    """The size of a fresh decoy database and its ledger length, measured once per run
+    (per country and time zone, which the decoy's records hold)."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         header = VaultHeader(
@@ -105,20 +95,16 @@ def decoy_shape() -> DecoyShape:
             kdf=KdfParams(8, 1, 1, os.urandom(16)),
             slots=(Slot.unused(), Slot.unused()),
         )
-        _PLACE[str(root)] = ("GB", "Europe/London")
-        try:
-            build_decoy(root, header, os.urandom(32))
-        finally:
-            _PLACE.pop(str(root), None)
+        build_decoy(root, header, os.urandom(32), place)
         layout = VaultLayout(root, DECOY)
         body = json.loads(layout.checkpoint.read_text("utf-8"))
         return DecoyShape(layout.database.stat().st_size, int(body["seq"]))
 
 
-def write_filler(root: Path) -> None:
+def write_filler(root: Path, place: Place) -> None:
     """Random stand-ins for the decoy's files, shaped like a fresh decoy case."""
     layout = VaultLayout(root, DECOY)
-    shape = decoy_shape()
+    shape = decoy_shape(place)
     _remove_second_files(layout)
     atomic_write(layout.database, os.urandom(shape.database_size))
     body = {
@@ -130,11 +116,16 @@ def write_filler(root: Path) -> None:
     atomic_write(layout.checkpoint, (json.dumps(body, indent=2) + "\n").encode())
 
 
-def ensure_second_files(root: Path) -> None:
-    """Vaults made before duress passphrases existed get their stand-ins on first open."""
-    layout = VaultLayout(root, DECOY)
+def ensure_second_files(vault: Vault) -> None:
+    """New vaults, and vaults made before duress passphrases existed, get their stand-ins."""
+    layout = VaultLayout(vault.layout.root, DECOY)
     if not layout.database.exists() and not layout.checkpoint.exists():
-        write_filler(root)
+        write_filler(vault.layout.root, _place_of(vault))
+
+
+def _place_of(vault: Vault) -> Place:
+    place = settings.current(vault)
+    return place.country, place.timezone
 
 
 def set_duress_passphrase(vault: Vault, passphrase: str, duress: str) -> None:
@@ -143,16 +134,14 @@ def set_duress_passphrase(vault: Vault, passphrase: str, duress: str) -> None:
     header = read_header(vault.layout.root)
     session.open_slot(header, passphrase)  # checks it before anything changes
     decoy_key = keys.new_master_key()
-    place = settings.current(vault)
-    _PLACE[str(vault.layout.root)] = (place.country, place.timezone)
+    place = _place_of(vault)
     try:
-        build_decoy(vault.layout.root, header, decoy_key)
+        build_decoy(vault.layout.root, header, decoy_key, place)
         session.set_decoy_key(vault.layout.root, passphrase, duress, decoy_key)
     except BaseException:
-        write_filler(vault.layout.root)
+        write_filler(vault.layout.root, place)
         raise
     finally:
-        _PLACE.pop(str(vault.layout.root), None)
         keys.scrub(decoy_key)
 
 
@@ -160,7 +149,7 @@ def remove_duress_passphrase(vault: Vault, passphrase: str) -> None:
     """The duress passphrase stops working; the decoy's files become random bytes again."""
     _require_real(vault)
     session.clear_decoy_key(vault.layout.root, passphrase)
-    write_filler(vault.layout.root)
+    write_filler(vault.layout.root, _place_of(vault))
 
 
 def _require_real(vault: Vault) -> None:

@@ -212,18 +212,18 @@ def create_vault(
     try:
         vault = _open(layout, unlocked, clock, creating=True)
         settings.initialise(vault, country, timezone)
-        _second_files(root)
+        _second_files(vault)
     except BaseException:
         _remove_half_made(layout)
         raise
     return vault
 
 
-def _second_files(root: Path) -> None:
+def _second_files(vault: Vault) -> None:
     """Every vault carries a decoy case's files (random until a duress passphrase is set)."""
     from safetrail.services import duress  # local: duress builds on this module
 
-    duress.ensure_second_files(root)
+    duress.ensure_second_files(vault)
 
 
 def open_new_case(layout: VaultLayout, unlocked: session.Unlocked) -> Vault:
@@ -249,7 +249,7 @@ def open_vault(root: Path, passphrase: str, clock: Callable[[], datetime] | None
     _require_database_file(layout, unlocked)
     vault = _open(layout, unlocked, clock, creating=False)
     if unlocked.slot == session.REAL and vault.refusal is None:
-        _second_files(root)
+        _second_files(vault)
     return vault
 
 
