@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from safetrail.analysis.arranged import ArrangementCount, count_inside
 from safetrail.analysis.detectors import DetectorFailure, DetectorRegistry, detect
 from safetrail.analysis.escalation import Breach, Rules, Signal, TierStep, rate_marks
 from safetrail.analysis.facts import CaseFacts, paused_gc
@@ -33,6 +34,7 @@ class Analysis:
     contact_flags: dict[int, ThreatFlag]  # by position in ``contacts``
     rules: Rules
     failures: tuple[DetectorFailure, ...] = ()
+    arranged: tuple[ArrangementCount, ...] = ()  # records inside each permitted arrangement
 
     def signal(self, kind: str) -> Signal | None:
         return next((s for s in self.signals if s.kind == kind), None)
@@ -105,4 +107,5 @@ def _analyse(
         contact_flags=contact_flags,
         rules=chosen,
         failures=found.failures,
+        arranged=count_inside(facts, table, contacts, incident_flags, contact_flags),
     )

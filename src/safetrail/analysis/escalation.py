@@ -18,7 +18,9 @@ plain, so a person or an advocate can check any signal by hand against the log:
 * **rising fear** — the person's own fear ratings: the average of the latest ratings is at
   least one step higher than the average of the ones before.
 * **after a no-contact notice**, **during a protective order** — every incident and contact
-  from the person it names, from the day after it was given.
+  from the person it names, from the day after it was given, except what the person
+  confirmed was inside a permitted contact arrangement (``CaseFacts.inside``: handovers of
+  children, for example). Those are counted apart and threat flags still cover them.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ __all__ = [
     "find_places",
     "find_rising",
     "find_threats",
+    "outside_arrangements",
     "rate_marks",
 ]
 
@@ -193,6 +196,8 @@ class DetectionContext:
     days: NDArray[np.int64] = field(init=False)
     dated: NDArray[np.bool_] = field(init=False)
     unnamed: NDArray[np.bool_] = field(init=False)
+    outside: NDArray[np.bool_] = field(init=False)  # incidents not inside an arrangement
+    contacts_outside: NDArray[np.bool_] = field(init=False)  # the same for contacts
     breach_positions: dict[str, int] = field(init=False, default_factory=dict)
     found_breaches: list[Breach] = field(init=False, default_factory=list)
     steps: list[TierStep] = field(init=False, default_factory=list)
@@ -204,6 +209,9 @@ class DetectionContext:
         self.dated = self.table.level <= DAY
         count = len(self.table)
         self.unnamed = np.fromiter((not f.people for f in self.table.facts), np.bool_, count)
+        self.outside, self.contacts_outside = outside_arrangements(
+            self.facts, self.table, self.contacts
+        )
         people: dict[str, list[int]] = defaultdict(list)
         tactics: dict[str, list[int]] = defaultdict(list)
         for i, fact in enumerate(self.table.facts):
@@ -248,6 +256,24 @@ class DetectionContext:
             Evidence("contacts", day_of(int(d)), None, note, int(n))
             for d, n in zip(days.tolist(), counts.tolist(), strict=True)
         ]
+
+
+def outside_arrangements(
+    facts: CaseFacts, table: IncidentTable, contacts: ContactTable
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which incidents and which contacts are *not* inside a permitted arrangement.
+
+    This is the one place the exclusion lives: contact after a notice and breaches of an
+    order both read these masks, so every page and report follows it."""
+    inside = facts.inside
+    incidents = np.fromiter((f.id not in inside for f in table.facts), np.bool_, len(table))
+    refs = contacts.log.refs
+    if not inside or not refs:
+        return incidents, np.ones(len(contacts), dtype=np.bool_)
+    kept = np.fromiter(
+        (refs[i] not in inside for i in contacts.index.tolist()), np.bool_, len(contacts)
+    )
+    return incidents, kept
 
 
 def _gather(
@@ -720,10 +746,12 @@ def _contact_positions(ctx: DetectionContext, event: EventFact) -> NDArray[np.bo
 
 def _notice(ctx: DetectionContext, event: EventFact) -> Signal | None:
     start = day_number(event.starts_on)
-    later = ctx.days > start
+    later = (ctx.days > start) & ctx.outside
     after = np.flatnonzero(ctx.naming(event.person_id) & later).tolist()
     unnamed_after = int((ctx.unnamed & later).sum()) if event.person_id is not None else 0
-    positions = np.flatnonzero(_contact_positions(ctx, event) & (ctx.contacts.clock.day > start))
+    positions = np.flatnonzero(
+        _contact_positions(ctx, event) & (ctx.contacts.clock.day > start) & ctx.contacts_outside
+    )
     if not after and positions.size == 0:
         return None
     counted = [
@@ -768,7 +796,7 @@ def breaches(ctx: DetectionContext) -> list[Breach]:
     for order in (e for e in ctx.facts.events if e.kind == "order"):
         start = day_number(order.starts_on)
         end = day_number(order.ends_on) if order.ends_on else None
-        inside = ctx.naming(order.person_id) & (ctx.days > start)
+        inside = ctx.naming(order.person_id) & (ctx.days > start) & ctx.outside
         if end is not None:
             inside &= ctx.days <= end
         matched |= inside
@@ -788,7 +816,7 @@ def breaches(ctx: DetectionContext) -> list[Breach]:
                 )
             )
         days = ctx.contacts.clock.day
-        during = _contact_positions(ctx, order) & (days > start)
+        during = _contact_positions(ctx, order) & (days > start) & ctx.contacts_outside
         if end is not None:
             during &= days <= end
         for evidence in ctx.contact_days(np.flatnonzero(during)):

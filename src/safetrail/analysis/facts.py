@@ -10,12 +10,14 @@ data (tests, benchmarks) or, later, data from importers and a server.
   one-at-a-time form it can be built from.
 * ``EventFact``: a no-contact notice or a protective order, a dated event to count from.
 * ``PersonFact``: someone in the case.
+* ``ArrangementFact``: contact the person is allowed or required to have (shared care of
+  children); ``CaseFacts.inside`` names the records the person confirmed fell inside one.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -25,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "ArrangementFact",
     "CaseFacts",
     "CommunicationFact",
     "CommunicationLog",
@@ -119,6 +122,19 @@ class PersonFact:
     name: str
     relationship: str | None = None
     role: str = "offender"
+
+
+@dataclass(frozen=True, slots=True)
+class ArrangementFact:
+    """A permitted contact arrangement: with whom, in plain words, and its dates."""
+
+    id: str
+    ref: str
+    person_id: str
+    summary: str  # channels and windows, as the report prints them
+    starts_on: date | None = None
+    ends_on: date | None = None
+    source: str = "agreement"
 
 
 def _empty_texts() -> tuple[str | None, ...]:
@@ -240,6 +256,11 @@ class CaseFacts:
     people: tuple[PersonFact, ...]
     country: str
     timezone: str
+    arrangements: tuple[ArrangementFact, ...] = ()
+    # Records confirmed inside an arrangement: incident ids and communication refs ("C-12"),
+    # each with the arrangement's reference. They never count as contact after a notice or
+    # during an order; threat flags still see them.
+    inside: Mapping[str, str] = field(default_factory=dict)
 
     def person(self, person_id: str) -> PersonFact | None:
         for p in self.people:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 
 from safetrail.analysis.facts import (
+    ArrangementFact,
     CaseFacts,
     CommunicationLog,
     EventFact,
@@ -174,8 +175,81 @@ def load_case(vault: Vault, with_impacts: bool = False) -> CaseFacts:
         ).all()
         loaded = vault.store.load(conn, [str(r.record_id) for r in event_rows])
         comms = load_communications(vault, conn)
+        arranged, inside = _arrangements(vault, conn)
     happened = tuple(_event(record.id, record.ref, record.kind, record.data) for record in loaded)
-    return CaseFacts(facts, comms, happened, persons, place.country, place.timezone)
+    return CaseFacts(
+        facts, comms, happened, persons, place.country, place.timezone, arranged, inside
+    )
+
+
+def _arrangements(
+    vault: Vault, conn: Connection
+) -> tuple[tuple[ArrangementFact, ...], dict[str, str]]:
+    """Live arrangements, and the records confirmed inside one (target → arrangement ref)."""
+    from safetrail.services.arrangements import arrangement_summary
+
+    rows = conn.execute(
+        select(records.c.id, records.c.kind)
+        .where(
+            records.c.kind.in_(("arrangement", "arrangement_mark")),
+            records.c.voided.is_(False),
+        )
+        .order_by(records.c.kind, records.c.ref_no)
+    ).all()
+    if not rows:
+        return (), {}
+    loaded = vault.store.load(conn, [str(r.id) for r in rows])
+    facts = []
+    refs: dict[str, str] = {}
+    for record in loaded:
+        if record.kind != "arrangement":
+            continue
+        data = record.data
+        refs[record.id] = record.ref
+        facts.append(
+            ArrangementFact(
+                record.id,
+                record.ref,
+                str(data["person_id"]),
+                arrangement_summary(data),
+                date.fromisoformat(data["starts_on"]) if data.get("starts_on") else None,
+                date.fromisoformat(data["ends_on"]) if data.get("ends_on") else None,
+                str(data.get("source") or "agreement"),
+            )
+        )
+    inside = {
+        str(m.data["target"]): refs[m.data["arrangement_id"]]
+        for m in loaded
+        if m.kind == "arrangement_mark"
+        and m.data.get("inside")
+        and m.data.get("arrangement_id") in refs
+    }
+    inside.update(_summaries_inside(conn, inside))
+    return tuple(facts), inside
+
+
+def _summaries_inside(conn: Connection, inside: dict[str, str]) -> dict[str, str]:
+    """Import summary incidents whose every message is inside one arrangement: they are
+    inside it too (a day mixing permitted and other messages stays outside)."""
+    from safetrail.storage.comm_tables import communication_incidents as links
+
+    wanted = [int(k[2:]) for k in inside if k.startswith("C-")]
+    if not wanted:
+        return {}
+    touched = select(links.c.incident_id).where(links.c.communication_id.in_(wanted))
+    covered: dict[str, set[str | None]] = defaultdict(set)
+    for incident_id, comm_id in conn.execute(
+        select(links.c.incident_id, links.c.communication_id).where(
+            links.c.incident_id.in_(touched)
+        )
+    ):
+        covered[str(incident_id)].add(inside.get(f"C-{comm_id}"))
+    found_inside: dict[str, str] = {}
+    for incident_id, found in covered.items():
+        only = next(iter(found)) if len(found) == 1 else None
+        if only is not None and incident_id not in inside:
+            found_inside[incident_id] = only
+    return found_inside
 
 
 def _event(record_id: str, ref: str, kind: str, data: dict[str, Any]) -> EventFact:

@@ -33,6 +33,11 @@ def signal_json(s: Signal) -> dict[str, Any]:
     }
 
 
+def _person_ref(found: Analysis, person_id: str) -> str | None:
+    person = found.facts.person(person_id)
+    return person.ref if person else None
+
+
 def signals_json(found: Analysis) -> dict[str, Any]:
     """The signals, and the detectors that could not be computed."""
     return {
@@ -65,5 +70,17 @@ def analysis_json(found: Analysis) -> dict[str, Any]:
                 "recorded_as_breach": b.recorded_as_breach,
             }
             for b in found.breaches
+        ],
+        "arrangements": [
+            {
+                "ref": a.arrangement.ref,
+                "person": _person_ref(found, a.arrangement.person_id),
+                "summary": a.arrangement.summary,
+                "source": a.arrangement.source,
+                "incidents_inside": a.incidents,
+                "contacts_inside": a.contacts,
+                "flagged_inside": a.flagged,
+            }
+            for a in found.arranged
         ],
     }

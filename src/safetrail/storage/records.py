@@ -58,6 +58,8 @@ REF_PREFIX = {
     "device_check": "DC-",
     "indicators": "IND-",
     "timestamp": "TS-",
+    "arrangement": "AR-",
+    "arrangement_mark": "AM-",
 }
 REF_WIDTH = {"evidence": 4, "incident": 4}
 # ASCII digits only (str.isdigit() also accepts "²" and "①", which int() refuses), and few
