@@ -221,7 +221,8 @@ class ThreatModel:
         self.weights = np.zeros(1 << BITS, dtype=np.float32)
         self.weights[used] = threat.coef_[0]
         self.bias = float(threat.intercept_[0])
-        self._buckets = used
+        self._columns = np.full(1 << BITS, -1, dtype=np.int32)  # bucket -> trained column
+        self._columns[used] = np.arange(used.shape[0], dtype=np.int32)
 
         kinds = [i for i, e in enumerate(examples) if e.threat and e.kind]
         kind_model = LinearSVC(C=c, random_state=0, max_iter=5000)
@@ -268,20 +269,19 @@ class ThreatModel:
         self, normalised: Sequence[str], weights: NDArray[np.float32]
     ) -> NDArray[np.float64]:
         """Scores of a model kept for the training buckets only (one row per class)."""
-        buckets = self._buckets
         rows, cols = ngram_rows(normalised)
         size = len(normalised)
         counts = np.bincount(rows, minlength=size).astype(np.float64)
-        at = np.minimum(np.searchsorted(buckets, cols), buckets.shape[0] - 1)
-        known = buckets[at] == cols
+        at = self._columns[cols]
+        known = at >= 0
+        rows, at = rows[known], at[known]
+        from scipy.sparse import csr_matrix
+
         scale = 1.0 / np.sqrt(np.maximum(counts, 1.0))
-        matrix = weights
-        out = np.zeros((matrix.shape[0], size), dtype=np.float64)
-        for line in range(matrix.shape[0]):
-            out[line] = np.bincount(
-                rows[known], weights=matrix[line, at[known]].astype(np.float64), minlength=size
-            )
-        return np.asarray(out * scale[None, :], dtype=np.float64)
+        matrix = csr_matrix(
+            (scale[rows], (rows, at)), shape=(size, weights.shape[1]), dtype=np.float64
+        )
+        return np.asarray((matrix @ weights.T.astype(np.float64)).T, dtype=np.float64)
 
     def read(self, normalised: Sequence[str]) -> list[ModelReading]:
         """Threat margin, kind and seriousness margin for each (normalised) text."""

@@ -321,7 +321,8 @@ class ThreatEngine:
         categories = set(ruled.categories) if ruled.flagged else set()
         if not categories:
             categories = set(KIND_CATEGORIES[kind])
-        categories |= {t.category for t in self.targets if t.pattern.search(plain)}
+        if ruled.flagged or kind == "third_party":  # who or what it is aimed at
+            categories |= {t.category for t in self.targets if t.pattern.search(plain)}
         if "pets" in categories and kind == "third_party" and not ruled.flagged:
             categories.discard("family")
         ordered = tuple(c for c in CATEGORIES if c in categories)
