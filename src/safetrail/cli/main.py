@@ -9,6 +9,7 @@ import typer
 
 from safetrail.cli import (
     analysis_cmds,
+    arrangement_cmds,
     checkins_cmds,
     common,
     device_cmds,
@@ -44,6 +45,7 @@ report_cmds.register(app)
 import_cmds.register(app)
 device_cmds.register(app)
 timestamp_cmds.register(app)
+arrangement_cmds.register(app)
 app.add_typer(incident.app, name="incident")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(person.app, name="person")

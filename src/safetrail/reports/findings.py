@@ -27,6 +27,7 @@ from safetrail.services.vault import Vault
 __all__ = [
     "CAVEAT",
     "Findings",
+    "arrangement_sentences",
     "findings_for",
     "notice_sentence",
     "order_sentence",
@@ -156,3 +157,39 @@ def order_sentence(case: CaseData, findings: Findings, order: OrderRow) -> str:
     )
     marked_text = _("Marked by the person as breaking it: {n}.").format(n=marked)
     return f"{head} {counted} {marked_text}"
+
+
+def arrangement_sentences(case: CaseData, findings: Findings) -> list[str]:
+    """Each permitted contact arrangement, said plainly, with what fell inside it.
+
+    Contact inside an arrangement is not counted as contact after a notice or during an
+    order (``analysis.escalation.outside_arrangements``); saying so here keeps the log
+    honest about what was left out and why."""
+    lines = []
+    for counted in findings.analysis.arranged:
+        item = counted.arrangement
+        source = _("set by a court order") if item.source == "order" else _("agreed")
+        line = _(
+            "Permitted contact {ref} ({source}) with {who}: {summary}. {incidents} and "
+            "{contacts} fell inside it; they are not counted as contact after the notice or "
+            "as possible breaches."
+        ).format(
+            ref=item.ref,
+            source=source,
+            who=case.names_for([item.person_id]),
+            summary=item.summary,
+            incidents=ngettext("{n} incident", "{n} incidents", counted.incidents).format(
+                n=counted.incidents
+            ),
+            contacts=ngettext(
+                "{n} call or message", "{n} calls or messages", counted.contacts
+            ).format(n=counted.contacts),
+        )
+        if counted.flagged:
+            line += " " + ngettext(
+                "{n} of them contains threatening words and is still listed with the threats.",
+                "{n} of them contain threatening words and are still listed with the threats.",
+                counted.flagged,
+            ).format(n=counted.flagged)
+        lines.append(line)
+    return lines

@@ -21,6 +21,7 @@ from safetrail.i18n import _
 from safetrail.reports.findings import (
     CAVEAT,
     Findings,
+    arrangement_sentences,
     findings_for,
     notice_sentence,
     order_sentence,
@@ -229,6 +230,7 @@ def _cover(doc: Doc, case: CaseData, findings: Findings) -> None:
     doc.bullets(
         [notice_sentence(case, findings, n) for n in case.notices]
         + [order_sentence(case, findings, o) for o in case.orders]
+        + arrangement_sentences(case, findings)
     )
 
     doc.heading(_("Signals found in the log"))

@@ -15,6 +15,7 @@ from safetrail.fsutil import atomic_write
 from safetrail.i18n import _
 from safetrail.reports.findings import (
     Findings,
+    arrangement_sentences,
     findings_for,
     notice_sentence,
     order_sentence,
@@ -121,6 +122,8 @@ def _render(case: CaseData, findings: Findings, limit: int) -> Doc:
         rows.append((_("No-contact notice"), notice_sentence(case, findings, notice)))
     for order in case.orders:
         rows.append((_("Court order"), order_sentence(case, findings, order)))
+    for line in arrangement_sentences(case, findings):
+        rows.append((_("Permitted contact"), line))
     doc.grid_table([Column("", 26), Column("", 74)], rows, header=False, zebra=False)
 
     doc.lines([_("The person responsible")], Font("bold", 11), doc.l_margin)

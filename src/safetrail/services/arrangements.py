@@ -369,3 +369,96 @@ def arrangement_summary(data: dict[str, Any]) -> str:
             channels=channels, windows=windows, tz=data.get("timezone", "")
         )
     return _("by {channels}").format(channels=channels)
+
+
+SOURCE_LABELS = {"order": N_("set by a court order"), "agreement": N_("agreed between you")}
+
+
+@dataclass(frozen=True)
+class ArrangementView:
+    """One arrangement in plain words, for the CLI and the web page."""
+
+    record: Record
+    person: str  # "P-001 Alex Doe"
+    order: str | None
+    evidence: tuple[str, ...]
+    inside: int  # records marked inside it
+    versions: int
+
+    @property
+    def ref(self) -> str:
+        return self.record.ref
+
+    @property
+    def ended(self) -> bool:
+        return bool(self.record.data.get("ends_on")) or self.record.voided
+
+    def channels(self) -> list[str]:
+        return [channel_from_json(c).text() for c in self.record.data.get("channels", [])]
+
+    def windows(self) -> list[str]:
+        return [window_from_json(w).text() for w in self.record.data.get("windows", [])]
+
+    def rows(self) -> list[tuple[str, str]]:
+        data = self.record.data
+        source = _(SOURCE_LABELS.get(data.get("source", ""), data.get("source", "")))
+        if self.order:
+            source = _("{source} ({order})").format(source=source, order=self.order)
+        return [
+            (_("Reference"), self.ref),
+            (_("With"), self.person),
+            (_("About"), data.get("about") or "–"),
+            (_("Children"), ", ".join(data.get("children", [])) or "–"),
+            (_("Channels"), "; ".join(self.channels())),
+            (_("When"), "; ".join(self.windows()) or _("any time")),
+            (_("Time zone"), data.get("timezone", "")),
+            (_("Handover place"), data.get("place") or "–"),
+            (_("Where it comes from"), source),
+            (_("Copies of the terms"), ", ".join(self.evidence) or "–"),
+            (_("From"), data.get("starts_on") or "–"),
+            (_("Until"), data.get("ends_on") or "–"),
+        ]
+
+
+def _views(vault: Vault, found: Sequence[Record]) -> list[ArrangementView]:
+    marks = list_marks(vault)
+    with vault.read() as conn:
+        wanted = {
+            i
+            for r in found
+            for i in [r.data.get("person_id"), r.data.get("order_id"), *r.data["evidence_ids"]]
+            if i
+        }
+        refs = vault.store.refs(conn, sorted(wanted))
+        names = {
+            p.id: p.data["names"][0]
+            for p in vault.store.load(conn, [r.data["person_id"] for r in found])
+        }
+        versions = {r.id: len(vault.store.history(conn, r.id)) for r in found}
+    views = []
+    for record in found:
+        data = record.data
+        person_id = data["person_id"]
+        views.append(
+            ArrangementView(
+                record,
+                f"{refs.get(person_id, '')} {names.get(person_id, '')}".strip(),
+                refs.get(data["order_id"]) if data.get("order_id") else None,
+                tuple(refs.get(e, e) for e in data.get("evidence_ids", [])),
+                sum(
+                    1
+                    for m in marks
+                    if m.data.get("inside") and m.data.get("arrangement_id") == record.id
+                ),
+                versions[record.id],
+            )
+        )
+    return views
+
+
+def arrangement_view(vault: Vault, ref: str) -> ArrangementView:
+    return _views(vault, [get_arrangement(vault, ref)])[0]
+
+
+def arrangement_views(vault: Vault) -> list[ArrangementView]:
+    return _views(vault, list_arrangements(vault, include_voided=True))
