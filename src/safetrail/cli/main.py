@@ -18,6 +18,7 @@ from safetrail.cli import (
     evidence,
     import_cmds,
     incident,
+    lookout_cmds,
     person,
     places_cmds,
     planning_cmds,
@@ -46,6 +47,7 @@ import_cmds.register(app)
 device_cmds.register(app)
 timestamp_cmds.register(app)
 arrangement_cmds.register(app)
+lookout_cmds.register(app)
 app.add_typer(incident.app, name="incident")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(person.app, name="person")
