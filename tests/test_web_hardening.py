@@ -478,3 +478,41 @@ def test_max_upload_option_parses_sizes() -> None:
     with pytest.raises(ConfigError) as refused:
         parse_size("lots")
     assert refused.value.message == "lots is not a size SafeTrail understands."
+
+
+def test_serve_prints_a_link_with_its_launch_key(tmp_path: Path) -> None:
+    import os
+    import re
+    import subprocess
+    import sys
+
+    import httpx
+
+    env = {**os.environ, "SAFETRAIL_VAULT": str(tmp_path / "vault"), "COLUMNS": "300"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "safetrail.cli.main", "serve", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        found = re.search(r"(http://127\.0\.0\.1:(\d+))/\?launch=([A-Za-z0-9_-]{40,})", line)
+        assert found, line
+        base, port, key = found.groups()
+        with httpx.Client(base_url=base) as http:
+            assert http.get("/setup").status_code == 403
+            assert http.get("/setup", headers={"host": f"localhost:{port}"}).status_code == 403
+            foreign = http.get("/setup", headers={"host": "evil.example"})
+            assert foreign.status_code == 400
+            opened = http.get(f"/?launch={key}")
+            assert opened.status_code == 303 and opened.headers["location"] == "/"
+            assert http.get("/setup").status_code == 200
+            other_port = http.get("/setup", headers={"host": f"127.0.0.1:{int(port) + 1}"})
+            assert other_port.status_code == 400
+    finally:
+        server.terminate()
+        server.wait(10)

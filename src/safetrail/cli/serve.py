@@ -43,6 +43,19 @@ def parse_size(text: str) -> int:
     return int(float(found.group(1)) * _UNITS[found.group(2)])
 
 
+def _own_names(host: str) -> tuple[str, ...]:
+    """On every address (0.0.0.0 or ::), this computer's own name and addresses also name
+    the server; --tls-name adds any other (a name on the local network, for example)."""
+    if host not in ("0.0.0.0", "::"):
+        return ()
+    name = socket.gethostname()
+    try:
+        addresses = socket.gethostbyname_ex(name)[2]
+    except OSError:
+        addresses = []
+    return (name, socket.getfqdn(), *addresses)
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -106,7 +119,7 @@ def serve(
     address = f"{scheme}://{shown_host}:{actual_port}/?{LAUNCH_PARAM}={launch_secret}"
     state = AppState(
         config_path,
-        allowed_hosts=served_hosts(host, actual_port, tuple(tls_name)),
+        allowed_hosts=served_hosts(host, actual_port, (*tls_name, *_own_names(host))),
         launch_secret=launch_secret,
         tls=bool(tls_cert),
         upload_limit=upload_limit,
