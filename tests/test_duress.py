@@ -266,3 +266,43 @@ def test_command_line_sets_and_uses_the_duress_passphrase(tmp_path: Path) -> Non
     assert st(root, "duress", "remove").returncode == 0
     gone = st(root, "incident", "list", passphrase=DURESS)
     assert gone.returncode == 3 and "That passphrase does not open this vault." in gone.stderr
+
+
+def test_web_settings_page_sets_and_removes_it(tmp_path: Path) -> None:
+    from tests.webutil import form_csrf, new_client, session_csrf, set_up
+
+    with new_client(tmp_path / "vault") as client:
+        token = set_up(client)
+        client.post("/capture", data={"what": "REAL: the car again", "csrf": token})
+        assert 'href="/settings/duress"' in client.get("/settings").text
+        page = client.get("/settings/duress")
+        assert page.status_code == 200 and "Nothing in SafeTrail's files shows" in page.text
+        data = {"csrf": token, "current": PASSPHRASE, "duress_passphrase": DURESS}
+        mismatch = client.post("/settings/duress", data={**data, "confirm": "something else"})
+        assert mismatch.status_code == 400
+        assert "The two duress passphrases are different." in mismatch.text
+        wrong = client.post(
+            "/settings/duress", data={**data, "current": "not my passphrase", "confirm": DURESS}
+        )
+        assert "That is not the passphrase you use now" in wrong.text
+        done = client.post("/settings/duress", data={**data, "confirm": DURESS})
+        assert done.status_code == 200 and "Duress passphrase set." in done.text
+        client.get("/lock")
+        page = client.get("/unlock")
+        decoy = client.post("/unlock", data={"csrf": form_csrf(page.text), "passphrase": DURESS})
+        assert decoy.status_code == 200
+        timeline = client.get("/incidents").text
+        assert "REAL:" not in timeline and "polite note" in timeline
+        inside = session_csrf(decoy.text)
+        refused = client.post("/settings/duress/remove", data={"csrf": inside, "current": DURESS})
+        assert "This can only be changed with your own passphrase." in refused.text
+        client.get("/lock")
+        page = client.get("/unlock")
+        client.post("/unlock", data={"csrf": form_csrf(page.text), "passphrase": PASSPHRASE})
+        token = session_csrf(client.get("/").text)
+        removed = client.post(
+            "/settings/duress/remove", data={"csrf": token, "current": PASSPHRASE}
+        )
+        assert "Duress passphrase removed." in removed.text
+    with pytest.raises(WrongPassphrase):
+        open_vault(tmp_path / "vault", DURESS)
