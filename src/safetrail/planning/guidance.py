@@ -293,6 +293,7 @@ TELLING_PEOPLE = Page(
             links=(
                 Link(N_("Add your trusted people to your plan"), "/plan/people"),
                 Link(N_("A page to give to friends and family"), "/guidance/supporting"),
+                Link(N_("Make a lookout sheet for neighbours or a school"), "/lookout"),
             ),
         ),
     ),
@@ -400,7 +401,81 @@ SUPPORTING = Page(
     shareable=True,
 )
 
-PAGES: tuple[Page, ...] = (IS_THIS_STALKING, NOT_YOUR_FAULT, EVIDENCE, TELLING_PEOPLE, SUPPORTING)
+CONTINUED_CONTACT = Page(
+    "continued-contact",
+    N_("When some contact has to continue"),
+    N_("Shared care of children, handovers, and keeping the log honest."),
+    (
+        Block(
+            paragraphs=(
+                N_(
+                    "Stopping all contact is usually the safest course, but it is not always "
+                    "possible. Many people share the care of their children with the person "
+                    "who is stalking them, and a court order or an agreement may say how they "
+                    "must stay in touch. Needing some contact does not make what they do your "
+                    "fault, and it does not make the rest of their behaviour acceptable."
+                ),
+            ),
+        ),
+        Block(
+            N_("Keep permitted contact narrow and on record"),
+            bullets=(
+                N_("Use one channel for it, such as one messaging app or one email address."),
+                N_("Keep it to the children: times, places, school and health."),
+                N_("Hand over in a public place, or one the order names, at agreed times."),
+                N_(
+                    "Record the arrangement in SafeTrail, so permitted messages are kept apart "
+                    "from contact that breaks your notice or an order."
+                ),
+                N_(
+                    "Anything outside it, such as another channel, another time or another "
+                    "subject, still counts, and a threat counts wherever it appears."
+                ),
+            ),
+            links=(Link(N_("Record an arrangement"), "/arrangements"),),
+        ),
+        Block(
+            N_("Why the difference matters"),
+            paragraphs=(
+                N_(
+                    "Continued contact can change how the police or a court see a protective "
+                    "order or a criminal case. If handover messages the court allowed are "
+                    "mixed in with contact it forbade, the other side may use them to cast "
+                    "doubt on the whole log. Marking what was allowed, and saying how much of "
+                    "it there was, makes the rest of the record harder to attack."
+                ),
+            ),
+        ),
+        Block(
+            N_("Questions to take to an advocate or a lawyer"),
+            bullets=(
+                N_("What exactly does my order allow, and what does it forbid?"),
+                N_("Could replying to a handover message affect my order or a criminal case?"),
+                N_("Can handovers happen through someone else, or at a supervised centre?"),
+                N_("Can the court change the arrangement if the contact is used to frighten me?"),
+                N_("What should I do if the person breaks the arrangement at a handover?"),
+            ),
+        ),
+        Block(
+            N_("Keeping the children safe"),
+            bullets=(
+                N_("Tell the school or nursery who may and may not collect them."),
+                N_("Agree a plan for handovers that go wrong, and teach the children a safe exit."),
+                N_("Keep copies of the order where the school and you can reach them."),
+            ),
+            links=(Link(N_("Children in your safety plan"), "/plan"),),
+        ),
+    ),
+)
+
+PAGES: tuple[Page, ...] = (
+    IS_THIS_STALKING,
+    NOT_YOUR_FAULT,
+    EVIDENCE,
+    TELLING_PEOPLE,
+    CONTINUED_CONTACT,
+    SUPPORTING,
+)
 
 # What to say when you call for help: the same everywhere.
 CALL_SCRIPT: tuple[str, ...] = (

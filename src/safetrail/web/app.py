@@ -18,6 +18,7 @@ from safetrail.i18n import _
 from safetrail.web.language import LanguageMiddleware
 from safetrail.web.routes import (
     analysis,
+    arrangements,
     auth,
     checkins,
     device,
@@ -82,6 +83,7 @@ def create_app(vault_path: Path, state: AppState | None = None) -> FastAPI:
         checkins,
         reports,
         device,
+        arrangements,
     ):
         app.include_router(module.router)
 

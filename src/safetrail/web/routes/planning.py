@@ -26,6 +26,7 @@ from safetrail.planning import plan as model
 from safetrail.planning import resources as dataset
 from safetrail.planning.emergency import emergency_for
 from safetrail.services import events, evidence, planning, settings
+from safetrail.services.arrangements import arrangement_views
 from safetrail.services.events import BreachInput, NoticeInput, OrderChanges
 from safetrail.services.people import person_choices
 from safetrail.services.vault import Vault
@@ -100,6 +101,7 @@ def _plan_page(request: Request, status_code: int = 200, **extra: Any) -> Respon
         review_due=view.review_due(today),
         reminders=events.order_reminders(vault, today),
         orders=events.overview(vault, today).orders,
+        arrangements=arrangement_views(vault),
         history=planning.plan_history(vault)[:3],
         saved=request.query_params.get("saved", ""),
         emergency=emergency_for(settings.current(vault).country),
