@@ -602,7 +602,8 @@ def find_places(ctx: DetectionContext) -> list[Signal]:
                 len(chosen),
             ).format(label=_(PLACE_LABELS[kind]).capitalize(), n=len(chosen), date=day_text(last))
         )
-    label = {i: _(PLACE_LABELS[kind]) for kind, chosen in by_kind.items() for i in chosen}
+    words = {kind: _(PLACE_LABELS[kind]) for kind in by_kind}  # translated once, not per incident
+    label = {i: words[kind] for kind, chosen in by_kind.items() for i in chosen}
     everything = sorted(label)
     items, total = _gather(ctx, everything, label.__getitem__)
     return [
