@@ -70,6 +70,18 @@ PAGES = [
     "/device",
     "/device/iphone",
     "/messages",
+    "/arrangements",
+    "/lookout",
+    "/settings/duress",
+    "/guidance/is-this-stalking",
+    "/guidance/not-your-fault",
+    "/guidance/evidence",
+    "/guidance/telling-people",
+    "/guidance/continued-contact",
+    "/guidance/supporting",
+    "/plan/section/general",
+    "/plan/section/technology",
+    "/away",
 ]
 
 # Words that stay as they are in any language: the product, file formats and standards,
@@ -81,7 +93,8 @@ _ALLOWED_TEXT = """SafeTrail English PDF CSV JSON SHA Esc zip https http TLS STA
     Android AndroidQF MVT iPhone iTunes Finder Apple AirTag Bluetooth Watch Tracker Detect
     Samsung Xiaomi MIUI Echap AssoEchap CC BY stalkerware indicators WhatsApp Telegram Desktop
     Discord DiscordChatExporter Facebook Messenger Instagram LINE KakaoTalk iOS Backup Restore
-    RAINN SPARC PSNI Triple Zero JP KR US GB away account"""
+    RAINN SPARC PSNI Triple Zero JP KR US GB away account Google Chat Hangouts fri sat sun sms
+    email"""
 ALLOWED = frozenset(_ALLOWED_TEXT.split())
 # Text shown exactly as the person or a file gave it: references, hashes, addresses, file
 # and zone names, numbers.
