@@ -28,7 +28,7 @@ from sqlalchemy import Connection, select
 from safetrail import __version__
 from safetrail.domain.exif import ExifInfo, read_exif
 from safetrail.errors import InputFileError, RecordNotFound, ValidationError
-from safetrail.i18n import _
+from safetrail.i18n import N_, _
 from safetrail.services import settings
 from safetrail.services.vault import Vault
 from safetrail.storage import faults
@@ -46,8 +46,9 @@ class IntakeDetails:
 
     source_device: str | None = None
     source_account: str | None = None
-    acquisition_method: str = "file copy into the vault"
-    performer: str = "vault owner"
+    # Stored in English (the record is evidence); pages show them translated.
+    acquisition_method: str = N_("file copy into the vault")
+    performer: str = N_("vault owner")
     description: str | None = None
     parent: str | None = None
 
