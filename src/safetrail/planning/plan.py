@@ -16,7 +16,11 @@ Shape of the data (schema 1)::
                 "own": [{"item": text, "state": ...}]},
      "escape_routes": [{"place": text, "route": text, "go_to": text}],
      "trusted_people": [{"name": text, "reach": text, "knows": text,
-                         "if_contacted": text}],
+                         "if_contacted": text, "circle": CIRCLES key | "",
+                         "told_on": "YYYY-MM-DD" | "", "has_sheet": "yes" | "no" | ""}],
+                        (who has been told: where they are in the person's life, when they
+                        were told, and whether they have the lookout sheet; rows saved before
+                        these existed read as "")
      "review_on": "YYYY-MM-DD" | null,
      "region": "scotland" | … | null}     (where in a country with regions the person lives)
 
@@ -623,17 +627,40 @@ def with_escape_routes(
     return out
 
 
+CIRCLES = {
+    "family": N_("Family or friends"),
+    "work": N_("Work"),
+    "school": N_("School or nursery"),
+    "neighbours": N_("Neighbours"),
+    "building": N_("Building manager or security"),
+    "other": N_("Someone else"),
+}
+TRUSTED_FIELDS = ("name", "reach", "knows", "if_contacted", "circle", "told_on", "has_sheet")
+
+
 def with_trusted_people(
     data: Mapping[str, Any], rows: Sequence[Mapping[str, object]]
 ) -> dict[str, Any]:
     out = normalised(data)
-    kept = _rows(rows, ("name", "reach", "knows", "if_contacted"), _("A trusted person entry"))
+    kept = _rows(rows, TRUSTED_FIELDS, _("A trusted person entry"))
     for row in kept:
         if not row["name"]:
             raise ValidationError(
                 _("Each trusted person needs a name (a first name or nickname is enough)."),
                 _("Add the name, or clear that row."),
             )
+        if row["circle"] and row["circle"] not in CIRCLES:
+            raise ValidationError(_("Choose where this person is in your life from the list."))
+        if row["has_sheet"] not in ("", "yes", "no"):
+            raise ValidationError(_("Say whether they have the lookout sheet: yes or no."))
+        if row["told_on"]:
+            try:
+                row["told_on"] = date.fromisoformat(row["told_on"]).isoformat()
+            except ValueError:
+                raise ValidationError(
+                    _("The date they were told must look like 2026-08-03."),
+                    _("Leave it empty if you do not remember."),
+                ) from None
     out["trusted_people"] = kept
     return out
 

@@ -32,7 +32,14 @@ from safetrail.services.evidence import evidence_file
 from safetrail.services.people import show_person
 from safetrail.services.vault import Vault
 
-__all__ = ["LookoutInput", "LookoutSheet", "build_lookout", "write_lookout"]
+__all__ = [
+    "LookoutCopy",
+    "LookoutInput",
+    "LookoutSheet",
+    "build_lookout",
+    "lookout_copies",
+    "write_lookout",
+]
 
 PHOTO_MM = 80.0
 TEXT = Font("sans", 11.5)  # larger than a report: read at a desk or pinned to a noticeboard
@@ -232,3 +239,21 @@ def write_lookout(vault: Vault, given: LookoutInput, output: Path) -> LookoutShe
     atomic_write(output, sheet.pdf)
     record_lookout(vault, sheet, output.name, given)
     return sheet
+
+
+@dataclass(frozen=True)
+class LookoutCopy:
+    ref: str  # the export record, X-…
+    given_to: str
+    given_on: str
+
+
+def lookout_copies(vault: Vault) -> list[LookoutCopy]:
+    """Every lookout sheet made, oldest first: who has a copy, and since when."""
+    with vault.read() as conn:
+        found = vault.store.load(conn, vault.store.list_ids(conn, "export"))
+    return [
+        LookoutCopy(r.ref, str(r.data.get("given_to") or ""), str(r.data.get("given_on") or ""))
+        for r in found
+        if r.data.get("format") == "lookout-sheet" and not r.voided
+    ]

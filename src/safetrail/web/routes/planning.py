@@ -25,6 +25,7 @@ from safetrail.planning import checklist, guidance, notice
 from safetrail.planning import plan as model
 from safetrail.planning import resources as dataset
 from safetrail.planning.emergency import emergency_for
+from safetrail.reports.lookout import lookout_copies
 from safetrail.services import events, evidence, planning, settings
 from safetrail.services.arrangements import arrangement_views
 from safetrail.services.events import BreachInput, NoticeInput, OrderChanges
@@ -216,12 +217,7 @@ ROW_PAGES: dict[str, tuple[str, tuple[str, ...], str, int]] = {
     # url part: (plan key, form fields, saver name, blank rows)
     "if-then": ("contingencies", ("if", "then"), "save_contingencies", BLANK_ROWS),
     "ways-out": ("escape_routes", ("place", "route", "go_to"), "save_escape_routes", 2),
-    "people": (
-        "trusted_people",
-        ("name", "reach", "knows", "if_contacted"),
-        "save_trusted_people",
-        2,
-    ),
+    "people": ("trusted_people", model.TRUSTED_FIELDS, "save_trusted_people", 2),
 }
 
 
@@ -245,6 +241,8 @@ def _rows_page(
         title_key="plan",
         rows=rows,
         examples=[_(e) for e in model.CONTINGENCY_EXAMPLES],
+        circles=[(key, _(label)) for key, label in model.CIRCLES.items()],
+        copies=lookout_copies(current_vault(request)) if key == "trusted_people" else [],
         error=error,
         hint=hint,
     )
