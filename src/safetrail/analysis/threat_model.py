@@ -148,7 +148,10 @@ def _windows(
     word are told apart from the ones inside it. Texts must already be ``normalise``-d.
     """
     joined = "\x00 " + " \x00 ".join(normalised) + " \x00"
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).copy()
+    # Every digit reads as "0": a time or a count matters, not which one (and a long number
+    # must not look like something the model once saw).
+    codes[(codes >= 0x30) & (codes <= 0x39)] = 0x30
     is_sep = codes == _SEP
     text_at = np.cumsum(is_sep, dtype=np.int64) - 1  # the text each position belongs to
     seps = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(is_sep, dtype=np.int64)])

@@ -1860,7 +1860,8 @@ _EN_CUES = (
     "all night", "every night", "post your", "post the", "post it",
     # more, from training threats that had none of the above
     "himself", "herself", "themselves", "respect", "spade", "shovel", "boot", "starv",
-    "christmas", "birthday", "wake up", "ground", "your will", "torch", "midnight", "till ",
+    "christmas", "birthday", "wake up", "ground", "your will", "torch", "midnight",
+    "till tomorrow", "till friday",
     "until", "note", "goes around", "comes around", "by your", "headphones", "didn't hear",
     "didn't see", "funny how", "things can", "comfortable", "ignore me", "ignoring me",
     "still think", "you think", "wrong with", "nobody", "no one",
