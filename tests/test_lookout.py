@@ -151,6 +151,12 @@ def test_lookout_in_japanese_and_refusals(case: Vault, vault_path: Path, tmp_pat
         ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "AB12 CDE" in text
+    assert "この人物に気をつけてください" in text and "Please look out" not in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-singlefile", str(out), str(ARTIFACTS / "lookout-ja")],
+        check=True,
+    )
     assert "背が高く、緑のパーカーを着ていることが多い" in text.replace("\n", "")
     code, output = _run(
         vault_path,
