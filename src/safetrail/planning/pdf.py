@@ -18,6 +18,7 @@ import importlib.util
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -115,6 +116,19 @@ class Document(FPDF):
         self.set_font(self.family, size=11)
         self.set_text_color(*INK)
         self.add_page()
+
+    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
+        """fpdf2's multi_cell, with the current font selected again in the page first.
+
+        After a line that ended in a fallback (CJK) font, fpdf2 may believe the body font is
+        still selected and not select it again, so the next line's Latin start (the "DV" of
+        "DV相談+") was drawn with no font and lost. Switching style and back forces it.
+        """
+        if not kwargs.get("dry_run") and self.page:
+            style, size = self.font_style, self.font_size_pt
+            self.set_font(self.font_family, "" if "B" in style else "B", size)
+            self.set_font(self.font_family, style, size)
+        return super().multi_cell(*args, **kwargs)
 
     # -- text that every available font can draw ----------------------------------------
 

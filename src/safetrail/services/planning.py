@@ -18,7 +18,7 @@ from typing import Any
 
 from safetrail.domain.when import zone
 from safetrail.errors import RecordNotFound, ValidationError
-from safetrail.i18n import N_, _
+from safetrail.i18n import N_, _, format_day
 from safetrail.planning import checklist, guidance
 from safetrail.planning import plan as model
 from safetrail.planning import resources as dataset
@@ -439,7 +439,7 @@ def plan_document(
         contacts=contacts,
         orders=orders,
         footer=_("Printed {day}. Keep this somewhere only you can reach.").format(
-            day=day.isoformat()
+            day=format_day(day)
         ),
         empty_note=_("Nothing has been added to this plan yet.") if empty else None,
         labels={
