@@ -233,3 +233,32 @@ def test_no_contact_letter_follows_the_local_procedure(ja_vault: Vault, tmp_path
     britain.close()
     assert general.title == "No-contact notice"
     assert "Anti-Stalking" not in general.text()
+
+
+def test_safety_plan_and_supporters_guide_pdfs_in_japanese(tmp_path: Path) -> None:
+    _poppler()
+    from tests.webutil import form_csrf, new_client
+
+    client = new_client(tmp_path / "vault")
+    client.headers["Accept-Language"] = "ja"
+    page = client.get("/setup")
+    client.post(
+        "/setup",
+        data={
+            "csrf": form_csrf(page.text),
+            "passphrase": PASSPHRASE,
+            "confirm": PASSPHRASE,
+            "country": "JP",
+            "timezone": "Asia/Tokyo",
+        },
+    )
+    for path, name, expected in (
+        ("/plan/pdf", "plan-ja", ("私の安全計画", "DV相談＋（プラス）", "#8103", "2026年")),
+        ("/guidance/supporting/pdf", "guide-ja", ("ストーカー被害にあっている人を支えるために",)),
+    ):
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(client.get(path).content)
+        text = _text(pdf)
+        for words in expected:
+            assert words in text, (path, words)
+        _render(pdf, name)
