@@ -523,20 +523,27 @@ class _Prefilter:
         self.word_quads = [_quads(b.tobytes()) for b in self.word_bytes]
         # Words are found by their first three bytes (3-byte words) or first four (longer
         # ones: "them" is much rarer than "the"). Each table maps a hashed key to a bucket
-        # of words; a hit is then checked against the whole word.
-        self.bucket_words: list[list[int]] = [[]]
-        self.tables = []
-        for width in (3, 4):
-            buckets: dict[int, list[int]] = defaultdict(list)
-            for i, data in enumerate(self.word_bytes):
-                if (len(data) == 3) == (width == 3):
-                    key = int.from_bytes(data[:width].tobytes(), "little")
-                    buckets[int(self._hash(np.array([key], np.uint32))[0])].append(i)
-            table = np.zeros(1 << self.TABLE_BITS, dtype=np.uint16)
-            for slot, members in sorted(buckets.items()):
-                table[slot] = len(self.bucket_words)
-                self.bucket_words.append(members)
-            self.tables.append(table)
+        # of words; a hit is then checked against the whole word. Words in plain ASCII and
+        # words in other scripts have tables of their own: the second are only looked for
+        # in texts that are not plain ASCII.
+        self.groups: list[tuple[list[NDArray[np.uint16]], list[list[int]]]] = []
+        for plain in (True, False):
+            members = [i for i, w in enumerate(words) if w.isascii() == plain]
+            bucket_words: list[list[int]] = [[]]
+            tables = []
+            for width in (3, 4):
+                buckets: dict[int, list[int]] = defaultdict(list)
+                for i in members:
+                    data = self.word_bytes[i]
+                    if (len(data) == 3) == (width == 3):
+                        key = int.from_bytes(data[:width].tobytes(), "little")
+                        buckets[int(self._hash(np.array([key], np.uint32))[0])].append(i)
+                table = np.zeros(1 << self.TABLE_BITS, dtype=np.uint16)
+                for slot, chosen in sorted(buckets.items()):
+                    table[slot] = len(bucket_words)
+                    bucket_words.append(chosen)
+                tables.append(table)
+            self.groups.append((tables, bucket_words))
 
     @classmethod
     def _hash(cls, key: NDArray[np.uint32]) -> NDArray[np.uint32]:
@@ -551,10 +558,15 @@ class _Prefilter:
             (t.replace("\x00", " ") if "\x00" in t else t) if t else "" for t in texts
         )
         normalised = normalise(joined, keep_nul=True)
-        data = normalised.encode("utf-8", errors="replace") + b"\x00" * self.pad
-        buffer = np.frombuffer(data, dtype=np.uint8)
-        bounds = np.flatnonzero(buffer[: -self.pad] == 0)  # the separator before each text
-        return normalised.split("\x00"), self._texts_with_words(buffer, bounds)
+        containing = self._texts_with_words(normalised, 0)
+        pieces = normalised.split("\x00")
+        if not normalised.isascii() and len(self.groups[1][1]) > 1:
+            chosen = [i for i, piece in enumerate(pieces) if not piece.isascii()]
+            back = np.array(chosen, dtype=np.int64)
+            found = self._texts_with_words("\x00".join(pieces[i] for i in chosen), 1)
+            for word, texts_with in found.items():
+                containing[word] = back[texts_with]
+        return pieces, containing
 
     def _pairs(
         self, containing: dict[int, NDArray[np.int64]], count: int
@@ -731,15 +743,17 @@ class _Prefilter:
             return empty, empty
         return np.concatenate(kept_texts), np.concatenate(kept_rules)
 
-    def _texts_with_words(
-        self, buffer: NDArray[np.uint8], bounds: NDArray[np.int64]
-    ) -> dict[int, NDArray[np.int64]]:
-        """For each word, the sorted indexes of the texts that contain it."""
+    def _texts_with_words(self, normalised: str, part: int) -> dict[int, NDArray[np.int64]]:
+        """For each word of ``part`` (0: ASCII words, 1: the others), the sorted indexes of
+        the (NUL-joined) texts that contain it."""
+        data = normalised.encode("utf-8", errors="replace") + b"\x00" * self.pad
+        buffer = np.frombuffer(data, dtype=np.uint8)
+        bounds = np.flatnonzero(buffer[: -self.pad] == 0)  # the separator before each text
+        (three, four), bucket_words = self.groups[part]
         size = buffer.shape[0] - self.pad
         positions: list[NDArray[np.int64]] = []
         slots: list[NDArray[np.uint16]] = []
         low_three = np.uint32(0xFFFFFF)
-        three, four = self.tables
         for start in range(0, max(size - 2, 0), self.CHUNK):
             stop = min(start + self.CHUNK, size - 2)
             # Four bytes read at every offset (a one-byte stride; the padding keeps the last
@@ -765,7 +779,7 @@ class _Prefilter:
         for group_at, group in zip(np.split(where, edges), np.split(which, edges), strict=True):
             if group.size == 0:
                 continue
-            for word in self.bucket_words[int(group[0])]:
+            for word in bucket_words[int(group[0])]:
                 # Compare four bytes at a time (a one-byte-stride view of the whole buffer).
                 ok = np.ones(group_at.shape[0], dtype=np.bool_)
                 for offset, value, mask in self.word_quads[word]:
