@@ -136,6 +136,7 @@ def test_suggest_confirm_and_exclude(custody: Vault) -> None:
         "inside an agreed time window",
         "about the children or a handover",
     )
+    assert [s.threatening for s in suggested] == [False, False, True]
     assert suggested[2].reasons == (
         f"on the agreed channel (sms: {ALEX})",
         "inside an agreed time window",
@@ -196,6 +197,7 @@ def test_cli_review_and_analyze_json(custody: Vault, vault_path: Path, tmp_path:
     review = runner.invoke(app, ["arrangement", "review", *base, "--yes"], env=env)
     assert review.exit_code == 0, review.output
     assert "3 records marked inside AR-001" in review.output
+    assert review.output.count("contains threatening words") == 1
     out = runner.invoke(app, ["analyze", *base, "--json", "--today", TODAY.isoformat()], env=env)
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
@@ -242,3 +244,20 @@ def test_police_sheet_and_show(custody: Vault, vault_path: Path, tmp_path: Path)
     flat = " ".join(text.split())
     assert "Permitted contact AR-001 (set by a court order)" in flat
     assert "1 incident and 3 calls or messages fell inside it" in flat
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "arrangement add",
+        "arrangement list",
+        "arrangement show",
+        "arrangement end",
+        "arrangement mark",
+        "arrangement review",
+        "lookout",
+    ],
+)
+def test_commands_have_help(command: str) -> None:
+    done = CliRunner().invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200"})
+    assert done.exit_code == 0 and "Usage:" in done.output

@@ -82,6 +82,7 @@ def test_arrangement_review_patterns_and_lookout(chromium: object, tmp_path: Pat
         assert page.is_visible("text=Front steps of the town library")
         boxes = page.query_selector_all("input[name=pick]")
         assert [b.get_attribute("value").split("|")[0] for b in boxes] == ["AR-001"] * 3
+        assert page.locator("text=This message contains threatening words").count() == 1
         shoot(page, "40-arrangements-suggestions")
         for box in boxes:
             box.check()

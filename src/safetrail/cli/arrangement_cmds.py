@@ -131,6 +131,14 @@ def review(
                 f"[bold]{item.ref}[/bold] {item.at:%Y-%m-%d %H:%M} {item.channel}: {item.text}"
             )
             console.print("  " + _("Why: {reasons}.").format(reasons="; ".join(item.reasons)))
+            if item.threatening:
+                console.print(
+                    "  "
+                    + _(
+                        "This message contains threatening words. It stays flagged as a threat "
+                        "even if you mark it inside the arrangement."
+                    )
+                )
             if yes or (
                 interactive()
                 and typer.confirm(

@@ -87,6 +87,7 @@ class Suggestion:
     text: str
     arrangement_ref: str
     reasons: tuple[str, ...]
+    threatening: bool = False  # threatening words: still flagged if marked inside
 
 
 def _active(data: dict[str, Any], day: date) -> bool:
@@ -204,4 +205,20 @@ def suggest(vault: Vault, arrangement: str | None = None) -> list[Suggestion]:
                 seen.add(item.ref)
                 found.append(item)
     found.sort(key=lambda s: (s.at, s.ref))
-    return found
+    return _with_threats(found)
+
+
+def _with_threats(found: list[Suggestion]) -> list[Suggestion]:
+    """Say which suggestions carry threatening words, so the person sees that marking one
+    inside an arrangement does not hide it (analysis flags it either way)."""
+    if not found:
+        return found
+    from dataclasses import replace
+
+    from safetrail.analysis.threats import default_engine
+
+    try:
+        flags = default_engine().scan([s.text for s in found])
+    except Exception:  # the suggestion list still works; analysis reports a failed scan
+        return found
+    return [replace(s, threatening=True) if i in flags else s for i, s in enumerate(found)]
