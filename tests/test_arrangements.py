@@ -261,3 +261,12 @@ def test_police_sheet_and_show(custody: Vault, vault_path: Path, tmp_path: Path)
 def test_commands_have_help(command: str) -> None:
     done = CliRunner().invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200"})
     assert done.exit_code == 0 and "Usage:" in done.output
+
+
+def test_a_report_about_someone_else_leaves_the_arrangement_out(custody: Vault) -> None:
+    from safetrail.analysis.loader import load_case
+
+    facts = load_case(custody)
+    alex = facts.people[0].id
+    assert [a.ref for a in facts.within(person_ids=frozenset({alex})).arrangements] == ["AR-001"]
+    assert facts.within(person_ids=frozenset({"someone-else"})).arrangements == ()

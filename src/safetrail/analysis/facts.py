@@ -283,9 +283,11 @@ class CaseFacts:
             chosen = tuple(f for f in chosen if f.id in incident_ids)
         persons = self.people
         events = self.events
+        arranged = self.arrangements
         if person_ids is not None:
             persons = tuple(p for p in persons if p.id in person_ids)
             events = tuple(e for e in events if e.person_id is None or e.person_id in person_ids)
+            arranged = tuple(a for a in arranged if a.person_id in person_ids)
         log = self.communications
         if since is not None or until is not None:
             keep = np.ones(len(log), dtype=np.bool_)
@@ -294,4 +296,11 @@ class CaseFacts:
             if until is not None:
                 keep &= log.epoch < until
             log = log.subset(keep)
-        return replace(self, incidents=chosen, communications=log, events=events, people=persons)
+        return replace(
+            self,
+            incidents=chosen,
+            communications=log,
+            events=events,
+            people=persons,
+            arrangements=arranged,
+        )
