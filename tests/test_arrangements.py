@@ -215,6 +215,8 @@ def test_cli_review_and_analyze_json(custody: Vault, vault_path: Path, tmp_path:
     flat = " ".join(text.split())
     assert "AR-001" in flat
     assert "1 incident and 3 calls or messages fell inside it" in flat
+    checked = runner.invoke(app, ["verify", *base], env=env)
+    assert checked.exit_code == 0, checked.output
 
 
 def test_police_sheet_and_show(custody: Vault, vault_path: Path, tmp_path: Path) -> None:
