@@ -266,9 +266,11 @@ def outside_arrangements(
     This is the one place the exclusion lives: contact after a notice and breaches of an
     order both read these masks, so every page and report follows it."""
     inside = facts.inside
+    if not inside:  # the usual case: nothing to leave out, nothing to look up
+        return np.ones(len(table), dtype=np.bool_), np.ones(len(contacts), dtype=np.bool_)
     incidents = np.fromiter((f.id not in inside for f in table.facts), np.bool_, len(table))
     refs = contacts.log.refs
-    if not inside or not refs:
+    if not refs:
         return incidents, np.ones(len(contacts), dtype=np.bool_)
     kept = np.fromiter(
         (refs[i] not in inside for i in contacts.index.tolist()), np.bool_, len(contacts)
