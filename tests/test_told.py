@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from safetrail.errors import ValidationError
 from safetrail.reports.lookout import LookoutInput, build_lookout, record_lookout
-from safetrail.services import people, planning
+from safetrail.services import people, planning, settings
 from safetrail.services.vault import Vault
 from tests.webutil import new_client, set_up
 
@@ -75,3 +75,25 @@ def test_told_rows_saved_shown_and_checked(web: tuple[TestClient, str]) -> None:
     with pytest.raises(ValidationError):
         planning.save_trusted_people(vault, [{"name": "Jo", "circle": "moon"}])
     assert len(planning.current_plan(vault).data["trusted_people"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "form"),
+    [
+        ("ja", "続けなければならない連絡", "注意喚起シート"),
+        ("ko", "계속되어야 하는 연락", "주의 요청서"),
+    ],
+)
+def test_new_pages_in_japanese_and_korean(
+    web: tuple[TestClient, str], language: str, title: str, form: str
+) -> None:
+    client, _csrf = web
+    vault = _vault(client)
+    settings.update(vault, "language", language=language)
+    client.app.state.safetrail.apply(settings.preferences(vault))  # type: ignore[attr-defined]
+    people.add_person(vault, people.PersonInput(["Alex Doe"]))
+    arrangements_page = unescape(client.get("/arrangements").text)
+    lookout_page = unescape(client.get("/lookout").text)
+    assert title in arrangements_page and form in lookout_page
+    for english in ("Contact that must continue", "Record an arrangement", "Make the sheet"):
+        assert english not in arrangements_page + lookout_page
