@@ -272,3 +272,13 @@ def test_a_report_about_someone_else_leaves_the_arrangement_out(custody: Vault) 
     alex = facts.people[0].id
     assert [a.ref for a in facts.within(person_ids=frozenset({alex})).arrangements] == ["AR-001"]
     assert facts.within(person_ids=frozenset({"someone-else"})).arrangements == ()
+
+
+def test_end_is_a_new_version_and_ended_only_after_the_day(custody: Vault) -> None:
+    arrangements.end_arrangement(custody, "AR-001", "2999-12-31", "order runs to the end")
+    view = arrangements.arrangement_view(custody, "AR-001")
+    assert (view.versions, view.ended) == (2, False)
+    arrangements.end_arrangement(custody, "AR-001", "2026-04-30", "new order from the court")
+    view = arrangements.arrangement_view(custody, "AR-001")
+    assert (view.versions, view.ended) == (3, True)
+    assert dict(view.rows())["Until"] == "2026-04-30"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -384,6 +384,7 @@ class ArrangementView:
     evidence: tuple[str, ...]
     inside: int  # records marked inside it
     versions: int
+    today: str = ""  # the vault's local date (YYYY-MM-DD), to tell whether it has ended
 
     @property
     def ref(self) -> str:
@@ -391,7 +392,8 @@ class ArrangementView:
 
     @property
     def ended(self) -> bool:
-        return bool(self.record.data.get("ends_on")) or self.record.voided
+        ends = self.record.data.get("ends_on")
+        return self.record.voided or bool(ends and ends < (self.today or "9999-12-31"))
 
     def channels(self) -> list[str]:
         return [channel_from_json(c).text() for c in self.record.data.get("channels", [])]
@@ -435,6 +437,8 @@ def _views(vault: Vault, found: Sequence[Record]) -> list[ArrangementView]:
             for p in vault.store.load(conn, [r.data["person_id"] for r in found])
         }
         versions = {r.id: len(vault.store.history(conn, r.id)) for r in found}
+    moment = datetime.now(UTC).astimezone(zone(settings.current(vault).timezone))
+    today = moment.date().isoformat()
     views = []
     for record in found:
         data = record.data
@@ -451,6 +455,7 @@ def _views(vault: Vault, found: Sequence[Record]) -> list[ArrangementView]:
                     if m.data.get("inside") and m.data.get("arrangement_id") == record.id
                 ),
                 versions[record.id],
+                today,
             )
         )
     return views
