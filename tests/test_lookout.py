@@ -116,6 +116,8 @@ def test_lookout_sheet(case: Vault, vault_path: Path, tmp_path: Path) -> None:
     )
     assert (ARTIFACTS / "lookout-sheet.png").stat().st_size > 10_000
 
+    code, listed = _run(vault_path, "exports")
+    assert code == 0 and "(given to: building manager, 2026-08-03)" in listed
     opened = open_vault(vault_path, PASSPHRASE)
     try:
         with opened.read() as conn:

@@ -235,7 +235,9 @@ def letter(
         False, help="Record the no-contact letter as a notice you have given."
     ),
     sent_on: str = typer.Option("", help="The day you gave it (default: today)."),
-    method: str = typer.Option("", help=f"How you gave it: {', '.join(NOTICE_METHODS)}."),
+    method: str = typer.Option(
+        "", help=_("How you gave it: {methods}.").format(methods=", ".join(NOTICE_METHODS))
+    ),
     language: str | None = LanguageOption,
     vault: Path | None = VaultOption,
 ) -> None:
@@ -294,6 +296,10 @@ def exports_cmd(vault: Path | None = VaultOption) -> None:
         what = data.get("format", "")
         if data.get("report_id"):
             what += f" {data['report_id']}"
+        if data.get("given_to"):
+            what += " " + _("(given to: {who}, {day})").format(
+                who=data["given_to"], day=data.get("given_on", "")
+            )
         table.add_row(
             format_ref("export", record.ref_no),
             local_time_text(record.created_at, tz),
