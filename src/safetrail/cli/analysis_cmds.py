@@ -83,7 +83,7 @@ def _print_help(help_: LocalHelp) -> None:
     console.print(f"  {line}")
     for helpline in help_.helplines:
         extra = f" · {helpline.hours}" if helpline.hours else ""
-        unchecked = f" ({_('not yet checked')})" if not helpline.verified else ""
+        unchecked = " (" + _("not yet checked") + ")" if not helpline.verified else ""
         console.print(f"  {helpline.name}: {helpline.number}{extra}{unchecked}")
     if not help_.helplines:
         console.print(
@@ -282,8 +282,10 @@ def check(
         console.print(law.name)
     console.print(law.summary)
     if law.source:
-        console.print(f"[dim]{_('Source: {s}').format(s=law.source)}[/dim]")
-    console.print(f"[dim]{_('This is general information, not legal advice.')}[/dim]")
+        source = _("Source: {s}").format(s=law.source)
+        console.print(f"[dim]{source}[/dim]")
+    not_advice = _("This is general information, not legal advice.")
+    console.print(f"[dim]{not_advice}[/dim]")
     _print_help(form.help)
     if saved is not None:
         ok(_("A dated copy is kept as {ref}.").format(ref=saved.ref))
@@ -293,9 +295,8 @@ def check(
 
 
 def _print_result(ref: str, result: risk.RiskResult, help_: LocalHelp) -> None:
-    console.print(
-        f"[bold]{_('Risk check of {date}').format(date=day_text(result.taken_on))}[/bold] ({ref})"
-    )
+    title = _("Risk check of {date}").format(date=day_text(result.taken_on))
+    console.print(f"[bold]{title}[/bold] ({ref})")
     console.print(
         _(
             "Whatever your answers, please talk to a specialist now: they can judge the danger "

@@ -31,10 +31,12 @@ def register(root: typer.Typer) -> None:
 @app.command("guide")
 def show_guide() -> None:
     """How to turn USB debugging on for the check, and off again afterwards."""
-    console.print(f"[bold]{_('Before the check: turn on USB debugging')}[/bold]")
+    before = _("Before the check: turn on USB debugging")
+    console.print(f"[bold]{before}[/bold]")
     for number, step in enumerate(guide.ENABLE_STEPS, 1):
         console.print(f"  {number}. {_(step)}")
-    console.print(f"\n[bold]{_('After the check: turn it off again')}[/bold]")
+    after = _("After the check: turn it off again")
+    console.print(f"\n[bold]{after}[/bold]")
     for number, step in enumerate(guide.DISABLE_STEPS, 1):
         console.print(f"  {number}. {_(step)}")
     console.print("\n" + _(guide.WHAT_IS_READ))
@@ -43,7 +45,8 @@ def show_guide() -> None:
 
 def _print_help(vault: Vault) -> None:
     found = local_help(settings.current(vault).country)
-    console.print(f"\n[bold]{_('Who can help')}[/bold]")
+    who = _("Who can help")
+    console.print(f"\n[bold]{who}[/bold]")
     console.print("  " + _("In danger now: call {number}").format(number=found.emergency))
     for line in found.helplines:
         hours = f" ({line.hours})" if line.hours else ""
@@ -54,18 +57,18 @@ def _print_check(vault: Vault, view: CheckView) -> None:
     data = view.data
     device = data.get("device", {})
     name = device.get("model") or device.get("serial") or _("phone")
-    console.print(
-        f"[bold]{_('Phone check {ref} of {name}').format(ref=view.record.ref, name=name)}[/bold]"
-    )
+    title = _("Phone check {ref} of {name}").format(ref=view.record.ref, name=name)
+    console.print(f"[bold]{title}[/bold]")
     console.print(_(guide.SAFETY_FIRST))
     if view.partial:
         console.print(f"[yellow]{_(guide.PARTIAL_NOTE)}[/yellow]")
     if not view.findings:
         console.print("\n" + _(guide.NOTHING_FOUND))
+    finding_label = _("Finding")
     for finding in view.findings:
         colour = "red" if finding.severity == "high" else "yellow"
         console.print(f"\n[{colour}]●[/{colour}] [bold]{escape(finding.title)}[/bold]")
-        console.print(f"  [dim]{_('Finding')}: {finding.id}[/dim]")
+        console.print(f"  [dim]{finding_label}: {finding.id}[/dim]")
         console.print("  " + finding.meaning)
         powers = finding.details.get("powers") or []
         if powers:
@@ -236,7 +239,8 @@ def update_indicators(
 
 
 def _print_iphone(data: dict[str, object], ref: str) -> None:
-    console.print(f"[bold]{_('iPhone check {ref}').format(ref=ref)}[/bold]")
+    title = _("iPhone check {ref}").format(ref=ref)
+    console.print(f"[bold]{title}[/bold]")
     answers = data.get("answers") or {}
     labels = {"yes": _("yes"), "no": _("no"), "not_sure": _("not sure"), "skipped": _("skipped")}
     for question in iphone.QUESTIONS:
@@ -251,8 +255,9 @@ def _print_iphone(data: dict[str, object], ref: str) -> None:
                 apps=len(backup["apps"]), profiles=len(backup["profiles"])
             )
         )
+        profile_label = _("Profile")
         for profile in backup["profiles"]:
-            console.print(f"  {_('Profile')}: {escape(profile)}")
+            console.print(f"  {profile_label}: {escape(profile)}")
         for note in backup["notes"]:
             console.print(f"  {escape(note)}")
     for match in data.get("backup_matches") or []:  # type: ignore[attr-defined]
@@ -285,7 +290,8 @@ def iphone_check(
     if not given and interactive():
         for question in iphone.QUESTIONS:
             console.print(f"\n[bold]{_(question.question)}[/bold]")
-            console.print(f"  {_('Where to look')}: {_(question.where)}")
+            where_label = _("Where to look")
+            console.print(f"  {where_label}: {_(question.where)}")
             given[question.id] = typer.prompt(
                 _("Answer yes, no or not sure (Enter to skip)"), default="", show_default=False
             )

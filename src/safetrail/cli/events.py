@@ -19,7 +19,9 @@ order_app = typer.Typer(help="Protective orders.", no_args_is_help=True)
 @notice_app.command("add")
 def add_notice(
     sent_on: str = typer.Option(..., "--date", help="When you gave it (YYYY-MM-DD)."),
-    method: str = typer.Option(..., help="How: " + ", ".join(events.NOTICE_METHODS)),
+    method: str = typer.Option(
+        ..., help=_("How: {methods}").format(methods=", ".join(events.NOTICE_METHODS))
+    ),
     person: str | None = typer.Option(None, help="Who it was given to (person ref)."),
     summary: str | None = typer.Option(None, help="What it said, briefly."),
     evidence: list[str] = typer.Option([], "--evidence", help="Evidence ref (a copy of it)."),

@@ -12,8 +12,22 @@ from typing import Any
 from safetrail.i18n import _
 
 
+def _translate_help_option(command: Any) -> None:
+    """Click makes the ``--help`` option itself, with English text: give it ours."""
+    make_option = command.get_help_option
+
+    def get_help_option(ctx: Any) -> Any:
+        option = make_option(ctx)
+        if option is not None:
+            option.help = _("Show this message and exit.")
+        return option
+
+    command.get_help_option = get_help_option
+
+
 def localise(command: Any) -> Any:
     """``command`` and everything under it, with help texts in the current language."""
+    _translate_help_option(command)
     if command.help:
         command.help = _(command.help)
     if command.short_help:

@@ -226,10 +226,12 @@ def _print_outcome(report: ImportReport) -> None:
     if report.status == "cancelled":
         console.print(_("Stopped. What was saved stays; run the same command again to finish."))
     elif report.status == "refused":
-        err_console.print(f"[red]{_('Error')}:[/red] {report.error}")
-        err_console.print(f"[dim]{_('What to do')}:[/dim] {report.hint}")
+        error, what_to_do = _("Error"), _("What to do")
+        err_console.print(f"[red]{error}:[/red] {report.error}")
+        err_console.print(f"[dim]{what_to_do}:[/dim] {report.hint}")
     elif report.status == "failed":
-        err_console.print(f"[red]{_('Error')}:[/red] {report.error}")
+        error, what_to_do = _("Error"), _("What to do")
+        err_console.print(f"[red]{error}:[/red] {report.error}")
         if report.ref and report.new:
             kept = _(
                 "{n} new records were saved in {ref} before the import stopped; the rest of "
@@ -243,7 +245,7 @@ def _print_outcome(report: ImportReport) -> None:
             kept = _("Nothing was saved.")
         err_console.print(kept)
         err_console.print(
-            f"[dim]{_('What to do')}:[/dim] {report.hint} "
+            f"[dim]{what_to_do}:[/dim] {report.hint} "
             + _("Then run the same import again: it adds only what is missing.")
         )
     else:

@@ -168,8 +168,9 @@ def list_(
         console.print(_("No incidents match. Record one with 'safetrail incident add'."))
         return
     table = Table(_("Ref"), _("When"), _("What happened"), _("Kinds"))
+    voided = _("voided")
     for record in found:
-        label = record.ref + (f" [dim]({_('voided')})[/dim]" if record.voided else "")
+        label = record.ref + (f" [dim]({voided})[/dim]" if record.voided else "")
         summary = record.data["what_happened"]
         table.add_row(
             label,
@@ -228,7 +229,8 @@ def show(
     with opened(vault) as opened_vault:
         record, history = incidents.show_incident(opened_vault, ref)
         links = incidents.linked_refs(opened_vault, record)
-    title = record.ref + (f" — {_('voided')}" if record.voided else "")
+    voided = _("voided")
+    title = record.ref + (f" — {voided}" if record.voided else "")
     table = Table(title=title, show_header=False)
     for label, value in _describe(record.data, links):
         table.add_row(label, value)

@@ -62,8 +62,9 @@ def run() -> None:
     try:
         localise(typer.main.get_command(app))()
     except SafetrailError as exc:
-        common.err_console.print(f"[red]{_('Error')}:[/red] {exc.message}")
-        common.err_console.print(f"[dim]{_('What to do')}:[/dim] {exc.hint}")
+        error, what_to_do = _("Error"), _("What to do")
+        common.err_console.print(f"[red]{error}:[/red] {exc.message}")
+        common.err_console.print(f"[dim]{what_to_do}:[/dim] {exc.hint}")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         common.err_console.print(_("Stopped."))
@@ -72,16 +73,15 @@ def run() -> None:
         if os.environ.get("SAFETRAIL_DEBUG") == "1":
             raise
         fault = common.known_fault(exc)
+        error, what_to_do = _("Error"), _("What to do")
         if fault is not None:
-            common.err_console.print(f"[red]{_('Error')}:[/red] {fault.message}")
-            common.err_console.print(f"[dim]{_('What to do')}:[/dim] {fault.hint}")
+            common.err_console.print(f"[red]{error}:[/red] {fault.message}")
+            common.err_console.print(f"[dim]{what_to_do}:[/dim] {fault.hint}")
             sys.exit(fault.exit_code)
+        unexpected = _("Something unexpected went wrong")
+        common.err_console.print(f"[red]{error}:[/red] {unexpected} ({type(exc).__name__}: {exc}).")
         common.err_console.print(
-            f"[red]{_('Error')}:[/red] {_('Something unexpected went wrong')} "
-            f"({type(exc).__name__}: {exc})."
-        )
-        common.err_console.print(
-            f"[dim]{_('What to do')}:[/dim] "
+            f"[dim]{what_to_do}:[/dim] "
             + _("Run 'safetrail verify' to check that your vault is intact.")
         )
         sys.exit(70)

@@ -43,9 +43,8 @@ def _caveat(verified: bool) -> str:
 def print_resources(found: dataset.CountryResources, contacts: list[Record]) -> None:
     """The whole list for one place, most urgent first."""
     emergency = emergency_for(found.code)
-    console.print(
-        f"[bold]{escape(_('Help and contacts: {place}').format(place=found.place_name))}[/bold]"
-    )
+    heading = _("Help and contacts: {place}").format(place=found.place_name)
+    console.print(f"[bold]{escape(heading)}[/bold]")
     if found.regions:
         names = ", ".join(code for code, _name in found.regions if code != found.region)
         console.print(
@@ -107,8 +106,9 @@ def print_resources(found: dataset.CountryResources, contacts: list[Record]) -> 
         console.print(table)
     if found.law:
         console.print()
+        the_law = _("The law")
         console.print(
-            f"[bold]{escape(_('The law'))}:[/bold] {escape(_(found.law.name))}"
+            f"[bold]{escape(the_law)}:[/bold] {escape(_(found.law.name))}"
             + _caveat(found.law.verified)
         )
         console.print(escape(_(found.law.summary)))
@@ -195,7 +195,8 @@ def plan_show(vault: Path | None = VaultOption) -> None:
         + escape(_("(version {n}, saved {when})").format(n=view.version, when=view.saved_at))
     )
     if view.review_due(today):
-        console.print(f"[yellow]{escape(_('It is time to review your plan.'))}[/yellow]")
+        review = _("It is time to review your plan.")
+        console.print(f"[yellow]{escape(review)}[/yellow]")
     elif view.review_on:
         console.print(escape(_("Review by {day}.").format(day=view.review_on)))
     for summary in view.sections():

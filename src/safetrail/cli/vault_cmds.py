@@ -144,7 +144,8 @@ def print_report(report: VerifyReport) -> None:
     if report.ok:
         ok(_("Everything is intact: nothing has been changed or lost."))
     else:
-        console.print(f"[red]✗ {_('Problems found')} ({len(report.problems)}):[/red]")
+        found = _("Problems found ({n}):").format(n=len(report.problems))
+        console.print(f"[red]✗ {found}[/red]")
         for problem in report.problems:
             console.print(f"  - {problem}")
 

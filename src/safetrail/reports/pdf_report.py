@@ -127,7 +127,7 @@ def people_table(doc: Doc, case: CaseData) -> None:
     )
     notes = [(p, p.notes) for p in case.people if p.notes]
     for person, note in notes:
-        doc.para(f"{person.ref} — {_('notes')}: {note}", SMALL)
+        doc.para(_("{ref} — notes: {note}").format(ref=person.ref, note=note), SMALL)
 
 
 def _cover(doc: Doc, case: CaseData, findings: Findings) -> None:
