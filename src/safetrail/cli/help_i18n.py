@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from typer import rich_utils
+
 from safetrail.i18n import _
 
 
@@ -25,8 +27,26 @@ def _translate_help_option(command: Any) -> None:
     command.get_help_option = get_help_option
 
 
+def _translate_typer_labels() -> None:
+    """The panel titles and notes Typer draws around the help (module settings of Typer)."""
+    rich_utils.ARGUMENTS_PANEL_TITLE = _("Arguments")
+    rich_utils.OPTIONS_PANEL_TITLE = _("Options")
+    rich_utils.COMMANDS_PANEL_TITLE = _("Commands")
+    rich_utils.ERRORS_PANEL_TITLE = _("Error")
+    rich_utils.DEFAULT_STRING = _("[default: {}]")
+    rich_utils.ENVVAR_STRING = _("[env var: {}]")
+    rich_utils.REQUIRED_LONG_STRING = _("[required]")
+    rich_utils.ABORTED_TEXT = _("Stopped.")
+    rich_utils.RICH_HELP = _("Try [blue]'{command_path} {help_option}'[/] for help.")
+
+
 def localise(command: Any) -> Any:
     """``command`` and everything under it, with help texts in the current language."""
+    _translate_typer_labels()
+    return _localise_tree(command)
+
+
+def _localise_tree(command: Any) -> Any:
     _translate_help_option(command)
     if command.help:
         command.help = _(command.help)
@@ -39,5 +59,5 @@ def localise(command: Any) -> Any:
     # Typer ships its own copy of Click, so groups are recognised by their sub-commands.
     if isinstance(getattr(command, "commands", None), dict):
         for sub in command.commands.values():
-            localise(sub)
+            _localise_tree(sub)
     return command
