@@ -7,6 +7,7 @@ docs/translating.md).
 
 from __future__ import annotations
 
+import ast
 import gettext
 import importlib.util
 import subprocess
@@ -86,3 +87,66 @@ def test_catalogue_is_complete(lang: str, source_ids: set[str]) -> None:
     present = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
     missing = sorted(source_ids - present)
     assert (len(untranslated), len(fuzzy), missing[:5]) == (0, 0, [])
+
+
+_MARKERS = frozenset({"_", "N_", "ngettext"})
+
+
+def _unextractable(tree: ast.AST) -> list[tuple[int, str]]:
+    """Calls the extractor cannot read, so their sentence would never be translated.
+
+    Python 3.11 reads an f-string as one token: a ``_("…")`` written inside one is not seen.
+    ``_(f"…")`` or ``_("…" + x)`` has no fixed English to look up, and an option's
+    ``help=f"…"`` cannot be matched to a catalogue entry either.
+    """
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Name)
+                    and inner.func.id in _MARKERS
+                    and inner.args
+                    and isinstance(inner.args[0], ast.Constant)
+                ):
+                    found.append((inner.lineno, "_() inside an f-string"))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _MARKERS
+            and node.args
+            and isinstance(node.args[0], ast.JoinedStr | ast.BinOp)
+        ):
+            found.append((node.lineno, "an f-string or + inside _()"))
+        elif (
+            isinstance(node, ast.keyword)
+            and node.arg == "help"
+            and isinstance(node.value, ast.JoinedStr | ast.BinOp)
+        ):
+            found.append((node.lineno, "help= built from pieces"))
+    return found
+
+
+def test_the_extractor_sees_every_translated_string() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {why}"
+        for path in sorted((ROOT / "src" / "safetrail").rglob("*.py"))
+        for line, why in _unextractable(ast.parse(path.read_text("utf-8")))
+    ]
+    assert found == []
+
+
+def test_the_unextractable_check_finds_each_form() -> None:
+    source = (
+        "a = f\"{_('What to do')}: {hint}\"\n"
+        'b = _(f"{n} records")\n'
+        "c = Option('', help='How: ' + ', '.join(METHODS))\n"
+        "d = _('What to do') + ':'\n"
+        "e = Option('', help=_('How: {m}').format(m=m))\n"
+    )
+    assert _unextractable(ast.parse(source)) == [
+        (1, "_() inside an f-string"),
+        (2, "an f-string or + inside _()"),
+        (3, "help= built from pieces"),
+    ]

@@ -76,7 +76,7 @@ def _parse_answers(pairs: list[str], valid: tuple[str, ...] | list[str]) -> dict
 
 def _print_help(help_: LocalHelp) -> None:
     console.print()
-    console.print(f"[bold]{_('Talk to someone who knows about stalking')}[/bold]")
+    console.print("[bold]" + _("Talk to someone who knows about stalking") + "[/bold]")
     line = _("In danger now: call {n}").format(n=help_.emergency)
     if help_.emergency_note:
         line += f" — {help_.emergency_note}"
@@ -260,7 +260,7 @@ def check(
             console.print(f"[bold]{number}. {question.text}[/bold]")
             console.print(f"   [dim]{question.help}[/dim]")
             if question.from_log:
-                console.print(f"   {_('From your log:')} {question.from_log}")
+                console.print("   " + _("From your log:") + f" {question.from_log}")
             if question.key in given:
                 answers[question.key] = given[question.key]
             elif common.interactive():
@@ -277,7 +277,7 @@ def check(
         console.print(f"  - {point}")
     console.print()
     law = form.law
-    console.print(f"[bold]{_('What the law says where you live')}[/bold]")
+    console.print("[bold]" + _("What the law says where you live") + "[/bold]")
     if law.name:
         console.print(law.name)
     console.print(law.summary)
@@ -398,7 +398,7 @@ def risk_command(
             for question in asked:
                 console.print(f"[bold]{question.key}[/bold]: {question.text}")
                 if question.from_log:
-                    console.print(f"    {_('From your log:')} {question.from_log}")
+                    console.print("    " + _("From your log:") + f" {question.from_log}")
             if not questions:
                 console.print(
                     _("Answer in a terminal, or give --answer question=yes (and --use-log).")
@@ -414,7 +414,7 @@ def risk_command(
             else:
                 console.print(f"[bold]{question.text}[/bold]")
                 if question.from_log:
-                    console.print(f"   {_('From your log:')} {question.from_log}")
+                    console.print("   " + _("From your log:") + f" {question.from_log}")
                 reply = str(
                     typer.prompt(
                         _("   y / n / ? (Enter to skip)"),

@@ -234,8 +234,9 @@ def update_indicators(
             "entries, {packages} app names, {certificates} certificates."
         ).format(ref=saved.ref, **counts)
     )
+    skipped = _("Skipped")
     for line in saved.data["skipped"]:
-        console.print(f"  [yellow]{_('Skipped')}:[/yellow] {escape(line)}")
+        console.print(f"  [yellow]{skipped}:[/yellow] {escape(line)}")
 
 
 def _print_iphone(data: dict[str, object], ref: str) -> None:

@@ -73,7 +73,7 @@ def print_resources(found: dataset.CountryResources, contacts: list[Record]) -> 
         )
     if contacts:
         console.print()
-        console.print(f"[bold]{escape(_('My own contacts'))}[/bold]")
+        console.print("[bold]" + escape(_("My own contacts")) + "[/bold]")
         for record in contacts:
             data = record.data
             reach = " · ".join(v for v in (data.get("phone"), data.get("other")) if v)
@@ -118,7 +118,7 @@ def print_resources(found: dataset.CountryResources, contacts: list[Record]) -> 
             )
     if found.orders:
         console.print()
-        console.print(f"[bold]{escape(_('Protective orders'))}[/bold]")
+        console.print("[bold]" + escape(_("Protective orders")) + "[/bold]")
         for kind in found.orders:
             console.print(
                 f"  • {escape(_(kind.name))}: {escape(_(kind.summary))}" + _caveat(kind.verified)
@@ -191,7 +191,9 @@ def plan_show(vault: Path | None = VaultOption) -> None:
         console.print(_("Your safety plan is empty. Open the app's Safety plan page to start it."))
         return
     console.print(
-        f"[bold]{escape(_('My safety plan'))}[/bold] "
+        "[bold]"
+        + escape(_("My safety plan"))
+        + "[/bold] "
         + escape(_("(version {n}, saved {when})").format(n=view.version, when=view.saved_at))
     )
     if view.review_due(today):

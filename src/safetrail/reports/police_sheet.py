@@ -142,7 +142,11 @@ def _render(case: CaseData, findings: Findings, limit: int) -> Doc:
                     p.relationship or "",
                     identifiers_text(p.identifiers),
                     "\n".join(f"{d} ({plate})" if plate else d for d, plate in p.vehicles)
-                    + (f"\n{_('photo')}: {case.refs.get(p.photo_id, '')}" if p.photo_id else ""),
+                    + (
+                        "\n" + _("photo: {ref}").format(ref=case.refs.get(p.photo_id, ""))
+                        if p.photo_id
+                        else ""
+                    ),
                 ]
                 for p in case.people[:3]
             ),
