@@ -85,17 +85,57 @@ PAGES = [
 ]
 
 # Words that stay as they are in any language: the product, file formats and standards,
-# names of apps and systems people see written that way on their own devices, and the
-# technical names typed into forms (SMTP fields, commands).
+# and the technical names typed into forms (SMTP fields, commands, codes).
 _ALLOWED_TEXT = """SafeTrail English PDF CSV JSON SHA Esc zip https http TLS STARTTLS SMTP SMS
     Webhook
     VPN GPS EXIF ID DV SNS USB TTY PIN URL OK JavaScript Wi Fi To From Body safetrail daemon
-    Android AndroidQF MVT iPhone iTunes Finder Apple AirTag Bluetooth Watch Tracker Detect
-    Samsung Xiaomi MIUI Echap AssoEchap CC BY stalkerware indicators WhatsApp Telegram Desktop
-    Discord DiscordChatExporter Facebook Messenger Instagram LINE KakaoTalk iOS Backup Restore
-    RAINN SPARC PSNI Triple Zero JP KR US GB away account Google Chat Hangouts fri sat sun sms
-    email"""
+    AndroidQF MVT Echap AssoEchap CC BY stalkerware indicators Backup Restore
+    RAINN SPARC PSNI Triple Zero JP KR US GB away account fri sat sun sms email"""
 ALLOWED = frozenset(_ALLOWED_TEXT.split())
+# Names of apps, services and devices, written the way people see them on their own phones
+# and in the export files they bring (a translated page keeps them in Latin letters, often
+# right next to Japanese or Korean text). A name of several words is allowed only whole:
+# "Chat" alone is an English word left untranslated, "Google Chat" is a product.
+BRAND_NAMES = (
+    "Google Chat",
+    "Google Takeout",
+    "Google Hangouts",
+    "Hangouts",
+    "Google",
+    "LINE",
+    "KakaoTalk",
+    "WhatsApp",
+    "Telegram Desktop",
+    "Telegram",
+    "Facebook Messenger",
+    "Facebook",
+    "Messenger",
+    "Instagram",
+    "Discord",
+    "DiscordChatExporter",
+    "Apple Watch",
+    "Watch",  # the iPhone app of that name
+    "Apple",
+    "AirTag",
+    "iPhone",
+    "iTunes",
+    "Finder",
+    "iOS",
+    "Android",
+    "Bluetooth",
+    "Tracker Detect",
+    "Samsung",
+    "Xiaomi",
+    "MIUI",
+)
+# Longest first, so "Google Chat" goes whole before "Google"; bounded by non-letters only,
+# since a Japanese or Korean character right next to the name is a word character to `\b`.
+_BRANDS = re.compile(
+    "|".join(
+        rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])"
+        for name in sorted(BRAND_NAMES, key=len, reverse=True)
+    )
+)
 # Text shown exactly as the person or a file gave it: references, hashes, addresses, file
 # and zone names, numbers.
 _DATA = re.compile(
@@ -142,7 +182,7 @@ LANGS = [
 
 def english_words(text: str, path: str) -> list[str]:
     """Latin-script words left on a page after data and allowed names are removed."""
-    words = _WORD.findall(_DATA.sub(" ", text))
+    words = _WORD.findall(_DATA.sub(" ", _BRANDS.sub(" ", text)))
     allowed = ALLOWED | (PHRASE_PAGE_WORDS if path == "/guidance/phrases" else frozenset())
     return sorted({w for w in words if w not in allowed and w.strip("'’") not in allowed})
 
