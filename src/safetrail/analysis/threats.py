@@ -396,7 +396,13 @@ class ThreatEngine:
         keep = np.zeros(len(texts), dtype=np.bool_)
         keep[[first[p] for p, h in zip(distinct, hopeful.tolist(), strict=True) if h]] = True
         keep[[first[p] for p in distinct if p in ruled_by_text]] = False  # already known
-        for index, rules in self._prefilter.matching(pieces, containing, keep):
+        # The rule score each text would need to be flagged with its margin (see _decide).
+        need = np.full(len(texts), np.inf)
+        at = np.array([first[p] for p in distinct], dtype=np.int64)
+        if at.size:
+            wanted = (MODEL_CUT - margins) / RULE_WEIGHT
+            need[at] = np.where(margins >= MARGIN_FLOOR, np.minimum(wanted, STRONG_RULE), wanted)
+        for index, rules in self._prefilter.matching(pieces, containing, keep, need):
             ruled_by_text[pieces[index]] = self._rule_flag(pieces[index], rules)
         found: dict[int, ThreatFlag] = {}
         seen: dict[str, ThreatFlag] = {}
@@ -622,11 +628,22 @@ class _Prefilter:
         pieces: list[str],
         containing: dict[int, NDArray[np.int64]],
         keep: NDArray[np.bool_],
+        need: NDArray[np.float64] | None = None,
     ) -> Iterator[tuple[int, list[Rule]]]:
-        """(text index, rules whose regex may match it) for the texts marked in ``keep``."""
+        """(text index, rules whose regex may match it) for the texts marked in ``keep``.
+
+        ``need`` (per text) leaves out texts whose rules could not reach that score even if
+        every one of them matched: no regex is run for them.
+        """
         text_of, rule_of = self._pairs(containing, keep.shape[0])
         chosen = keep[text_of]
-        text_of, rule_of = self._joined_scan(pieces, text_of[chosen], rule_of[chosen])
+        text_of, rule_of = text_of[chosen], rule_of[chosen]
+        if need is not None and text_of.size:
+            log_keep = np.log1p(-np.minimum(self.weights, 1 - 1e-12))
+            best = 1.0 - np.exp(np.bincount(text_of, weights=log_keep[rule_of]))
+            able = best >= need[: best.shape[0]] - 1e-4  # scores are rounded to 4 places
+            text_of, rule_of = text_of[able[text_of]], rule_of[able[text_of]]
+        text_of, rule_of = self._joined_scan(pieces, text_of, rule_of)
         yield from self._grouped(self.rules, text_of, rule_of)
 
     def candidates(
