@@ -38,10 +38,10 @@ BLIND = Path(__file__).parent / "data" / "threats"
 LANGUAGES = ("en", "ja", "ko")
 GOAL_PRECISION, GOAL_RECALL = 0.90, 0.85
 # What the detector measured on the blind sets when this was written (precision, recall):
-# en 0.860 / 0.844, ja 0.877 / 0.793, ko 0.893 / 0.799 (without the prefilter: 0.854 / 0.876,
-# 0.869 / 0.823, 0.883 / 0.819). These floors sit just under them, so a change that makes
-# either worse fails; the goals above are tested separately.
-FLOORS = {"en": (0.85, 0.84), "ja": (0.87, 0.78), "ko": (0.88, 0.79)}
+# en 0.875 / 0.863, ja 0.888 / 0.803, ko 0.889 / 0.819 (without the prefilter, one round
+# earlier: 0.854 / 0.876, 0.869 / 0.823, 0.883 / 0.819). These floors sit just under them, so
+# a change that makes either worse fails; the goals above are tested separately.
+FLOORS = {"en": (0.865, 0.855), "ja": (0.88, 0.795), "ko": (0.88, 0.81)}
 
 
 def blind(lang: str) -> list[dict[str, str | None]]:
@@ -106,7 +106,7 @@ def test_blind_precision_and_recall_do_not_fall(lang: str) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="goal not reached yet: precision 0.87-0.89 at recall 0.79-0.85 (see FLOORS)",
+    reason="goal not reached yet: precision 0.875-0.889 at recall 0.803-0.863 (see FLOORS)",
 )
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_blind_goal_recall_085_at_precision_090(lang: str) -> None:
