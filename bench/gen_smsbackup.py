@@ -102,10 +102,10 @@ def _call(rng: random.Random, when: int) -> str:
     )
 
 
-def generate(records: int, calls: int, seed: int = 7) -> tuple[Path, Path]:
-    DATA.mkdir(parents=True, exist_ok=True)
+def generate(records: int, calls: int, seed: int = 7, folder: Path = DATA) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    sms_path = DATA / "sms-bench.xml"
+    sms_path = folder / "sms-bench.xml"
     when = START_MS
     with sms_path.open("w", encoding="utf-8", newline="\n") as out:
         out.write("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n")
@@ -116,7 +116,7 @@ def generate(records: int, calls: int, seed: int = 7) -> tuple[Path, Path]:
             when += rng.randrange(1_000, 120_000)
             out.write(_mms(rng, when) if rng.random() < 0.06 else _sms(rng, when))
         out.write("</smses>\n")
-    calls_path = DATA / "calls-bench.xml"
+    calls_path = folder / "calls-bench.xml"
     when = START_MS
     with calls_path.open("w", encoding="utf-8", newline="\n") as out:
         out.write("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n")
