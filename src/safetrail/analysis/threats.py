@@ -369,7 +369,11 @@ class ThreatEngine:
         # What the rules alone flag (the detector before the model, same prefilter).
         ruled_by_text: dict[str, ThreatFlag] = {}
         ruled_in: list[int] = []
-        for index, rules in self._prefilter.candidates(texts, self.threshold, (pieces, containing)):
+        # (text, rule) pairs by the words present: found once, used by both stages below.
+        pairs = self._prefilter.pairs(containing, len(texts))
+        for index, rules in self._prefilter.candidates(
+            texts, self.threshold, (pieces, containing), pairs
+        ):
             piece = pieces[index]
             ruled = ruled_by_text.get(piece)
             if ruled is None:
@@ -402,7 +406,7 @@ class ThreatEngine:
         if at.size:
             wanted = (MODEL_CUT - margins) / RULE_WEIGHT
             need[at] = np.where(margins >= MARGIN_FLOOR, np.minimum(wanted, STRONG_RULE), wanted)
-        for index, rules in self._prefilter.matching(pieces, containing, keep, need):
+        for index, rules in self._prefilter.matching(pieces, pairs, keep, need):
             ruled_by_text[pieces[index]] = self._rule_flag(pieces[index], rules)
         found: dict[int, ThreatFlag] = {}
         seen: dict[str, ThreatFlag] = {}
@@ -574,7 +578,7 @@ class _Prefilter:
                 containing[word] = back[texts_with]
         return pieces, containing
 
-    def _pairs(
+    def pairs(
         self, containing: dict[int, NDArray[np.int64]], count: int
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(text, rule) pairs where the text has a word from each of the rule's clauses."""
@@ -626,16 +630,17 @@ class _Prefilter:
     def matching(
         self,
         pieces: list[str],
-        containing: dict[int, NDArray[np.int64]],
+        pairs: tuple[NDArray[np.int64], NDArray[np.int64]],
         keep: NDArray[np.bool_],
         need: NDArray[np.float64] | None = None,
     ) -> Iterator[tuple[int, list[Rule]]]:
-        """(text index, rules whose regex may match it) for the texts marked in ``keep``.
+        """(text index, rules whose regex may match it) for the texts marked in ``keep``;
+        ``pairs`` is what ``pairs`` gave for these texts.
 
         ``need`` (per text) leaves out texts whose rules could not reach that score even if
         every one of them matched: no regex is run for them.
         """
-        text_of, rule_of = self._pairs(containing, keep.shape[0])
+        text_of, rule_of = pairs
         chosen = keep[text_of]
         text_of, rule_of = text_of[chosen], rule_of[chosen]
         if need is not None and text_of.size:
@@ -651,15 +656,17 @@ class _Prefilter:
         texts: Sequence[str | None],
         threshold: float,
         words: tuple[list[str], dict[int, NDArray[np.int64]]] | None = None,
+        pairs: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
     ) -> Iterator[tuple[int, list[Rule]]]:
         """(text index, rules that could match it) for texts that could reach ``threshold``.
 
-        ``words`` is what ``words_in`` gave for ``texts``, when it is already known.
+        ``words`` is what ``words_in`` gave for ``texts``, and ``pairs`` what ``pairs`` gave,
+        when they are already known.
         """
         if not texts:
             return
         pieces, containing = words or self.words_in(texts)
-        text_of, rule_of = self._pairs(containing, len(texts))
+        text_of, rule_of = pairs or self.pairs(containing, len(texts))
         if text_of.size == 0:
             return
         text_of, rule_of = self._hopeful(text_of, rule_of, threshold)
