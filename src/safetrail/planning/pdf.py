@@ -309,12 +309,14 @@ class PlanDocument:
     contingencies: list[tuple[str, str]]
     go_bag: list[tuple[str, str]]  # (mark, item)
     escape_routes: list[tuple[str, str, str]]
-    trusted_people: list[tuple[str, str, str, str]]
+    trusted_people: list[tuple[str, list[tuple[str, str]]]]  # (name, label/value pairs)
     contacts: list[tuple[str, str]]  # (name and role, how to reach)
     orders: list[list[tuple[str, str]]]  # label/value pairs per order
     footer: str
     empty_note: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    children: list[list[tuple[str, str]]] = field(default_factory=list)  # pairs per arrangement
+    children_note: str = ""
 
 
 def plan_pdf(doc: PlanDocument, fonts: FontSet | None = None) -> bytes:
@@ -345,18 +347,19 @@ def plan_pdf(doc: PlanDocument, fonts: FontSet | None = None) -> bytes:
             [list(row) for row in doc.escape_routes],
             (3, 5, 4),
         )
+    if doc.children:
+        pdf.heading(labels.get("children", ""))
+        for pairs in doc.children:
+            pdf.pairs(pairs)
+            pdf.ln(1)
+        if doc.children_note:
+            pdf.paragraph(doc.children_note, muted=True)
     if doc.trusted_people:
         pdf.heading(labels.get("trusted_people", ""))
-        pdf.grid(
-            [
-                labels.get("name", ""),
-                labels.get("reach", ""),
-                labels.get("knows", ""),
-                labels.get("if_contacted", ""),
-            ],
-            [list(row) for row in doc.trusted_people],
-            (3, 3, 4, 5),
-        )
+        for name, pairs in doc.trusted_people:
+            pdf.subheading(name)
+            pdf.pairs(pairs)
+            pdf.ln(1)
     if doc.contacts:
         pdf.heading(labels.get("contacts", ""))
         pdf.pairs(doc.contacts)

@@ -18,7 +18,7 @@ from typing import Any
 
 from safetrail.domain.when import zone
 from safetrail.errors import RecordNotFound, ValidationError
-from safetrail.i18n import N_, _, format_day
+from safetrail.i18n import N_, _, format_day, format_iso_day
 from safetrail.planning import checklist, guidance
 from safetrail.planning import plan as model
 from safetrail.planning import resources as dataset
@@ -32,6 +32,7 @@ from safetrail.planning.pdf import (
     plan_pdf,
 )
 from safetrail.services import events, settings
+from safetrail.services.arrangements import SOURCE_LABELS, ArrangementView, arrangement_views
 from safetrail.services.people import local_time_text
 from safetrail.services.vault import Vault
 from safetrail.storage.records import Record, Version
@@ -366,6 +367,39 @@ def _help_lines(found: dataset.CountryResources | None, limit: int = 3) -> list[
     return lines
 
 
+def _trusted_pairs(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Who a trusted person is, what they know, and whether (and when) they were told."""
+    circle = row.get("circle") or ""
+    sheet = {"yes": _("Yes"), "no": _("No")}.get(row.get("has_sheet") or "", "")
+    return [
+        (_("Where they are in your life"), _(model.CIRCLES[circle]) if circle else ""),
+        (_("How to reach them"), row.get("reach") or ""),
+        (_("What they know"), row.get("knows") or ""),
+        (_("What you asked them to do"), row.get("if_contacted") or ""),
+        (_("When you told them"), format_iso_day(row.get("told_on") or "")),
+        (_("Lookout sheet"), sheet),
+    ]
+
+
+def _arrangement_pairs(view: ArrangementView) -> list[tuple[str, str]]:
+    """An arrangement in plain words; its private note is never printed."""
+    data = view.record.data
+    source = _(SOURCE_LABELS.get(data.get("source", ""), data.get("source", "")))
+    if view.order:
+        source = _("{source} ({order})").format(source=source, order=view.order)
+    return [
+        (_("With"), view.person),
+        (_("About"), data.get("about") or ""),
+        (_("Children"), ", ".join(data.get("children", []))),
+        (_("Channels"), "; ".join(view.channels())),
+        (_("When"), "; ".join(view.windows()) or _("any time")),
+        (_("Time zone"), data.get("timezone", "")),
+        (_("Handover place"), data.get("place") or ""),
+        (_("Where it comes from"), source),
+        (_("Until"), format_iso_day(data.get("ends_on") or "")),
+    ]
+
+
 def plan_document(
     vault: Vault, view: PlanView, region: str | None = None, printed_on: date | None = None
 ) -> PlanDocument:
@@ -432,10 +466,12 @@ def plan_document(
         escape_routes=[
             (row["place"], row["route"], row["go_to"]) for row in view.data["escape_routes"]
         ],
-        trusted_people=[
-            (row["name"], row["reach"], row["knows"], row["if_contacted"])
-            for row in view.data["trusted_people"]
-        ],
+        trusted_people=[(row["name"], _trusted_pairs(row)) for row in view.data["trusted_people"]],
+        children=[_arrangement_pairs(a) for a in arrangement_views(vault) if not a.ended],
+        children_note=_(
+            "Tell the school or nursery who may collect the children, keep a copy of the "
+            "order with them, and plan what you will do if a handover goes wrong."
+        ),
         contacts=contacts,
         orders=orders,
         footer=_("Printed {day}. Keep this somewhere only you can reach.").format(
@@ -450,11 +486,8 @@ def plan_document(
             "place": _("From"),
             "route": _("Way out"),
             "go_to": _("Go to"),
+            "children": _("Children and contact that must continue"),
             "trusted_people": _("Trusted people"),
-            "name": _("Name"),
-            "reach": _("How to reach them"),
-            "knows": _("What they know"),
-            "if_contacted": _("If the stalker contacts them"),
             "contacts": _("My local contacts"),
             "orders": _("Protective orders in force"),
         },
