@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from safetrail.errors import RecordNotFound, RecordVoided, ValidationError
+from safetrail.i18n import use_language
 from safetrail.planning import checklist, notice
 from safetrail.planning import plan as model
 from safetrail.planning.pdf import Document, FontSet, find_fonts
-from safetrail.services import events, incidents, people, planning, settings
+from safetrail.services import arrangements, events, incidents, people, planning, settings
 from safetrail.services.events import BreachInput, NoticeInput, OrderChanges, OrderInput
 from safetrail.services.vault import Vault
 from safetrail.services.verify import verify
@@ -370,6 +372,130 @@ def test_plan_pdf_has_everything_and_never_mentions_the_app_in_discreet_mode(vau
     discreet = planning.plan_document(vault, view)
     assert discreet.title == "Personal notes"
     assert "SafeTrail" not in repr(discreet)
+
+
+def _pdf_text(pdf: bytes, folder: Path, name: str) -> str:
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    # A page image to look at (tests/artifacts/plan), as the person would print it.
+    images = Path(__file__).parent / "artifacts" / "plan"
+    images.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", str(path), str(images / name)],
+        check=True,
+    )
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def test_plan_pdf_has_the_children_and_who_was_told(vault: Vault, tmp_path: Path) -> None:
+    order = _order(vault)
+    arrangements.add_arrangement(
+        vault,
+        arrangements.ArrangementInput(
+            person="P-001",
+            channels=["sms:07700 900123"],
+            windows=["fri 17:00-19:00"],
+            about="Handovers of the children",
+            children=["Mia", "Leo"],
+            place="Front steps of the town library",
+            source="order",
+            order=order,
+            note="PRIVATE-NOTE he was late twice",
+        ),
+    )
+    ended = arrangements.add_arrangement(
+        vault,
+        arrangements.ArrangementInput(
+            person="P-001",
+            channels=["email:mark@example.org"],
+            about="OLD-ARRANGEMENT school reports",
+            starts_on="2026-01-05",
+            ends_on="2026-02-01",
+        ),
+    )
+    assert ended.ref == "AR-002"
+    planning.save_trusted_people(
+        vault,
+        [
+            {
+                "name": "Priya at reception",
+                "reach": "0161 496 0100",
+                "knows": "what he looks like",
+                "if_contacted": "Do not let him in; call me",
+                "circle": "work",
+                "told_on": "2026-08-03",
+                "has_sheet": "yes",
+            },
+            {"name": "Aunt Mo", "reach": "07700 900111", "knows": "", "if_contacted": ""},
+        ],
+    )
+    doc = planning.plan_document(vault, planning.current_plan(vault))
+    assert doc.children == [
+        [
+            ("With", "P-001 Mark Example"),
+            ("About", "Handovers of the children"),
+            ("Children", "Mia, Leo"),
+            ("Channels", "sms: +447700900123"),
+            ("When", "Friday, 17:00 to 19:00"),
+            ("Time zone", "Europe/London"),
+            ("Handover place", "Front steps of the town library"),
+            ("Where it comes from", "set by a court order (O-001)"),
+            ("Until", ""),
+        ]
+    ]
+    assert doc.trusted_people[0] == (
+        "Priya at reception",
+        [
+            ("Where they are in your life", "Work"),
+            ("How to reach them", "0161 496 0100"),
+            ("What they know", "what he looks like"),
+            ("What you asked them to do", "Do not let him in; call me"),
+            ("When you told them", "3 Aug 2026"),
+            ("Lookout sheet", "Yes"),
+        ],
+    )
+
+    text = _pdf_text(planning.plan_pdf_bytes(vault), tmp_path, "plan-children-en")
+    lines = [line.strip() for line in text.splitlines()]
+    for expected in (
+        "Children and contact that must continue",
+        "With: P-001 Mark Example",
+        "Children: Mia, Leo",
+        "Channels: sms: +447700900123",
+        "When: Friday, 17:00 to 19:00",
+        "Handover place: Front steps of the town library",
+        "Where it comes from: set by a court order (O-001)",
+        "Trusted people",
+        "Priya at reception",
+        "Where they are in your life: Work",
+        "What you asked them to do: Do not let him in; call me",
+        "When you told them: 3 Aug 2026",
+        "Lookout sheet: Yes",
+        "Aunt Mo",
+        "How to reach them: 07700 900111",
+    ):
+        assert expected in lines, expected
+    assert "PRIVATE-NOTE" not in text and "OLD-ARRANGEMENT" not in text
+    # Aunt Mo's empty fields are left out, not printed as blanks.
+    assert lines.count("Lookout sheet: Yes") == 1
+    assert not any(
+        line.startswith("Where they are in your life: ") and "Work" not in line for line in lines
+    )
+
+    with use_language("ja"):
+        text = _pdf_text(planning.plan_pdf_bytes(vault), tmp_path, "plan-children-ja")
+    lines = [line.strip() for line in text.splitlines()]
+    for expected in (
+        "子どもと、続けなければならない連絡",
+        "受け渡しの場所: Front steps of the town library",
+        "あなたとの関係: 職場",
+        "お願いしたこと: Do not let him in; call me",
+        "伝えた日: 2026年8月3日(月)",
+        "注意喚起シート: はい",
+    ):
+        assert expected in lines, expected
+    assert "□" not in text and "PRIVATE-NOTE" not in text
 
 
 def test_scottish_helplines_in_the_pdf_once_the_region_is_known(vault: Vault) -> None:
