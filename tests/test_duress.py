@@ -77,12 +77,19 @@ def test_vaults_with_and_without_duress_look_alike(tmp_path: Path, place: tuple[
         == [
             "ledger-2.checkpoint",
             "ledger.checkpoint",
+            "vault-2.alert",
             "vault-2.db",
             "vault.db",
             "vault.header",
         ]
     )
-    for name in ("vault.header", "vault-2.db", "ledger-2.checkpoint", "ledger.checkpoint"):
+    for name in (
+        "vault.header",
+        "vault-2.alert",
+        "vault-2.db",
+        "ledger-2.checkpoint",
+        "ledger.checkpoint",
+    ):
         assert plain_files[name] == guarded_files[name], name
     for name in ("vault.header", "ledger-2.checkpoint"):
         one = json.loads((plain / name).read_text())
@@ -179,6 +186,7 @@ def test_removing_the_duress_passphrase(tmp_path: Path) -> None:
     assert sorted(files(root)) == [
         "ledger-2.checkpoint",
         "ledger.checkpoint",
+        "vault-2.alert",
         "vault-2.db",
         "vault.db",
         "vault.header",

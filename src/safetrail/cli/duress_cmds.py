@@ -34,14 +34,36 @@ def _new_duress() -> str:
     return first
 
 
+def _alert_choice(given: bool | None) -> bool:
+    """Off unless the person chooses it: asked in a terminal, off in scripts."""
+    if given is not None:
+        return given
+    if not common.interactive():
+        return False
+    return typer.confirm(
+        _("Should using the duress passphrase also send a silent alert to your trusted contacts?"),
+        default=False,
+    )
+
+
+AlertOption = typer.Option(
+    None,
+    "--alert-contacts/--no-alert-contacts",
+    help="Whether a duress unlock also sends a silent alert to your trusted contacts "
+    "(asked when not given; off in scripts).",
+)
+
+
 @app.command("set")
-def set_cmd(vault: Path | None = VaultOption) -> None:
+def set_cmd(vault: Path | None = VaultOption, alert_contacts: bool | None = AlertOption) -> None:
     """Set (or replace) the duress passphrase; it opens a fresh decoy case."""
     config = common.settings(vault)
     passphrase = common.ask_passphrase(_("Your passphrase: "))
     opened = open_vault(config.vault, passphrase)
     try:
-        duress.set_duress_passphrase(opened, passphrase, _new_duress())
+        duress_passphrase = _new_duress()
+        alert = _alert_choice(alert_contacts)
+        duress.set_duress_passphrase(opened, passphrase, duress_passphrase, alert=alert)
     finally:
         opened.close()
     ok(
@@ -50,6 +72,13 @@ def set_cmd(vault: Path | None = VaultOption) -> None:
             "of yours: it opens a separate case with a few ordinary entries, never your record."
         )
     )
+    if alert:
+        ok(
+            _(
+                "When the duress passphrase is used, SafeTrail also sends a silent alert to your "
+                "trusted contacts."
+            )
+        )
 
 
 @app.command("remove")

@@ -71,7 +71,8 @@ def _write_tar(vault: Vault, snapshot: Path, sink: BinaryIO) -> None:
         # The other case's files (the decoy, or random stand-ins) go along unchanged, so a
         # restored vault opens with either passphrase; that case is closed, so they are whole.
         other = vault.layout.other()
-        for path in (other.database, other.checkpoint):
+        alert = vault.layout.root / session.SECOND_ALERT_NAME
+        for path in (other.database, other.checkpoint, alert):
             if path.exists():
                 tar.add(path, arcname=path.name)
         for address in sorted(vault.blobs.addresses()):
@@ -162,6 +163,7 @@ _TOP_LEVEL = (
     session.CHECKPOINT_NAME,
     session.SECOND_DB_NAME,
     session.SECOND_CHECKPOINT_NAME,
+    session.SECOND_ALERT_NAME,
 )
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from safetrail.errors import ValidationError
 from safetrail.fsutil import atomic_write
 from safetrail.i18n import _
-from safetrail.services import settings
+from safetrail.services import duress_alert, settings
 from safetrail.services.incidents import IncidentInput, record_incident
 from safetrail.services.vault import Vault, open_new_case
 from safetrail.vault import keys, session
@@ -121,6 +121,7 @@ def ensure_second_files(vault: Vault) -> None:
     layout = VaultLayout(vault.layout.root, DECOY)
     if not layout.database.exists() and not layout.checkpoint.exists():
         write_filler(vault.layout.root, _place_of(vault))
+    duress_alert.ensure_file(vault.layout.root)
 
 
 def _place_of(vault: Vault) -> Place:
@@ -128,8 +129,11 @@ def _place_of(vault: Vault) -> Place:
     return place.country, place.timezone
 
 
-def set_duress_passphrase(vault: Vault, passphrase: str, duress: str) -> None:
-    """Make a fresh decoy case and let ``duress`` open it (``passphrase`` is the real one)."""
+def set_duress_passphrase(vault: Vault, passphrase: str, duress: str, alert: bool = False) -> None:
+    """Make a fresh decoy case and let ``duress`` open it (``passphrase`` is the real one).
+
+    With ``alert``, a duress unlock also sends the silent alert to the trusted contacts
+    (``services.duress_alert``); without it, no alert package exists."""
     _require_real(vault)
     header = read_header(vault.layout.root)
     session.open_slot(header, passphrase)  # checks it before anything changes
@@ -137,9 +141,18 @@ def set_duress_passphrase(vault: Vault, passphrase: str, duress: str) -> None:
     place = _place_of(vault)
     try:
         build_decoy(vault.layout.root, header, decoy_key, place)
+        decoy_keys = keys.VaultKeys.derive(decoy_key, header.vault_id)
+        try:
+            if alert:
+                duress_alert.enable(vault, decoy_keys)
+            else:
+                duress_alert.write_filler(vault.layout.root)
+        finally:
+            decoy_keys.wipe()
         session.set_decoy_key(vault.layout.root, passphrase, duress, decoy_key)
     except BaseException:
         write_filler(vault.layout.root, place)
+        duress_alert.write_filler(vault.layout.root)
         raise
     finally:
         keys.scrub(decoy_key)
@@ -150,6 +163,7 @@ def remove_duress_passphrase(vault: Vault, passphrase: str) -> None:
     _require_real(vault)
     session.clear_decoy_key(vault.layout.root, passphrase)
     write_filler(vault.layout.root, _place_of(vault))
+    duress_alert.write_filler(vault.layout.root)
 
 
 def _require_real(vault: Vault) -> None:

@@ -69,6 +69,7 @@ class Vault:
         self.store = RecordStore(engine, clock=clock, location=layout.root)
         self.blobs = BlobStore(layout.blobs, unlocked.keys.blob_wrap, unlocked.keys.blob_address)
         self.mode = WRITE
+        self.on_close: list[Callable[[], None]] = []
 
     # -- why writes are refused (None: the vault can be changed) --
 
@@ -195,6 +196,9 @@ class Vault:
         return self.keys.ledger_signing_key().public_key().public_bytes_raw().hex()
 
     def close(self) -> None:
+        closing, self.on_close = self.on_close, []
+        for step in closing:
+            step()
         self.engine.dispose()
 
 
@@ -233,7 +237,8 @@ def open_new_case(layout: VaultLayout, unlocked: session.Unlocked) -> Vault:
 
 def _remove_half_made(layout: VaultLayout) -> None:
     second = layout.other()
-    for path in (layout.header, layout.database, layout.checkpoint, second.database):
+    alert = layout.root / session.SECOND_ALERT_NAME
+    for path in (layout.header, layout.database, layout.checkpoint, second.database, alert):
         with suppress(OSError):
             path.unlink()
     with suppress(OSError):
@@ -250,7 +255,29 @@ def open_vault(root: Path, passphrase: str, clock: Callable[[], datetime] | None
     vault = _open(layout, unlocked, clock, creating=False)
     if unlocked.slot == session.REAL and vault.refusal is None:
         _second_files(vault)
+    _duress_alert(vault)
     return vault
+
+
+def _duress_alert(vault: Vault) -> None:
+    """The real vault refreshes the sealed alert package at unlock and lock; a duress
+    unlock sends the alert in the background (see ``services.duress_alert``)."""
+    from safetrail.services import duress_alert  # local: it reads the checkin records
+
+    if vault.layout.slot == session.REAL:
+        if vault.refusal is None:
+            duress_alert.refresh(vault)
+            vault.on_close.append(lambda: _refresh_on_lock(vault))
+        return
+    sender = duress_alert.start_sender(vault.layout.root, vault.vault_id, vault.keys)
+    vault.on_close.append(sender.stop)
+
+
+def _refresh_on_lock(vault: Vault) -> None:
+    from safetrail.services import duress_alert
+
+    if vault.refusal is None and not vault.keys.wiped:
+        duress_alert.refresh(vault)
 
 
 # -- a missing or empty database is reported, never replaced ---------------------------------

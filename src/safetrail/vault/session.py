@@ -41,6 +41,7 @@ CHECKPOINT_NAME = "ledger.checkpoint"
 # passphrase is set), so their presence says nothing.
 SECOND_DB_NAME = "vault-2.db"
 SECOND_CHECKPOINT_NAME = "ledger-2.checkpoint"
+SECOND_ALERT_NAME = "vault-2.alert"  # the sealed duress alert package (services.duress_alert)
 REAL, DECOY = 0, 1  # key slots
 
 

@@ -52,12 +52,15 @@ def set_duress(
     current: Annotated[str, Form()] = "",
     duress_passphrase: Annotated[str, Form()] = "",
     confirm: Annotated[str, Form()] = "",
+    alert_contacts: Annotated[str, Form()] = "",
 ) -> Response:
     vault = current_vault(request)
     if duress_passphrase != confirm:
         return _page(request, 400, error=_("The two duress passphrases are different."))
     try:
-        duress.set_duress_passphrase(vault, current, duress_passphrase)
+        duress.set_duress_passphrase(
+            vault, current, duress_passphrase, alert=alert_contacts == "on"
+        )
     except SafetrailError as exc:
         return _refused(request, exc)
     return RedirectResponse("/settings/duress?saved=set", status_code=303)
