@@ -65,6 +65,7 @@ PLAIN_BYTES = 32768
 WRAP_BYTES = NONCE + KEY + TAG
 FILE_BYTES = WRAP_BYTES + NONCE + PLAIN_BYTES + TAG
 PACKAGE_VERSION = 1
+ZERO = timedelta(0)
 
 
 def alert_path(root: Path) -> Path:
@@ -336,14 +337,21 @@ class DuressSender:
         worker = outbox.Worker.new()
         alerting = AlertSettings.from_json(package["alerting"])
         first_round = True
-        while first_round or not self.stop_event.is_set():
+        while first_round or self._session_open():
             first_round = False
             for claimed in outbox.claim(engine, worker, datetime.now(UTC), 100):
                 self._send(engine, worker, alerting, package, used_at, claimed)
             wait = _next_due(engine)
             if wait is None:
                 return
-            self.stop_event.wait(max(0.0, wait.total_seconds()))
+            deadline = datetime.now(UTC) + wait
+            # Woken at once by a lock; the one-second slices also notice a program that is
+            # ending without having locked (then it must not be held open by retries).
+            while self._session_open() and (left := deadline - datetime.now(UTC)) > ZERO:
+                self.stop_event.wait(min(1.0, left.total_seconds()))
+
+    def _session_open(self) -> bool:
+        return not self.stop_event.is_set() and threading.main_thread().is_alive()
 
     def _send(
         self,
