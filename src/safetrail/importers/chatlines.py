@@ -41,7 +41,7 @@ from safetrail.importers.base import (
     Skipped,
     Source,
 )
-from safetrail.importers.whatsapp_build import media_type
+from safetrail.importers.whatsapp_build import me_and_partner, media_type
 from safetrail.importers.whatsapp_slots import SETTERS
 
 __all__ = [
@@ -127,19 +127,7 @@ class People:
     def __init__(
         self, chat: str | None, senders: tuple[str, ...], many: bool, me: str | None
     ) -> None:
-        me = me.strip() if me and me.strip() else None
-        partner: str | None = None
-        if me is not None:
-            fold = me.casefold()
-            others = [name for name in senders if name.casefold() != fold]
-            if not many and len(others) == 1:
-                partner = others[0]
-            elif not many and not others:
-                partner = chat
-        elif chat is not None and chat in senders and not many:
-            partner = chat
-            if len(senders) == 2:
-                me = senders[1] if senders[0] == chat else senders[0]
+        me, partner = me_and_partner(chat, senders, many, me)
         self.me = me
         self.me_fold = me.casefold() if me is not None else None
         self.partner = partner

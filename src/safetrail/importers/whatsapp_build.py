@@ -48,7 +48,7 @@ from safetrail.importers.whatsapp_text import (
     is_placeholder,
 )
 
-__all__ = ["CACHE_LIMIT", "MAX_TEXT", "Builder", "Person", "media_type"]
+__all__ = ["CACHE_LIMIT", "MAX_TEXT", "Builder", "Person", "me_and_partner", "media_type"]
 
 combine = datetime.combine
 
@@ -71,6 +71,30 @@ BROKEN = N_("This message could not be read ({reason}); it was skipped.")
 READ_FAILED = N_(
     "The rest of the file could not be read ({reason}); everything before this line was kept."
 )
+
+
+def me_and_partner(
+    chat: str | None, senders: tuple[str, ...], many: bool, me: str | None
+) -> tuple[str | None, str | None]:
+    """(who is "me", the other person of a two-person chat), each None when unknown.
+
+    ``me`` as given wins (blank is not given). Otherwise, when the chat's name is one of at
+    most two senders, that sender is the other person and the remaining one is "me"."""
+    me = me.strip() if me and me.strip() else None
+    partner: str | None = None
+    if me is not None:
+        fold = me.casefold()
+        others = [name for name in senders if name.casefold() != fold]
+        if not many and len(others) == 1:
+            partner = others[0]
+        elif not many and not others:
+            partner = chat
+    elif chat is not None and chat in senders and not many:
+        partner = chat
+        if len(senders) == 2:
+            me = senders[1] if senders[0] == chat else senders[0]
+    return me, partner
+
 
 _MEDIA_TYPES = {
     ".opus": "audio/ogg",
@@ -117,19 +141,7 @@ class Builder:
 
     def _who(self, plan: Scan, me_option: str | None) -> None:
         chat, senders, many = self.chat, plan.senders, plan.many_senders
-        me = me_option.strip() if me_option and me_option.strip() else None
-        partner: str | None = None
-        if me is not None:
-            fold = me.casefold()
-            others = [name for name in senders if name.casefold() != fold]
-            if not many and len(others) == 1:
-                partner = others[0]
-            elif not many and not others:
-                partner = chat
-        elif chat is not None and chat in senders and not many:
-            partner = chat
-            if len(senders) == 2:
-                me = senders[1] if senders[0] == chat else senders[0]
+        me, partner = me_and_partner(chat, senders, many, me_option)
         self.me_fold = me.casefold() if me is not None else None
         self.partner = partner
         self.group = partner is None and (
