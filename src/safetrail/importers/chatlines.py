@@ -42,6 +42,7 @@ from safetrail.importers.base import (
     Source,
 )
 from safetrail.importers.whatsapp_build import me_and_partner, media_type
+from safetrail.importers.whatsapp_scan import chunks, open_or_refuse
 from safetrail.importers.whatsapp_slots import SETTERS
 
 __all__ = [
@@ -65,6 +66,8 @@ __all__ = [
     "clean_name",
     "no_setter",
     "read_clock",
+    "read_failed",
+    "sample_lines",
     "sender_finder",
     "uncounted",
 ]
@@ -95,6 +98,24 @@ READ_FAILED = N_(
     "The rest of the file could not be read ({reason}); everything before this line was kept."
 )
 BROKEN = N_("This message could not be read ({reason}); it was skipped.")
+
+
+def read_failed(position: str, exc: Exception) -> Skipped:
+    """The item that ends a file's readable part at ``position``, saying why."""
+    reason = str(exc) or type(exc).__name__
+    return Skipped(position, _(READ_FAILED).format(reason=reason), rest_lost=True)
+
+
+def sample_lines(source: Source, limit: int) -> list[str]:
+    """The first ``limit`` whole lines of a text file (all of them when it has fewer)."""
+    with open_or_refuse(source) as text:
+        lines: list[str] = []
+        for work, _giant in chunks(text):
+            lines.extend(work.split("\n")[:-1])
+            if len(lines) >= limit:
+                break
+    return lines[:limit]
+
 
 #: (sender, direction, counterpart) of one name as written in the chat
 Person = tuple[str | None, Direction | None, str | None]

@@ -57,13 +57,14 @@ from safetrail.importers.chatlines import (
     NO_DATE,
     NOBODY,
     PREAMBLE,
-    READ_FAILED,
     TOO_LONG,
     MediaIndex,
     People,
     Records,
     no_setter,
     read_clock,
+    read_failed,
+    sample_lines,
     sender_finder,
     uncounted,
 )
@@ -113,16 +114,6 @@ class KakaoPlan:
     many_senders: bool
 
 
-def _sample(source: Source) -> list[str]:
-    with open_or_refuse(source) as text:
-        lines: list[str] = []
-        for work, _giant in chunks(text):
-            lines.extend(work.split("\n")[:-1])
-            if len(lines) >= SAMPLE_LINES:
-                break
-    return lines[:SAMPLE_LINES]
-
-
 def _is_csv_header(line: str) -> bool:
     cells = [cell.strip().strip('"').casefold() for cell in line.split(",")]
     return tuple(cells) == CSV_HEADER
@@ -162,7 +153,7 @@ def _header(lines: list[str]) -> tuple[str | None, str | None, int]:
 
 def scan(source: Source, options: ParseOptions) -> KakaoPlan:
     """The first pass: layout, header and (when useful) the first three senders."""
-    lines = _sample(source)
+    lines = sample_lines(source, SAMPLE_LINES)
     first = next((line for line in lines if line.strip()), "")
     want = options.me is not None
     if _is_csv_header(first):
@@ -409,8 +400,7 @@ class _TextReader(_Base):
         except SafetrailError:
             raise
         except Exception as exc:
-            reason = str(exc) or type(exc).__name__
-            yield [Skipped("line 1", _(READ_FAILED).format(reason=reason), rest_lost=True)]
+            yield [read_failed("line 1", exc)]
             return
         with opened as text:
             try:
@@ -521,13 +511,8 @@ class _TextReader(_Base):
                 raise
             except Exception as exc:  # damage ends the readable part
                 self.close()
-                reason = str(exc) or type(exc).__name__
                 self.flush_extra()
-                self.out.append(
-                    Skipped(
-                        f"line {number + 1}", _(READ_FAILED).format(reason=reason), rest_lost=True
-                    )
-                )
+                self.out.append(read_failed(f"line {number + 1}", exc))
                 yield self.out
                 return
         self.close()
@@ -659,8 +644,7 @@ class _CsvReader(_Base):
         except SafetrailError:
             raise
         except Exception as exc:
-            reason = str(exc) or type(exc).__name__
-            yield [Skipped("line 1", _(READ_FAILED).format(reason=reason), rest_lost=True)]
+            yield [read_failed("line 1", exc)]
             return
         stamps = _TextReader(self.source, ParseOptions(), self.plan)
         fromiso = datetime.fromisoformat
@@ -719,13 +703,8 @@ class _CsvReader(_Base):
             except SafetrailError:
                 raise
             except Exception as exc:  # damage ends the readable part
-                reason = str(exc) or type(exc).__name__
                 self.flush_extra()
-                self.out.append(
-                    Skipped(
-                        f"line {number + 1}", _(READ_FAILED).format(reason=reason), rest_lost=True
-                    )
-                )
+                self.out.append(read_failed(f"line {number + 1}", exc))
                 yield self.out
                 return
         self.flush_extra()

@@ -64,7 +64,6 @@ from safetrail.importers.chatlines import (
     NO_DATE,
     NOBODY,
     PREAMBLE,
-    READ_FAILED,
     TOO_LONG,
     MediaIndex,
     People,
@@ -72,6 +71,8 @@ from safetrail.importers.chatlines import (
     Records,
     no_setter,
     read_clock,
+    read_failed,
+    sample_lines,
     sender_finder,
     uncounted,
 )
@@ -114,16 +115,6 @@ class LinePlan:
     many_senders: bool
 
 
-def _sample(source: Source) -> list[str]:
-    with open_or_refuse(source) as text:
-        lines: list[str] = []
-        for work, _giant in chunks(text):
-            lines.extend(work.split("\n")[:-1])
-            if len(lines) >= SAMPLE_LINES:
-                break
-    return lines[:SAMPLE_LINES]
-
-
 def _header(lines: list[str]) -> tuple[str | None, str | None, int, bool]:
     """(chat name, export time as written, header lines, whether a "[LINE]" line is there)."""
     chat: str | None = None
@@ -159,7 +150,7 @@ def _order(a: str, b: str, c: str) -> bool | None:
 
 def scan(source: Source, options: ParseOptions) -> LinePlan:
     """The first pass: header, day/month order and (when useful) the first three senders."""
-    lines = _sample(source)
+    lines = sample_lines(source, SAMPLE_LINES)
     chat, saved, header_lines, marked = _header(lines)
     messages = sum(1 for line in lines if re.match(MESSAGE_HEAD, line))
     if not marked and messages == 0:
@@ -335,8 +326,7 @@ class _Reader:
         except SafetrailError:
             raise
         except Exception as exc:
-            reason = str(exc) or type(exc).__name__
-            yield [Skipped("line 1", _(READ_FAILED).format(reason=reason), rest_lost=True)]
+            yield [read_failed("line 1", exc)]
             return
         with opened as text:
             try:
@@ -399,13 +389,8 @@ class _Reader:
                 raise
             except Exception as exc:  # damage ends the readable part
                 self.close()
-                reason = str(exc) or type(exc).__name__
                 self.end()
-                self.out.append(
-                    Skipped(
-                        f"line {number + 1}", _(READ_FAILED).format(reason=reason), rest_lost=True
-                    )
-                )
+                self.out.append(read_failed(f"line {number + 1}", exc))
                 yield self.out
                 return
         self.close()
