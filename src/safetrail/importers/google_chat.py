@@ -109,13 +109,8 @@ class GoogleChatImporter:
         with source.open() as stream:
             reader = JsonReader(stream)
             try:
-                reader.begin_object()
-                for key in reader.fields():
-                    if key != "messages" or reader.peek_type() != "array":
-                        reader.skip()
-                        continue
+                for _key in reader.arrays(("messages",)):
                     found = True
-                    reader.begin_array()
                     for _item in reader.items():
                         number += 1
                         position = _("message {n}").format(n=number)
@@ -241,13 +236,8 @@ class HangoutsImporter:
         with source.open() as stream:
             reader = JsonReader(stream)
             try:
-                reader.begin_object()
-                for key in reader.fields():
-                    if key != "conversations" or reader.peek_type() != "array":
-                        reader.skip()
-                        continue
+                for _key in reader.arrays(("conversations",)):
                     found = True
-                    reader.begin_array()
                     for chat, _item in enumerate(reader.items(), start=1):
                         for item in self._conversation(reader, chat, options):
                             number += 1

@@ -20,7 +20,7 @@ import codecs
 import json
 import mimetypes
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
@@ -179,6 +179,18 @@ class JsonReader:
                 raise JsonDamage(False, "unreadable key") from None
             self._expect(":")
             yield str(key)
+
+    def arrays(self, keys: Container[str]) -> Iterator[str]:
+        """Begins the top-level object and stops at each of its fields named in ``keys`` that
+        holds an array, with that array begun (the caller walks its items before asking for
+        the next one); every other field is skipped."""
+        self.begin_object()
+        for key in self.fields():
+            if key in keys and self.peek_type() == "array":
+                self.begin_array()
+                yield key
+            else:
+                self.skip()
 
     def items(self) -> Iterator[None]:
         """One step per item of the array just begun; the caller consumes each item."""

@@ -124,14 +124,9 @@ def read_places(stream: BinaryIO) -> Iterator[Place | Skipped]:
     number = 0
     found = False
     try:
-        reader.begin_object()
-        for key in reader.fields():
-            shape = _KEYS.get(key)
-            if shape is None or reader.peek_type() != "array":
-                reader.skip()
-                continue
+        for key in reader.arrays(_KEYS):
+            shape = _KEYS[key]
             found = True
-            reader.begin_array()
             for _item in reader.items():
                 number += 1
                 position = _("entry {n}").format(n=number)
