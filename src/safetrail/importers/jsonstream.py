@@ -181,9 +181,9 @@ class JsonReader:
             yield str(key)
 
     def arrays(self, keys: Container[str]) -> Iterator[str]:
-        """Begins the top-level object and stops at each of its fields named in ``keys`` that
-        holds an array, with that array begun (the caller walks its items before asking for
-        the next one); every other field is skipped."""
+        """Begins the object at the reader's place and stops at each of its fields named in
+        ``keys`` that holds an array, with that array begun (the caller walks its items
+        before asking for the next one); every other field is skipped."""
         self.begin_object()
         for key in self.fields():
             if key in keys and self.peek_type() == "array":

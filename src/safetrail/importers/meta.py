@@ -171,13 +171,8 @@ class MetaImporter:
         with source.open() as stream:
             reader = JsonReader(stream)
             try:
-                reader.begin_object()
-                for key in reader.fields():
-                    if key != "messages" or reader.peek_type() != "array":
-                        reader.skip()
-                        continue
+                for _key in reader.arrays(("messages",)):
                     found = True
-                    reader.begin_array()
                     template = _("message {n} of {file}")
                     for _step in reader.items():
                         count += 1

@@ -168,19 +168,14 @@ class _Walk:
                 reader.skip()
 
     def chat_list(self, reader: JsonReader) -> Iterator[Item]:
-        reader.begin_object()
-        for key in reader.fields():
-            if key == "list" and reader.peek_type() == "array":
-                self.found_any = True
-                reader.begin_array()
-                for _step in reader.items():
-                    if reader.peek_type() != "object":
-                        reader.skip()
-                        continue
-                    reader.begin_object()
-                    yield from self.chat_object(reader, _Chat(), root=False)
-            else:
-                reader.skip()
+        for _key in reader.arrays(("list",)):
+            self.found_any = True
+            for _step in reader.items():
+                if reader.peek_type() != "object":
+                    reader.skip()
+                    continue
+                reader.begin_object()
+                yield from self.chat_object(reader, _Chat(), root=False)
 
     def personal(self, reader: JsonReader) -> None:
         try:
