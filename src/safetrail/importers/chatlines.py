@@ -63,7 +63,9 @@ __all__ = [
     "People",
     "Person",
     "Records",
+    "Setter",
     "clean_name",
+    "line_setters",
     "no_setter",
     "read_clock",
     "read_failed",
@@ -117,6 +119,8 @@ def sample_lines(source: Source, limit: int) -> list[str]:
     return lines[:limit]
 
 
+#: sets one field of a record in place (the fast path)
+Setter = Callable[[ParsedRecord, object], None]
 #: (sender, direction, counterpart) of one name as written in the chat
 Person = tuple[str | None, Direction | None, str | None]
 NOBODY: Final[Person] = (None, None, None)
@@ -224,6 +228,14 @@ def read_clock(text: str) -> time | str | None:
 def no_setter(record: ParsedRecord, value: object) -> None:  # pragma: no cover
     """Stands in for a slot setter where the shortcut cannot run (it never is called)."""
     raise AssertionError("the shortcut runs only with slot setters")
+
+
+def line_setters() -> tuple[Setter, Setter, Setter]:
+    """The fast setters of a record's position, time and text, or :func:`no_setter` three
+    times where the fast path is off."""
+    if SETTERS is None:
+        return no_setter, no_setter, no_setter
+    return SETTERS[0], SETTERS[3], SETTERS[9]
 
 
 @dataclass

@@ -31,7 +31,7 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import PurePosixPath
@@ -61,7 +61,7 @@ from safetrail.importers.chatlines import (
     MediaIndex,
     People,
     Records,
-    no_setter,
+    line_setters,
     read_clock,
     read_failed,
     sample_lines,
@@ -379,10 +379,7 @@ class _TextReader(_Base):
         pc = self.plan.layout == "pc"
         match = LAYOUTS[self.plan.layout].match
         fast = SETTERS is not None
-        set_position: Callable[[ParsedRecord, object], None] = no_setter
-        set_at = set_text = set_position
-        if SETTERS is not None:
-            set_position, set_at, set_text = SETTERS[0], SETTERS[3], SETTERS[9]
+        set_position, set_at, set_text = line_setters()
         records = self.records
         buckets, keep = records.buckets, records.plain.append
         buckets_get = buckets.get

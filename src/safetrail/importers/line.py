@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
@@ -69,7 +69,7 @@ from safetrail.importers.chatlines import (
     People,
     Person,
     Records,
-    no_setter,
+    line_setters,
     read_clock,
     read_failed,
     sample_lines,
@@ -305,10 +305,7 @@ class _Reader:
         columns, a time already seen on this day, a sender already seen, plain text) at
         once and hands every other line to :meth:`line`."""
         fast = SETTERS is not None
-        set_position: Callable[[ParsedRecord, object], None] = no_setter
-        set_at = set_text = set_position
-        if SETTERS is not None:
-            set_position, set_at, set_text = SETTERS[0], SETTERS[3], SETTERS[9]
+        set_position, set_at, set_text = line_setters()
         records = self.records
         buckets_get, keep = records.buckets.get, records.plain.append
         suffix = records.suffix
