@@ -41,7 +41,19 @@ from safetrail.importers.base import (
     Skipped,
     Source,
 )
-from safetrail.importers.whatsapp_build import me_and_partner, media_type
+from safetrail.importers.whatsapp_build import (
+    BROKEN,
+    CACHE_LIMIT,
+    MAX_TEXT,
+    NOT_FOUND,
+    NOT_INCLUDED,
+    READ_FAILED,
+    TOO_BIG,
+    TOO_BIG_NOTE,
+    TOO_LONG,
+    me_and_partner,
+    media_type,
+)
 from safetrail.importers.whatsapp_scan import chunks, open_or_refuse
 from safetrail.importers.whatsapp_slots import SETTERS
 
@@ -74,32 +86,14 @@ __all__ = [
     "uncounted",
 ]
 
-#: a message's text is cut after this many characters
-MAX_TEXT = 1 << 20
-#: caches of dates, times and names stop growing at this size
-CACHE_LIMIT = 50_000
 #: distinct names the first pass looks for at most (more would only come from damage)
 MAX_REBUILDS = 200
 
-NOT_INCLUDED = N_("not included in the export")
-NOT_FOUND = N_("not found in the export")
-TOO_BIG_NOTE = N_("too large to store ({size} MB)")
-TOO_BIG = N_(
-    "The file {name} ({size} MB) is larger than SafeTrail stores ({limit} MB); "
-    "the message was kept without it."
-)
-TOO_LONG = N_(
-    "This message is longer than SafeTrail reads ({limit} characters); only its beginning was kept."
-)
 PREAMBLE = N_("This line does not belong to any message; it was not read.")
 NO_DATE = N_("This message comes before any date line, so its day is unknown; it was not read.")
 BAD_DATE = N_("The date {date} does not exist; the messages under it were not read.")
 LINE_DATE = N_("The date {date} does not exist; the message on this line was not read.")
 BAD_TIME = N_("The time {time} does not exist; the message on this line was not read.")
-READ_FAILED = N_(
-    "The rest of the file could not be read ({reason}); everything before this line was kept."
-)
-BROKEN = N_("This message could not be read ({reason}); it was skipped.")
 
 
 def read_failed(position: str, exc: Exception) -> Skipped:
