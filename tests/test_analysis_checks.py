@@ -8,8 +8,8 @@ import pytest
 
 from safetrail.analysis import risk, self_check
 from safetrail.analysis.case import analyse
-from safetrail.analysis.loader import load_case
 from safetrail.analysis.helplines import LawInfo, LocalHelp, law_info, local_help
+from safetrail.analysis.loader import load_case
 from safetrail.analysis.service import (
     analyse_vault,
     assessment,

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from safetrail.analysis import risk, self_check
 from safetrail.analysis.case import Analysis, analyse
-from safetrail.analysis.loader import load_case
 from safetrail.analysis.helplines import law_info, local_help
+from safetrail.analysis.loader import load_case
 from safetrail.domain.when import zone
 from safetrail.errors import RecordNotFound, ValidationError
 from safetrail.i18n import _
