@@ -1,7 +1,8 @@
 """Opening a vault: unlock the keys, open the encrypted database, migrate, tidy up.
 
-``Vault`` is what every use case receives. It owns the record store, the blob
-store and the signed ledger checkpoint kept beside the database.
+``Vault`` is the personal vault folder as a :class:`~safetrail.case.CaseContext` (what
+every use case receives): the record store, the blob store and the signed ledger
+checkpoint kept beside the database.
 
 Opening refuses to write to a database that is not the one the header and the signed
 checkpoint describe: a missing or empty ``vault.db`` is never replaced by a new one, and
@@ -14,47 +15,43 @@ A read-only folder and a full disk also open for reading only, and say so on a w
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine
 
-from safetrail import canonical
+from safetrail.case import OWNER, CaseContext, Checkpoint, FileCheckpoint, FileLocks, FolderInbox
 from safetrail.errors import (
     DiskFull,
     ReadOnlyVault,
     SafetrailError,
-    VaultDatabaseMismatch,
     VaultDatabaseMissing,
 )
-from safetrail.fsutil import atomic_write, remove_stale_temps
+from safetrail.fsutil import remove_stale_temps
 from safetrail.i18n import _
 from safetrail.services import settings
-from safetrail.storage import faults, ledger, migrate
+from safetrail.storage import faults, migrate
 from safetrail.storage.blobs import BlobStore, blob_addresses
 from safetrail.storage.engine import DISK_FULL, READ_ONLY, WRITE, sqlcipher_engine
 from safetrail.storage.records import RecordStore
-from safetrail.storage.tables import ledger as ledger_table
 from safetrail.vault import session
 from safetrail.vault.kdf import KdfParams
-from safetrail.vault.keys import VaultKeys
 from safetrail.vault.session import VaultLayout
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    seq: int
-    entry_hash: str
-    public_key: str
-    signature: str
+class Vault(CaseContext):
+    """The personal vault folder as a case: the local-folder factory of :class:`CaseContext`.
 
+    The checkpoint is the ``ledger.checkpoint`` file beside the database, the import lock
+    an ``fcntl`` lock on a file in the folder, the inbox the folder itself; the actor is
+    always ``"owner"``. ``layout`` and ``header`` are local-only: backup, restore and the
+    duress passphrase's second files need the folder and take a ``Vault``, never a bare
+    ``CaseContext``.
+    """
 
-class Vault:
     def __init__(
         self,
         layout: VaultLayout,
@@ -64,142 +61,16 @@ class Vault:
     ) -> None:
         self.layout = layout
         self.header = unlocked.header
-        self.keys: VaultKeys = unlocked.keys
-        self.engine = engine
-        self.store = RecordStore(engine, clock=clock, location=layout.root)
-        self.blobs = BlobStore(layout.blobs, unlocked.keys.blob_wrap, unlocked.keys.blob_address)
+        super().__init__(
+            case_id=unlocked.header.vault_id,
+            store=RecordStore(engine, clock=clock, actor=OWNER, location=layout.root),
+            blobs=BlobStore(layout.blobs, unlocked.keys.blob_wrap, unlocked.keys.blob_address),
+            keys=unlocked.keys,
+            checkpoints=FileCheckpoint(layout.checkpoint, layout.root),
+            locks=FileLocks(layout.root),
+            inbox=FolderInbox(layout.root),
+        )
         self.mode = WRITE
-        self.on_close: list[Callable[[], None]] = []
-
-    # -- why writes are refused (None: the vault can be changed) --
-
-    @property
-    def refusal(self) -> SafetrailError | None:
-        return self.store.write_refusal
-
-    def refuse_writes(self, reason: SafetrailError) -> None:
-        """From now on every write raises ``reason``; reading keeps working."""
-        self.store.write_refusal = reason
-        self.blobs.write_refusal = reason
-
-    @property
-    def read_only(self) -> bool:
-        return self.refusal is not None
-
-    @property
-    def vault_id(self) -> str:
-        return self.header.vault_id
-
-    @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """A write transaction; the signed checkpoint follows the ledger head after commit."""
-        with self.store.writing() as conn:
-            yield conn
-        self.update_checkpoint()
-
-    def read(self) -> Any:
-        return self.store.reading()
-
-    # -- signed checkpoint of the ledger head (detects truncation of the whole chain) --
-
-    def _checkpoint_message(self, seq: int, entry_hash: str) -> bytes:
-        return canonical.dumps(
-            {"vault_id": self.vault_id, "seq": seq, "entry_hash": entry_hash}
-        ).encode()
-
-    def update_checkpoint(self) -> None:
-        """Sign the new ledger head, but only if the chain still contains what was signed."""
-        with self.store.reading() as conn:
-            top = ledger.head(conn)
-            existing = self.read_checkpoint()
-            problem = None if existing is None else self.checkpoint_problem(conn, existing)
-        if top is None:
-            return
-        if problem is not None:
-            self.refuse_writes(problem)
-            raise problem
-        if existing is not None and existing.seq >= top.seq:
-            return
-        key = self.keys.ledger_signing_key()
-        signature = key.sign(self._checkpoint_message(top.seq, top.entry_hash))
-        public = key.public_key().public_bytes_raw()
-        body = {
-            "seq": top.seq,
-            "entry_hash": top.entry_hash,
-            "public_key": public.hex(),
-            "signature": signature.hex(),
-        }
-        try:
-            atomic_write(self.layout.checkpoint, (json.dumps(body, indent=2) + "\n").encode())
-        except OSError as exc:
-            # The transaction is committed; a checkpoint left behind is signed again by the
-            # next write. Only a full or read-only drive is expected here.
-            if faults.from_os_error(exc, self.layout.root) is None:
-                raise
-
-    def read_checkpoint(self) -> Checkpoint | None:
-        try:
-            body = json.loads(self.layout.checkpoint.read_text("utf-8"))
-            return Checkpoint(
-                seq=int(body["seq"]),
-                entry_hash=str(body["entry_hash"]),
-                public_key=str(body["public_key"]),
-                signature=str(body["signature"]),
-            )
-        except FileNotFoundError:
-            return None
-        except (ValueError, KeyError, TypeError, OSError):
-            return Checkpoint(seq=-1, entry_hash="", public_key="", signature="")
-
-    def checkpoint_is_authentic(self, checkpoint: Checkpoint) -> bool:
-        public = self.keys.ledger_signing_key().public_key()
-        try:
-            public.verify(
-                bytes.fromhex(checkpoint.signature),
-                self._checkpoint_message(checkpoint.seq, checkpoint.entry_hash),
-            )
-        except (InvalidSignature, ValueError):
-            return False
-        return True
-
-    def checkpoint_problem(
-        self, conn: Connection, checkpoint: Checkpoint
-    ) -> VaultDatabaseMismatch | None:
-        """Why the database does not continue the chain the checkpoint signed, or None."""
-        if not self.checkpoint_is_authentic(checkpoint):
-            return VaultDatabaseMismatch(
-                _(
-                    "The signed checkpoint of this vault ({path}) is damaged, so SafeTrail "
-                    "cannot confirm that the database is the one it signed."
-                ).format(path=self.layout.checkpoint)
-            )
-        signed = conn.execute(
-            select(ledger_table.c.entry_hash).where(ledger_table.c.seq == checkpoint.seq)
-        ).scalar()
-        if signed == checkpoint.entry_hash:
-            return None
-        top = ledger.head(conn)
-        held = top.seq if top is not None else 0
-        if signed is None:
-            message = _(
-                "The vault database holds {held} ledger entries, but {seq} were signed: "
-                "it is an older or shortened copy, and later records are missing from it."
-            ).format(held=held, seq=checkpoint.seq)
-        else:
-            message = _(
-                "The vault database does not continue the history that was signed: ledger "
-                "entry {seq} differs from the signed one. The file was replaced or altered."
-            ).format(seq=checkpoint.seq)
-        return VaultDatabaseMismatch(message)
-
-    def public_key_hex(self) -> str:
-        return self.keys.ledger_signing_key().public_key().public_bytes_raw().hex()
-
-    def close(self) -> None:
-        closing, self.on_close = self.on_close, []
-        for step in closing:
-            step()
-        self.engine.dispose()
 
 
 def create_vault(
