@@ -17,9 +17,9 @@ They use the shared ``metadata`` so migrations are compared with one schema.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
 
-from safetrail.storage.columns import HASH, ID, STAMP, metadata
+from safetrail.storage.columns import HASH, ID, STAMP, SecretText, metadata
 
 checkin_schedule = Table(
     "checkin_schedule",
@@ -41,7 +41,7 @@ checkin_outbox = Table(
     Column("contact_id", ID, ForeignKey("records.id"), nullable=True),
     Column("purpose", String(16), nullable=False),
     Column("channel", String(16), nullable=False),
-    Column("payload", Text, nullable=False),
+    Column("payload", SecretText(), nullable=False),
     Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("created_at", STAMP, nullable=False),
@@ -50,7 +50,7 @@ checkin_outbox = Table(
     Column("claimed_by", String(200), nullable=True),
     Column("lease_until", STAMP, nullable=True),
     Column("sent_at", STAMP, nullable=True),
-    Column("last_error", Text, nullable=True),
+    Column("last_error", SecretText(), nullable=True),
     Index("ix_checkin_outbox_due", "status", "next_attempt_at"),
     Index("ix_checkin_outbox_record", "record_id"),
 )

@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from safetrail.errors import DatabaseCorrupt, VaultBusy
 from safetrail.i18n import _
 from safetrail.storage import faults
+from safetrail.storage.columns import allow_clear_content
 from safetrail.vault.keys import scrub_text
 
 DEFAULT_BUSY_SECONDS = 10.0
@@ -153,4 +154,7 @@ def url_engine(url: str, schema: str | None = None) -> Engine:
     connect_args: dict[str, Any] = {}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    # The personal schema on PostgreSQL (development, tests): content is stored as it is.
+    # A server case never uses this engine (``safetrail.server.db``): there it is encrypted.
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    return allow_clear_content(engine)

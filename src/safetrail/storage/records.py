@@ -33,6 +33,7 @@ from safetrail.errors import (
 )
 from safetrail.i18n import _
 from safetrail.storage import faults, ledger, projections
+from safetrail.storage.columns import ColumnCipher, using_cipher
 from safetrail.storage.engine import WRITE_OPTION
 from safetrail.storage.tables import records, versions
 
@@ -162,6 +163,9 @@ class RecordStore:
         self.location = location
         #: set when the vault may not be changed; every write transaction raises it
         self.write_refusal: SafetrailError | None = None
+        #: the case's column keys on a server (content columns are encrypted with them);
+        #: None in a personal vault, whose whole file is encrypted
+        self.cipher: ColumnCipher | None = None
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -170,7 +174,11 @@ class RecordStore:
             raise type(refusal)(refusal.message, refusal.hint)
         try:
             options = {WRITE_OPTION: True}
-            with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            with (
+                using_cipher(self.cipher),
+                self.engine.connect().execution_options(**options) as conn,
+                conn.begin(),
+            ):
                 ledger.lock_for_append(conn)
                 yield conn
         except DBAPIError as exc:
@@ -179,7 +187,7 @@ class RecordStore:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect() as conn, conn.begin():
+            with using_cipher(self.cipher), self.engine.connect() as conn, conn.begin():
                 yield conn
         except DBAPIError as exc:
             raise translate_db_error(exc, self.location) from None

@@ -9,13 +9,11 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
 
@@ -23,6 +21,7 @@ from sqlalchemy import (
 from safetrail.storage.columns import HASH as HASH
 from safetrail.storage.columns import ID as ID
 from safetrail.storage.columns import STAMP as STAMP
+from safetrail.storage.columns import MatchText, SecretFloat, SecretText
 from safetrail.storage.columns import metadata as metadata
 
 records = Table(
@@ -44,8 +43,8 @@ versions = Table(
     Column("record_id", ID, ForeignKey("records.id"), nullable=False),
     Column("version", Integer, nullable=False),
     Column("op", String(12), nullable=False),
-    Column("data", Text, nullable=False),
-    Column("reason", Text, nullable=True),
+    Column("data", SecretText(), nullable=False),
+    Column("reason", SecretText(), nullable=True),
     Column("actor", String(80), nullable=False),
     Column("recorded_at", STAMP, nullable=False),
     Column("content_sha256", HASH, nullable=False),
@@ -74,14 +73,14 @@ incidents = Table(
     Column("occurred_end", STAMP, nullable=True),
     Column("tz", String(64), nullable=False),
     Column("precision", String(16), nullable=False),
-    Column("location", Text, nullable=True),
-    Column("latitude", Float, nullable=True),
-    Column("longitude", Float, nullable=True),
-    Column("what_happened", Text, nullable=False),
+    Column("location", SecretText(), nullable=True),
+    Column("latitude", SecretFloat(), nullable=True),
+    Column("longitude", SecretFloat(), nullable=True),
+    Column("what_happened", SecretText(), nullable=False),
     Column("channel", String(32), nullable=True),
     Column("fear", Integer, nullable=True),
     Column("police_reported", Boolean, nullable=True),
-    Column("police_reference", String(120), nullable=True),
+    Column("police_reference", SecretText(String(120)), nullable=True),
     Column("voided", Boolean, nullable=False),
     Index("ix_incidents_occurred", "occurred_start"),
 )
@@ -114,8 +113,8 @@ people = Table(
     "people",
     metadata,
     Column("record_id", ID, ForeignKey("records.id"), primary_key=True),
-    Column("display_name", Text, nullable=False),
-    Column("relationship", Text, nullable=True),
+    Column("display_name", SecretText(), nullable=False),
+    Column("relationship", SecretText(), nullable=True),
     Column("role", String(16), nullable=False),
     Column("voided", Boolean, nullable=False),
 )
@@ -125,7 +124,7 @@ person_identifiers = Table(
     metadata,
     Column("person_id", ID, ForeignKey("records.id"), primary_key=True),
     Column("kind", String(16), primary_key=True),
-    Column("normalised", String(320), primary_key=True),
+    Column("normalised", MatchText(String(320)), primary_key=True),
     Index("ix_person_identifiers_value", "kind", "normalised"),
 )
 
@@ -136,7 +135,7 @@ evidence = Table(
     Column("blob_address", HASH, nullable=False),
     Column("sha256", HASH, nullable=False),
     Column("size", BigInteger, nullable=False),
-    Column("original_name", Text, nullable=False),
+    Column("original_name", SecretText(), nullable=False),
     Column("media_type", String(120), nullable=True),
     Column("acquired_at", STAMP, nullable=False),
     Column("voided", Boolean, nullable=False),

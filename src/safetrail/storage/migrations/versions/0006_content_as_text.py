@@ -27,6 +27,13 @@ _WIDENED = {
     "own_places": ("place_key", "latitude", "longitude"),
 }
 
+_BEFORE = {
+    "latitude": "double precision",
+    "longitude": "double precision",
+    "police_reference": "varchar(120)",
+    "place_key": "varchar(120)",
+}
+
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
@@ -43,7 +50,7 @@ def downgrade() -> None:
         return
     for table, columns in _WIDENED.items():
         for column in columns:
-            kind = "double precision" if column in ("latitude", "longitude") else "varchar(320)"
+            kind = _BEFORE.get(column, "varchar(320)")
             op.execute(
                 f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {kind} '
                 f'USING "{column}"::{kind}'
