@@ -359,6 +359,12 @@ class CaseContext:
             ).format(seq=checkpoint.seq)
         return VaultDatabaseMismatch(message)
 
+    def opens_with(self, passphrase: str) -> bool:
+        """True when ``passphrase`` is the secret that opens this case (the vault
+        passphrase, the account password): it must not be reused elsewhere, e.g. for a
+        bundle. A case that cannot tell answers False."""
+        return False
+
     def public_key_hex(self) -> str:
         return self.keys.ledger_signing_key().public_key().public_bytes_raw().hex()
 

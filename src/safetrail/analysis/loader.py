@@ -25,9 +25,9 @@ from safetrail.analysis.facts import (
     PersonFact,
     paused_gc,
 )
+from safetrail.case import CaseContext
 from safetrail.services import settings
 from safetrail.services.events import method_label
-from safetrail.services.vault import Vault
 from safetrail.storage.records import format_ref
 from safetrail.storage.tables import (
     events,
@@ -83,7 +83,7 @@ def _impacts(conn: Connection) -> dict[str, tuple[str, ...]]:
     return {str(rid): tuple(json.loads(data).get("impacts", ())) for rid, data in rows}
 
 
-def load_communications(vault: Vault, conn: Connection) -> CommunicationLog:
+def load_communications(vault: CaseContext, conn: Connection) -> CommunicationLog:
     """Imported communications (live, non-system), as columns."""
     del vault
     from safetrail.services.communications import load_log
@@ -91,7 +91,7 @@ def load_communications(vault: Vault, conn: Connection) -> CommunicationLog:
     return load_log(conn)
 
 
-def load_case(vault: Vault, with_impacts: bool = False) -> CaseFacts:
+def load_case(vault: CaseContext, with_impacts: bool = False) -> CaseFacts:
     """The case as analysis sees it (live records only; withdrawn ones are left out)."""
     place = settings.current(vault)
     with paused_gc(), vault.read() as conn:
@@ -183,7 +183,7 @@ def load_case(vault: Vault, with_impacts: bool = False) -> CaseFacts:
 
 
 def _arrangements(
-    vault: Vault, conn: Connection
+    vault: CaseContext, conn: Connection
 ) -> tuple[tuple[ArrangementFact, ...], dict[str, str]]:
     """Live arrangements, and the records confirmed inside one (target → arrangement ref)."""
     from safetrail.services.arrangements import arrangement_summary

@@ -17,11 +17,11 @@ from safetrail.analysis import risk, self_check
 from safetrail.analysis.case import Analysis, analyse
 from safetrail.analysis.helplines import law_info, local_help
 from safetrail.analysis.loader import load_case
+from safetrail.case import CaseContext
 from safetrail.domain.when import zone
 from safetrail.errors import RecordNotFound, ValidationError
 from safetrail.i18n import _
 from safetrail.services import settings
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record
 from safetrail.storage.tables import records
 
@@ -38,13 +38,15 @@ __all__ = [
 ]
 
 
-def today_in(vault: Vault, now: datetime | None = None) -> date:
+def today_in(vault: CaseContext, now: datetime | None = None) -> date:
     """Today's date where the person is (the vault's time zone)."""
     moment = now or datetime.now(UTC)
     return moment.astimezone(zone(settings.current(vault).timezone)).date()
 
 
-def analyse_vault(vault: Vault, today: date | None = None, with_impacts: bool = False) -> Analysis:
+def analyse_vault(
+    vault: CaseContext, today: date | None = None, with_impacts: bool = False
+) -> Analysis:
     facts = load_case(vault, with_impacts=with_impacts)
     return analyse(facts, today or today_in(vault))
 
@@ -58,12 +60,12 @@ def risk_questions(analysis: Analysis) -> tuple[risk.RiskQuestion, ...]:
     return risk.prepare(analysis)
 
 
-def _taken_on(given: date | None, vault: Vault) -> date:
+def _taken_on(given: date | None, vault: CaseContext) -> date:
     return given or today_in(vault)
 
 
 def save_self_check(
-    vault: Vault, outcome: self_check.CheckResult, taken_on: date | None = None
+    vault: CaseContext, outcome: self_check.CheckResult, taken_on: date | None = None
 ) -> Record:
     """Keep a dated copy of a self-check, when the person asks for one."""
     data: dict[str, Any] = {
@@ -77,7 +79,7 @@ def save_self_check(
 
 
 def save_risk(
-    vault: Vault,
+    vault: CaseContext,
     answers: dict[str, str],
     from_log: dict[str, str | None] | None = None,
     taken_on: date | None = None,
@@ -101,7 +103,7 @@ class SavedAssessment:
     result: risk.RiskResult
 
 
-def _load_assessments(vault: Vault) -> list[Record]:
+def _load_assessments(vault: CaseContext) -> list[Record]:
     with vault.read() as conn:
         ids = conn.execute(
             select(records.c.id)
@@ -111,7 +113,7 @@ def _load_assessments(vault: Vault) -> list[Record]:
         return vault.store.load(conn, [str(i) for i in ids])
 
 
-def assessments(vault: Vault) -> list[SavedAssessment]:
+def assessments(vault: CaseContext) -> list[SavedAssessment]:
     """Saved risk screenings, oldest first."""
     return [
         SavedAssessment(r.ref, r.created_at, risk.from_json(r.data))
@@ -120,7 +122,7 @@ def assessments(vault: Vault) -> list[SavedAssessment]:
     ]
 
 
-def assessment(vault: Vault, ref: str) -> SavedAssessment:
+def assessment(vault: CaseContext, ref: str) -> SavedAssessment:
     with vault.read() as conn:
         record = vault.store.get(conn, vault.store.resolve(conn, "assessment", ref))
     if record.data.get("type") != "risk" or record.voided:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from safetrail.checkins.scheduler import CheckinContext, TickReport, run, tick
 
 if TYPE_CHECKING:
-    from safetrail.services.vault import Vault
+    from safetrail.case import CaseContext
 
 log = logging.getLogger("safetrail.checkins")
 
@@ -27,12 +27,12 @@ DAEMON_INTERVAL_SECONDS = 5.0
 WEB_INTERVAL_SECONDS = 5.0
 
 
-def tick_vault(vault: Vault) -> TickReport:
+def tick_vault(vault: CaseContext) -> TickReport:
     return tick(CheckinContext.for_vault(vault))
 
 
 async def run_in_app(
-    current_vault: Callable[[], Vault | None], interval: float = WEB_INTERVAL_SECONDS
+    current_vault: Callable[[], CaseContext | None], interval: float = WEB_INTERVAL_SECONDS
 ) -> None:
     """The web app's scheduler task: a tick every ``interval`` seconds while unlocked.
 
@@ -50,7 +50,9 @@ async def run_in_app(
             log.exception("the check-in scheduler failed; trying again shortly")
 
 
-def run_daemon(vault: Vault, interval: float = DAEMON_INTERVAL_SECONDS, once: bool = False) -> int:
+def run_daemon(
+    vault: CaseContext, interval: float = DAEMON_INTERVAL_SECONDS, once: bool = False
+) -> int:
     """Run until SIGTERM or SIGINT (finishing the message in hand), or one tick."""
     ctx = CheckinContext.for_vault(vault)
     if once:

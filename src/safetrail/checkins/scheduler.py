@@ -53,7 +53,7 @@ from safetrail.storage.blobs import BlobStore
 from safetrail.storage.records import RecordStore
 
 if TYPE_CHECKING:
-    from safetrail.services.vault import Vault
+    from safetrail.case import CaseContext
 
 log = logging.getLogger("safetrail.checkins")
 
@@ -103,9 +103,9 @@ class CheckinContext:
         return self.store.engine
 
     @classmethod
-    def for_vault(cls, vault: Vault, **options: Any) -> CheckinContext:
+    def for_vault(cls, vault: CaseContext, **options: Any) -> CheckinContext:
         keys = AckKeys.derive(vault.keys.ledger)
-        inbox = AckInbox.for_vault(vault.layout.root)
+        inbox = AckInbox.for_vault(vault.inbox.folder)
         inbox.publish(keys.inbox_public)
         return cls(
             store=vault.store,

@@ -48,6 +48,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from safetrail import __version__
 from safetrail.analysis.serialize import analysis_json
+from safetrail.case import CaseContext
 from safetrail.domain.when import zone
 from safetrail.errors import BackupError, EvidenceDamaged, ValidationError, WrongPassphrase
 from safetrail.fsutil import fsync_dir
@@ -59,7 +60,6 @@ from safetrail.reports.pdf_report import Report, build_report, custody_details
 from safetrail.reports.schema import EXPORT_SCHEMA
 from safetrail.services import exports
 from safetrail.services.exports import ExportScope
-from safetrail.services.vault import Vault
 from safetrail.timestamps import service as timestamps
 from safetrail.vault import kdf, session
 from safetrail.vault.stream import StreamDamaged, StreamReader, chunk_nonce
@@ -187,7 +187,7 @@ def _readme(case: CaseData, encrypted_note: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _signature_files(vault: Vault, manifest: bytes) -> tuple[bytes, bytes]:
+def _signature_files(vault: CaseContext, manifest: bytes) -> tuple[bytes, bytes]:
     key = vault.keys.ledger_signing_key()
     signature = key.sign(manifest)
     pem = key.public_key().public_bytes(
@@ -205,7 +205,7 @@ def _zip_info(name: str, moment: datetime, size: int | None = None, stored: bool
     return info
 
 
-def zip_pieces(vault: Vault, options: ReportOptions, result: BundleResult) -> Iterator[bytes]:
+def zip_pieces(vault: CaseContext, options: ReportOptions, result: BundleResult) -> Iterator[bytes]:
     """The bundle zip, piece by piece. Evidence is decrypted straight into the zip and its
     SHA-256 re-checked against the one recorded at intake; a mismatch stops the bundle."""
     report = build_report(vault, options)
@@ -308,12 +308,10 @@ class Sealer:
         return sealed
 
 
-def check_bundle_passphrase(vault: Vault, passphrase: str) -> None:
+def check_bundle_passphrase(vault: CaseContext, passphrase: str) -> None:
     """A sending passphrase must be long enough and must not be the vault's own."""
     session.check_passphrase_strength(passphrase)
-    try:
-        session.master_key(vault.header, passphrase)
-    except WrongPassphrase:
+    if not vault.opens_with(passphrase):
         return
     raise ValidationError(
         _("That is your vault passphrase. Use a different one for the bundle."),
@@ -335,7 +333,7 @@ def encrypt_pieces(pieces: Iterator[bytes], passphrase: str) -> Iterator[bytes]:
 
 
 def bundle_pieces(
-    vault: Vault, options: ReportOptions, result: BundleResult, passphrase: str | None = None
+    vault: CaseContext, options: ReportOptions, result: BundleResult, passphrase: str | None = None
 ) -> Iterator[bytes]:
     """What is handed out, piece by piece: the zip, or the zip encrypted with ``passphrase``.
     ``result`` is complete (hashes, size) once the last piece has been taken."""
@@ -352,7 +350,7 @@ def bundle_pieces(
     result.complete = True
 
 
-def record_bundle(vault: Vault, result: BundleResult, file_name: str, via: str) -> None:
+def record_bundle(vault: CaseContext, result: BundleResult, file_name: str, via: str) -> None:
     """Custody: one event per exhibit that left the vault decrypted, and the export itself."""
     if not result.complete:
         return
@@ -393,7 +391,7 @@ def record_bundle(vault: Vault, result: BundleResult, file_name: str, via: str) 
 
 
 def write_bundle(
-    vault: Vault, options: ReportOptions, output: Path, passphrase: str | None = None
+    vault: CaseContext, options: ReportOptions, output: Path, passphrase: str | None = None
 ) -> BundleResult:
     """Write the bundle to ``output`` (never overwriting), then record the custody events."""
     exports.check_output(output)

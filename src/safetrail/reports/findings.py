@@ -17,12 +17,12 @@ from safetrail.analysis.escalation import THREAT_LABELS, Signal
 from safetrail.analysis.loader import load_case
 from safetrail.analysis.text import ngettext
 from safetrail.analysis.threats import ThreatFlag
+from safetrail.case import CaseContext
 from safetrail.domain.when import zone
 from safetrail.i18n import N_, _
 from safetrail.reports.messages import QuotedMessage, quoted_messages
 from safetrail.reports.model import CaseData, NoticeRow, OrderRow, day_text
 from safetrail.services.events import method_label
-from safetrail.services.vault import Vault
 
 __all__ = [
     "CAVEAT",
@@ -87,7 +87,7 @@ def report_day(case: CaseData) -> date:
     return made
 
 
-def findings_for(vault: Vault, case: CaseData, charts: bool = True) -> Findings:
+def findings_for(vault: CaseContext, case: CaseData, charts: bool = True) -> Findings:
     """The analysis of the report's part of the case, and the messages it flagged."""
     facts = load_case(vault)
     options = case.options

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from safetrail.case import CaseContext
 from safetrail.domain import vocab
 from safetrail.domain.when import zone
 from safetrail.errors import ValidationError
@@ -27,7 +28,6 @@ from safetrail.i18n import N_, _
 from safetrail.reports.model import CaseData, IncidentRow, ReportOptions, day_text, gather
 from safetrail.reports.typeset import Doc, Font, paper_for
 from safetrail.services import events, exports
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record
 
 KINDS = ("no-contact", "platform", "call-records")
@@ -380,7 +380,7 @@ def _call_records(case: CaseData, given: LetterInput) -> Letter:
     )
 
 
-def compose(vault: Vault, given: LetterInput) -> Letter:
+def compose(vault: CaseContext, given: LetterInput) -> Letter:
     if given.kind not in KINDS:
         raise ValidationError(
             _("There is no letter called {kind}.").format(kind=given.kind),
@@ -433,7 +433,7 @@ def letter_pdf(letter: Letter, country: str) -> bytes:
 
 
 def write_letter(
-    vault: Vault, given: LetterInput, output: Path, country: str | None = None
+    vault: CaseContext, given: LetterInput, output: Path, country: str | None = None
 ) -> tuple[Letter, str]:
     """Write the letter as PDF (``.pdf``) or plain text (anything else) and record it."""
     from safetrail.services import settings
@@ -452,7 +452,7 @@ def write_letter(
 
 
 def record_letter(
-    vault: Vault,
+    vault: CaseContext,
     letter: Letter,
     given: LetterInput,
     file_name: str,
@@ -470,7 +470,7 @@ def record_letter(
     )
 
 
-def mark_notice_sent(vault: Vault, given: LetterInput, sent_on: str, method: str) -> Record:
+def mark_notice_sent(vault: CaseContext, given: LetterInput, sent_on: str, method: str) -> Record:
     """Record the no-contact letter as the notice event it became, with its full text."""
     if given.kind != "no-contact":
         raise ValidationError(_("Only the no-contact letter is recorded as a notice."))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from safetrail.case import CaseContext
 from safetrail.errors import ValidationError
 from safetrail.fsutil import atomic_write
 from safetrail.i18n import _
@@ -30,7 +31,6 @@ from safetrail.reports.typeset import BOX_FILL, MUTED, SMALL, Doc, Font, paper_f
 from safetrail.services import exports, settings
 from safetrail.services.evidence import evidence_file
 from safetrail.services.people import show_person
-from safetrail.services.vault import Vault
 
 __all__ = [
     "LookoutCopy",
@@ -70,7 +70,7 @@ class LookoutSheet:
     given_on: date
 
 
-def _photo(vault: Vault, ref: str) -> tuple[bytes, float]:
+def _photo(vault: CaseContext, ref: str) -> tuple[bytes, float]:
     """The exhibit as a PNG without metadata, and its height/width ratio."""
     record, stream = evidence_file(vault, ref)
     if int(record.data.get("size") or 0) > MAX_PHOTO_BYTES:
@@ -110,7 +110,7 @@ def _draw_photos(doc: Doc, photos: list[tuple[bytes, float, str]]) -> None:
     doc.set_y(top + tallest + 8)
 
 
-def _render(vault: Vault, given: LookoutInput, given_on: date) -> bytes:
+def _render(vault: CaseContext, given: LookoutInput, given_on: date) -> bytes:
     place = settings.current(vault)
     record, _versions = show_person(vault, given.person)
     data = record.data
@@ -205,7 +205,7 @@ def _render(vault: Vault, given: LookoutInput, given_on: date) -> bytes:
     return bytes(doc.output())
 
 
-def build_lookout(vault: Vault, given: LookoutInput) -> LookoutSheet:
+def build_lookout(vault: CaseContext, given: LookoutInput) -> LookoutSheet:
     if not given.given_to.strip():
         raise ValidationError(
             _("Say who this copy is for, for example building manager or school office."),
@@ -217,7 +217,9 @@ def build_lookout(vault: Vault, given: LookoutInput) -> LookoutSheet:
     return LookoutSheet(pdf, digest, f"notice-{given_on:%Y-%m-%d}.pdf", given.given_to, given_on)
 
 
-def record_lookout(vault: Vault, sheet: LookoutSheet, file_name: str, given: LookoutInput) -> None:
+def record_lookout(
+    vault: CaseContext, sheet: LookoutSheet, file_name: str, given: LookoutInput
+) -> None:
     exports.record_export(
         vault,
         "lookout-sheet",
@@ -233,7 +235,7 @@ def record_lookout(vault: Vault, sheet: LookoutSheet, file_name: str, given: Loo
     )
 
 
-def write_lookout(vault: Vault, given: LookoutInput, output: Path) -> LookoutSheet:
+def write_lookout(vault: CaseContext, given: LookoutInput, output: Path) -> LookoutSheet:
     exports.check_output(output)
     sheet = build_lookout(vault, given)
     atomic_write(output, sheet.pdf)
@@ -248,7 +250,7 @@ class LookoutCopy:
     given_on: str
 
 
-def lookout_copies(vault: Vault) -> list[LookoutCopy]:
+def lookout_copies(vault: CaseContext) -> list[LookoutCopy]:
     """Every lookout sheet made, oldest first: who has a copy, and since when."""
     with vault.read() as conn:
         found = vault.store.load(conn, vault.store.list_ids(conn, "export"))

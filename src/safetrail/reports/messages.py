@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
+from safetrail.case import CaseContext
 from safetrail.reports.model import CaseData
 from safetrail.services.communications import channel_slug
-from safetrail.services.vault import Vault
 from safetrail.storage.comm_tables import communication_incidents
 from safetrail.storage.comm_tables import communications as comms
 from safetrail.storage.records import format_ref
@@ -177,7 +177,7 @@ def _rows(conn: Connection, case: CaseData) -> Iterator[CommunicationRow]:
         )
 
 
-def communications_section(vault: Vault, case: CaseData) -> CommunicationsSection:
+def communications_section(vault: CaseContext, case: CaseData) -> CommunicationsSection:
     """The communications from the report's people in the report's date range."""
     with vault.read() as conn:
         return CommunicationsSection(list(_rows(conn, case)))
@@ -187,7 +187,7 @@ def _ids(refs: Iterable[str]) -> list[int]:
     return sorted({int(r[2:]) for r in refs if r.startswith("C-") and r[2:].isdigit()})
 
 
-def quoted_messages(vault: Vault, refs: Sequence[str]) -> list[QuotedMessage]:
+def quoted_messages(vault: CaseContext, refs: Sequence[str]) -> list[QuotedMessage]:
     """The communications ``refs`` names, oldest first, each with its provenance."""
     ids = _ids(refs)
     if not ids:

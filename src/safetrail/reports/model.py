@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 
 from safetrail import __version__, canonical
+from safetrail.case import CaseContext
 from safetrail.domain import vocab
 from safetrail.domain.when import OccurredAt, zone
 from safetrail.errors import ValidationError
 from safetrail.i18n import N_, _, current_language, format_clock
 from safetrail.services import settings
 from safetrail.services.incidents import day_bounds
-from safetrail.services.vault import Vault
 from safetrail.storage import ledger
 from safetrail.storage.records import format_ref, utc_stamp
 from safetrail.storage.tables import incidents as incidents_table
@@ -428,11 +428,11 @@ def _exhibit(row: Any, incident_refs: tuple[str, ...]) -> ExhibitRow:
     )
 
 
-def _resolve_all(vault: Vault, conn: Connection, kind: str, given: Iterable[str]) -> set[str]:
+def _resolve_all(vault: CaseContext, conn: Connection, kind: str, given: Iterable[str]) -> set[str]:
     return {vault.store.resolve(conn, kind, ref) for ref in given if ref.strip()}
 
 
-def gather(vault: Vault, options: ReportOptions, now: datetime | None = None) -> CaseData:
+def gather(vault: CaseContext, options: ReportOptions, now: datetime | None = None) -> CaseData:
     """Everything one output needs, read in a single transaction."""
     place = settings.current(vault)
     since, until = day_bounds(vault, options.from_day, options.to_day)
@@ -570,7 +570,7 @@ def _identify(case: CaseData) -> None:
     case.report_id = f"SR-{case.generated_at:%Y%m%d}-{case.fingerprint[:8].upper()}"
 
 
-def include_exhibits(vault: Vault, case: CaseData, ids: Iterable[str]) -> None:
+def include_exhibits(vault: CaseContext, case: CaseData, ids: Iterable[str]) -> None:
     """Add exhibits the report quotes from (such as a chat export) to its evidence index;
     the report's fingerprint is recomputed to cover them."""
     wanted = {i for i in ids if i} - {e.id for e in case.exhibits}

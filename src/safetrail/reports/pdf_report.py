@@ -16,6 +16,7 @@ from pathlib import Path
 
 from safetrail.analysis.escalation import Signal
 from safetrail.analysis.text import ngettext
+from safetrail.case import CaseContext
 from safetrail.domain import vocab
 from safetrail.i18n import _
 from safetrail.reports.findings import (
@@ -58,7 +59,6 @@ from safetrail.reports.typeset import (
 from safetrail.services import exports
 from safetrail.services.evidence import human_size
 from safetrail.services.people import IDENTIFIER_KIND_LABELS
-from safetrail.services.vault import Vault
 from safetrail.timestamps import service as timestamps
 
 HASH_FONT = Font("mono", 6.5)
@@ -913,7 +913,7 @@ def integrity_statement(
     )
 
 
-def build_report(vault: Vault, options: ReportOptions) -> Report:
+def build_report(vault: CaseContext, options: ReportOptions) -> Report:
     """Gather, lay out and return the PDF. Nothing is written or recorded here, except a
     trusted timestamp of the ledger head when the person turned those on."""
     timestamps.auto_stamp(vault)
@@ -962,13 +962,15 @@ def custody_details(case: CaseData) -> dict[str, object]:
     }
 
 
-def record_report(vault: Vault, report: Report, file_name: str, fmt: str = "pdf-report") -> None:
+def record_report(
+    vault: CaseContext, report: Report, file_name: str, fmt: str = "pdf-report"
+) -> None:
     exports.record_export(
         vault, fmt, file_name, report.sha256, len(report.pdf), custody_details(report.case)
     )
 
 
-def write_report(vault: Vault, options: ReportOptions, output: Path) -> Report:
+def write_report(vault: CaseContext, options: ReportOptions, output: Path) -> Report:
     """Make the report, write it to ``output`` (never overwriting) and record the export."""
     exports.check_output(output)
     report = build_report(vault, options)

@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from safetrail.case import CaseContext
 from safetrail.domain import vocab
 from safetrail.fsutil import atomic_write
 from safetrail.i18n import _
@@ -25,7 +26,6 @@ from safetrail.reports.model import CaseData, IncidentRow, ReportOptions, gather
 from safetrail.reports.pdf_report import custody_details, identifiers_text, new_doc
 from safetrail.reports.typeset import BOX_FILL, MUTED, SMALL, STRONG, Column, Doc, Font
 from safetrail.services import exports
-from safetrail.services.vault import Vault
 
 MAX_BRIEF = 14
 LINE_CHARS = 150
@@ -232,7 +232,7 @@ def _render(case: CaseData, findings: Findings, limit: int) -> Doc:
     return doc
 
 
-def build_sheet(vault: Vault, options: ReportOptions) -> Sheet:
+def build_sheet(vault: CaseContext, options: ReportOptions) -> Sheet:
     case = gather(vault, options)
     findings = findings_for(vault, case, charts=False)
     for limit in range(MAX_BRIEF, -1, -2):
@@ -244,13 +244,13 @@ def build_sheet(vault: Vault, options: ReportOptions) -> Sheet:
     return Sheet(pdf, case, digest, f"police-sheet-{case.generated_at:%Y-%m-%d}.pdf", findings)
 
 
-def record_sheet(vault: Vault, sheet: Sheet, file_name: str) -> None:
+def record_sheet(vault: CaseContext, sheet: Sheet, file_name: str) -> None:
     exports.record_export(
         vault, "police-sheet", file_name, sheet.sha256, len(sheet.pdf), custody_details(sheet.case)
     )
 
 
-def write_sheet(vault: Vault, options: ReportOptions, output: Path) -> Sheet:
+def write_sheet(vault: CaseContext, options: ReportOptions, output: Path) -> Sheet:
     exports.check_output(output)
     sheet = build_sheet(vault, options)
     atomic_write(output, sheet.pdf)

@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from safetrail.case import CaseContext
 from safetrail.domain.when import zone
 from safetrail.i18n import _
 from safetrail.services import arrangements as arr
-from safetrail.services.vault import Vault
 from safetrail.storage.comm_tables import communication_incidents as links
 from safetrail.storage.comm_tables import communications as comms
 from safetrail.storage.records import Record, format_ref
@@ -117,7 +117,7 @@ def _comm_matches(spec: arr.ChannelSpec, channel: str, counterpart: str | None) 
     return spec.identifier is None or spec.identifier == counterpart
 
 
-def _for_arrangement(vault: Vault, record: Record, marked: set[str]) -> list[Suggestion]:
+def _for_arrangement(vault: CaseContext, record: Record, marked: set[str]) -> list[Suggestion]:
     data = record.data
     tz = zone(data["timezone"])
     specs = [arr.channel_from_json(c) for c in data.get("channels", [])]
@@ -189,7 +189,7 @@ def _for_arrangement(vault: Vault, record: Record, marked: set[str]) -> list[Sug
     return found
 
 
-def suggest(vault: Vault, arrangement: str | None = None) -> list[Suggestion]:
+def suggest(vault: CaseContext, arrangement: str | None = None) -> list[Suggestion]:
     """Unmarked records that look permitted, oldest first (one arrangement, or all)."""
     chosen = (
         [arr.get_arrangement(vault, arrangement)] if arrangement else arr.list_arrangements(vault)

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from safetrail.case import CaseContext
 from safetrail.domain import vocab
 from safetrail.domain.identifiers import parse_identifier
 from safetrail.domain.when import zone
@@ -32,7 +33,6 @@ from safetrail.errors import RecordNotFound, RecordVoided, ValidationError
 from safetrail.i18n import N_, _
 from safetrail.services import settings
 from safetrail.services.imports.summaries import _CHANNEL_SLUG
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record
 from safetrail.storage.tables import records
 
@@ -197,7 +197,7 @@ def _day(text: str | None) -> str | None:
         ) from None
 
 
-def build_data(vault: Vault, conn: Connection, given: ArrangementInput) -> dict[str, Any]:
+def build_data(vault: CaseContext, conn: Connection, given: ArrangementInput) -> dict[str, Any]:
     place = settings.current(vault)
     if given.source not in SOURCES:
         raise ValidationError(
@@ -240,7 +240,7 @@ def build_data(vault: Vault, conn: Connection, given: ArrangementInput) -> dict[
     }
 
 
-def add_arrangement(vault: Vault, given: ArrangementInput) -> Record:
+def add_arrangement(vault: CaseContext, given: ArrangementInput) -> Record:
     with vault.write() as conn:
         return vault.store.create(conn, "arrangement", build_data(vault, conn, given))
 
@@ -254,18 +254,18 @@ def _ids(conn: Connection, kind: str) -> list[str]:
     ]
 
 
-def list_arrangements(vault: Vault, include_voided: bool = False) -> list[Record]:
+def list_arrangements(vault: CaseContext, include_voided: bool = False) -> list[Record]:
     with vault.read() as conn:
         found = vault.store.load(conn, _ids(conn, "arrangement"))
     return [r for r in found if include_voided or not r.voided]
 
 
-def get_arrangement(vault: Vault, ref: str) -> Record:
+def get_arrangement(vault: CaseContext, ref: str) -> Record:
     with vault.read() as conn:
         return vault.store.get(conn, vault.store.resolve(conn, "arrangement", ref))
 
 
-def end_arrangement(vault: Vault, ref: str, ends_on: str, reason: str) -> Record:
+def end_arrangement(vault: CaseContext, ref: str, ends_on: str, reason: str) -> Record:
     """Record the last day an arrangement applied (a new version; the old one stays)."""
     day = _day(ends_on)
     if day is None:
@@ -292,7 +292,7 @@ class Target:
     ref: str  # what the person sees: I-0004 or C-12
 
 
-def resolve_target(vault: Vault, conn: Connection, ref: str) -> Target:
+def resolve_target(vault: CaseContext, conn: Connection, ref: str) -> Target:
     text = ref.strip()
     if text.upper().startswith("C-") and text[2:].isdigit():
         from safetrail.storage.comm_tables import communications as comms
@@ -306,7 +306,7 @@ def resolve_target(vault: Vault, conn: Connection, ref: str) -> Target:
     return Target("incident", record_id, record.ref)
 
 
-def list_marks(vault: Vault) -> list[Record]:
+def list_marks(vault: CaseContext) -> list[Record]:
     with vault.read() as conn:
         found = vault.store.load(conn, _ids(conn, "arrangement_mark"))
     return [r for r in found if not r.voided]
@@ -317,7 +317,7 @@ def marks_by_target(marks: Sequence[Record]) -> dict[str, Record]:
 
 
 def mark(
-    vault: Vault,
+    vault: CaseContext,
     refs: Sequence[str],
     arrangement: str | None,
     reason: str,
@@ -422,7 +422,7 @@ class ArrangementView:
         ]
 
 
-def _views(vault: Vault, found: Sequence[Record]) -> list[ArrangementView]:
+def _views(vault: CaseContext, found: Sequence[Record]) -> list[ArrangementView]:
     marks = list_marks(vault)
     with vault.read() as conn:
         wanted = {
@@ -461,9 +461,9 @@ def _views(vault: Vault, found: Sequence[Record]) -> list[ArrangementView]:
     return views
 
 
-def arrangement_view(vault: Vault, ref: str) -> ArrangementView:
+def arrangement_view(vault: CaseContext, ref: str) -> ArrangementView:
     return _views(vault, [get_arrangement(vault, ref)])[0]
 
 
-def arrangement_views(vault: Vault) -> list[ArrangementView]:
+def arrangement_views(vault: CaseContext) -> list[ArrangementView]:
     return _views(vault, list_arrangements(vault, include_voided=True))

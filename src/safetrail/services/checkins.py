@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from safetrail.case import CaseContext
 from safetrail.checkins import alerts, codes, outbox
 from safetrail.checkins.acks import AckInbox, parse_code
 from safetrail.checkins.channels.base import DeliveryError, Outgoing
@@ -62,7 +63,6 @@ from safetrail.domain.identifiers import normalise_phone
 from safetrail.errors import ValidationError
 from safetrail.i18n import N_, _
 from safetrail.planning.emergency import emergency_for
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record
 
 # -- trusted contacts ----------------------------------------------------------------------
@@ -99,7 +99,7 @@ def _channels(given: ContactInput, region: str) -> tuple[list[ChannelSpec], str 
     return channels, made_secret
 
 
-def add_contact(vault: Vault, given: ContactInput) -> AddedContact:
+def add_contact(vault: CaseContext, given: ContactInput) -> AddedContact:
     with vault.read() as conn:
         region = load_place(conn, vault.store).country
     channels, made_secret = _channels(given, region)
@@ -111,12 +111,12 @@ def add_contact(vault: Vault, given: ContactInput) -> AddedContact:
     return AddedContact(record, made_secret)
 
 
-def list_contacts(vault: Vault) -> list[Contact]:
+def list_contacts(vault: CaseContext) -> list[Contact]:
     with vault.read() as conn:
         return load_contacts(conn, vault.store)
 
 
-def move_contact(vault: Vault, ref: str, direction: str) -> None:
+def move_contact(vault: CaseContext, ref: str, direction: str) -> None:
     """Move a contact one place earlier ("up") or later ("down") in the order of alerts."""
     with vault.write() as conn:
         record_id = vault.store.resolve(conn, "contact", ref)
@@ -136,7 +136,7 @@ def move_contact(vault: Vault, ref: str, direction: str) -> None:
                 )
 
 
-def remove_contact(vault: Vault, ref: str) -> None:
+def remove_contact(vault: CaseContext, ref: str) -> None:
     with vault.write() as conn:
         record_id = vault.store.resolve(conn, "contact", ref)
         vault.store.void(conn, record_id, _("removed from trusted contacts"))
@@ -178,7 +178,7 @@ class AlertSettingsInput:
 _POLICE = re.compile(r"^[0-9+*# ]{2,20}$")
 
 
-def alert_place(vault: Vault) -> Place:
+def alert_place(vault: CaseContext) -> Place:
     with vault.read() as conn:
         return load_place(conn, vault.store)
 
@@ -283,7 +283,7 @@ def _sms(given: AlertSettingsInput, saved: AlertSettings) -> Any:
     return sms_config(given.sms_endpoint, given.sms_account, token, given.sms_sender)
 
 
-def save_alert_settings(vault: Vault, given: AlertSettingsInput) -> AlertSettings:
+def save_alert_settings(vault: CaseContext, given: AlertSettingsInput) -> AlertSettings:
     place = alert_place(vault)
     saved = place.alerting
     police = given.police_number.strip() or None
@@ -327,7 +327,7 @@ class TestResult:
     detail: str
 
 
-def send_test(vault: Vault, ref: str | None) -> list[TestResult]:
+def send_test(vault: CaseContext, ref: str | None) -> list[TestResult]:
     """Send a test message now to a contact (``ref``) or, with None, to yourself.
 
     Sent directly, not through the outbox: the point is to see at once whether the
@@ -399,7 +399,7 @@ class CheckinInput:
     vehicles: bool = False
 
 
-def start_checkin(vault: Vault, given: CheckinInput) -> Record:
+def start_checkin(vault: CaseContext, given: CheckinInput) -> Record:
     now = vault.store.clock()
     with vault.read() as conn:
         place = load_place(conn, vault.store)
@@ -446,11 +446,11 @@ def start_checkin(vault: Vault, given: CheckinInput) -> Record:
     return record
 
 
-def codes_required(vault: Vault) -> bool:
+def codes_required(vault: CaseContext) -> bool:
     return alert_place(vault).alerting.codes_required
 
 
-def close_checkin(vault: Vault, ref: str, code: str | None = None, how: str = "done") -> None:
+def close_checkin(vault: CaseContext, ref: str, code: str | None = None, how: str = "done") -> None:
     """Check in (``how="done"``) or call it off (``"cancel"``).
 
     When codes are set, ``code`` must be the check-in code or the emergency code; both
@@ -490,7 +490,7 @@ def close_checkin(vault: Vault, ref: str, code: str | None = None, how: str = "d
 # -- acknowledgements ----------------------------------------------------------------------
 
 
-def acknowledge_code(vault: Vault, code: str) -> bool:
+def acknowledge_code(vault: CaseContext, code: str) -> bool:
     """Record a contact's reply code typed in by hand (``safetrail checkin ack``)."""
     canonical = parse_code(code)
     if canonical is None:
@@ -503,7 +503,7 @@ def acknowledge_code(vault: Vault, code: str) -> bool:
 
 
 def submit_acknowledgement(
-    inbox: AckInbox, kind: str, text: str, now: datetime, vault: Vault | None
+    inbox: AckInbox, kind: str, text: str, now: datetime, vault: CaseContext | None
 ) -> None:
     """Keep an acknowledgement from the open /ack pages; record it now when unlocked.
 
@@ -599,7 +599,7 @@ def _view(
     )
 
 
-def _views(vault: Vault, ids: list[str]) -> list[CheckinView]:
+def _views(vault: CaseContext, ids: list[str]) -> list[CheckinView]:
     now = vault.store.clock()
     with vault.read() as conn:
         found = vault.store.load(conn, ids)
@@ -624,12 +624,14 @@ def _views(vault: Vault, ids: list[str]) -> list[CheckinView]:
     return [_view(r, rows.get(r.id), alert_records.get(r.id), names, people, now) for r in found]
 
 
-def _all_contacts(vault: Vault, conn: Any) -> list[Contact]:
+def _all_contacts(vault: CaseContext, conn: Any) -> list[Contact]:
     ids = vault.store.list_ids(conn, "contact")
     return [Contact.from_record(r) for r in vault.store.load(conn, ids)]
 
 
-def list_checkins(vault: Vault, recent: int = 20) -> tuple[list[CheckinView], list[CheckinView]]:
+def list_checkins(
+    vault: CaseContext, recent: int = 20
+) -> tuple[list[CheckinView], list[CheckinView]]:
     """Running check-ins and the most recent closed ones (newest first).
 
     Only the latest 200 are looked at: a check-in runs for at most 14 days, so any
@@ -643,7 +645,7 @@ def list_checkins(vault: Vault, recent: int = 20) -> tuple[list[CheckinView], li
     return active, closed
 
 
-def checkin_view(vault: Vault, ref: str) -> CheckinView:
+def checkin_view(vault: CaseContext, ref: str) -> CheckinView:
     with vault.read() as conn:
         record_id = vault.store.resolve(conn, "checkin", ref)
     return _views(vault, [record_id])[0]
@@ -704,7 +706,7 @@ class AlertView:
     messages: tuple[MessageView, ...]
 
 
-def alert_history(vault: Vault) -> list[AlertView]:
+def alert_history(vault: CaseContext) -> list[AlertView]:
     """Every alert, newest first, with each message and its fate (for the person only)."""
     with vault.read() as conn:
         place = load_place(conn, vault.store)
@@ -761,7 +763,7 @@ def _payload_to(payload: str) -> str:
     return str(json.loads(payload).get("to", ""))
 
 
-def sending_problems(vault: Vault) -> list[str]:
+def sending_problems(vault: CaseContext) -> list[str]:
     """Why reminders and missed-check-in alerts are waiting for another try (never the
     silent alert: the check-in pages must look the same after the emergency code)."""
     with vault.read() as conn:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from safetrail import __version__
+from safetrail.case import CaseContext
 from safetrail.devicecheck import adb, folders, iphone
 from safetrail.devicecheck import indicators as ind
 from safetrail.devicecheck.findings import Finding, find, special_access
@@ -28,7 +29,6 @@ from safetrail.errors import DeviceInputError, ValidationError
 from safetrail.i18n import _
 from safetrail.services import evidence, incidents
 from safetrail.services.incidents import IncidentInput
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record
 
 ADB_METHOD = "adb listing by SafeTrail {version}"
@@ -64,7 +64,7 @@ class CheckView:
 # -- indicators -----------------------------------------------------------------------------
 
 
-def current_indicators(vault: Vault) -> ind.IndicatorSet:
+def current_indicators(vault: CaseContext) -> ind.IndicatorSet:
     """The newest copy loaded into this vault, or the shipped copy."""
     with vault.read() as conn:
         ids = vault.store.list_ids(conn, "indicators")
@@ -75,7 +75,7 @@ def current_indicators(vault: Vault) -> ind.IndicatorSet:
     return ind.IndicatorSet(entries, latest.data.get("data_date"), latest.ref)
 
 
-def update_indicators(vault: Vault, paths: list[Path], data_date: str | None) -> Record:
+def update_indicators(vault: CaseContext, paths: list[Path], data_date: str | None) -> Record:
     """Load newer indicator files; they replace the current entries of the same types."""
     if data_date is not None:
         try:
@@ -149,7 +149,7 @@ def _archive(snap: Snapshot, manifest: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def _store(vault: Vault, snap: Snapshot, method: str, origin: str) -> CheckView:
+def _store(vault: CaseContext, snap: Snapshot, method: str, origin: str) -> CheckView:
     found_indicators = current_indicators(vault)
     findings = find(snap, found_indicators)
     now = datetime.now(UTC)
@@ -217,7 +217,7 @@ def _store(vault: Vault, snap: Snapshot, method: str, origin: str) -> CheckView:
 
 
 def check_phone(
-    vault: Vault, serial: str | None = None, progress: Callable[[str], None] | None = None
+    vault: CaseContext, serial: str | None = None, progress: Callable[[str], None] | None = None
 ) -> CheckView:
     """Read the connected phone with adb; partial results are kept and marked partial."""
     tool = adb.find_adb()
@@ -229,7 +229,7 @@ def check_phone(
     )
 
 
-def check_folder(vault: Vault, folder: Path) -> CheckView:
+def check_folder(vault: CaseContext, folder: Path) -> CheckView:
     snap = folders.read_folder(folder)
     if not snap.raw:
         raise DeviceInputError(
@@ -240,13 +240,13 @@ def check_folder(vault: Vault, folder: Path) -> CheckView:
     return _store(vault, snap, method, _("folder {name}").format(name=folder.name))
 
 
-def list_checks(vault: Vault) -> list[Record]:
+def list_checks(vault: CaseContext) -> list[Record]:
     with vault.read() as conn:
         found = vault.store.load(conn, vault.store.list_ids(conn, "device_check"))
     return sorted(found, key=lambda r: r.ref_no, reverse=True)
 
 
-def get_check(vault: Vault, ref: str) -> CheckView:
+def get_check(vault: CaseContext, ref: str) -> CheckView:
     with vault.read() as conn:
         record = vault.store.get(conn, vault.store.resolve(conn, "device_check", ref))
         evidence_id = record.data.get("evidence_id")
@@ -255,7 +255,7 @@ def get_check(vault: Vault, ref: str) -> CheckView:
     return CheckView(record, findings, refs.get(evidence_id) if evidence_id else None)
 
 
-def record_finding(vault: Vault, check_ref: str, finding_id: str) -> Record:
+def record_finding(vault: CaseContext, check_ref: str, finding_id: str) -> Record:
     """Make a finding an incident ("tracking with technology"), with the listing linked.
 
     Only called after the person confirmed. Asking twice returns the first incident."""
@@ -301,7 +301,7 @@ def record_finding(vault: Vault, check_ref: str, finding_id: str) -> Record:
 
 
 def save_iphone_answers(
-    vault: Vault, answers: dict[str, str], backup_folder: Path | None = None
+    vault: CaseContext, answers: dict[str, str], backup_folder: Path | None = None
 ) -> Record:
     """Record the guided iPhone answers, and what a local backup lists (if given)."""
     known = {q.id for q in iphone.QUESTIONS}

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from safetrail.case import CaseContext
 from safetrail.domain.when import OccurredAt, zone
 from safetrail.errors import RecordVoided, ValidationError
 from safetrail.i18n import N_, _
@@ -17,7 +18,6 @@ from safetrail.planning.resources import OrderKind, order_kind
 from safetrail.services import settings
 from safetrail.services.incidents import IncidentInput, build_data
 from safetrail.services.people import PersonChoice, local_time_text, person_choices
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record
 from safetrail.storage.tables import events
 
@@ -68,14 +68,14 @@ class OrderInput:
 
 
 def _person_and_evidence(
-    vault: Vault, conn: Any, person: str | None, evidence: list[str]
+    vault: CaseContext, conn: Any, person: str | None, evidence: list[str]
 ) -> tuple[str | None, list[str]]:
     person_id = vault.store.resolve(conn, "person", person) if person else None
     ids = sorted({vault.store.resolve(conn, "evidence", e) for e in evidence})
     return person_id, ids
 
 
-def add_notice(vault: Vault, given: NoticeInput) -> Record:
+def add_notice(vault: CaseContext, given: NoticeInput) -> Record:
     if given.method not in NOTICE_METHODS:
         raise ValidationError(
             _("How was the notice given? Use one of: {m}.").format(m=", ".join(NOTICE_METHODS))
@@ -92,7 +92,7 @@ def add_notice(vault: Vault, given: NoticeInput) -> Record:
         return vault.store.create(conn, "notice", data)
 
 
-def add_order(vault: Vault, given: OrderInput) -> Record:
+def add_order(vault: CaseContext, given: OrderInput) -> Record:
     kind = given.order_type.strip()
     if not kind:
         raise ValidationError(_('Say what kind of order it is, for example "restraining order".'))
@@ -124,7 +124,7 @@ def add_order(vault: Vault, given: OrderInput) -> Record:
         return vault.store.create(conn, "order", data)
 
 
-def list_events(vault: Vault, kind: str) -> list[Record]:
+def list_events(vault: CaseContext, kind: str) -> list[Record]:
     with vault.read() as conn:
         ids = (
             conn.execute(
@@ -188,7 +188,7 @@ class EventsOverview:
     people: list[PersonChoice]
 
 
-def overview(vault: Vault, today: date | None = None) -> EventsOverview:
+def overview(vault: CaseContext, today: date | None = None) -> EventsOverview:
     """Notices and orders, oldest first, with names for the people they concern."""
     notices = list_events(vault, "notice")
     orders = list_events(vault, "order")
@@ -280,7 +280,7 @@ def _remind_days(value: int | str | None) -> int | None:
     return _whole_number(value, _("The number of days before the end"), 1, 365)
 
 
-def _today(vault: Vault) -> date:
+def _today(vault: CaseContext) -> date:
     return datetime.now(zone(settings.current(vault).timezone)).date()
 
 
@@ -329,14 +329,14 @@ def order_reminder(record: Record, today: date) -> OrderReminder | None:
     return None
 
 
-def order_reminders(vault: Vault, today: date | None = None) -> list[OrderReminder]:
+def order_reminders(vault: CaseContext, today: date | None = None) -> list[OrderReminder]:
     """Orders ending soon or just ended, soonest first (for the plan, the home page, the CLI)."""
     day = today or _today(vault)
     found = [order_reminder(r, day) for r in list_events(vault, "order")]
     return sorted((r for r in found if r), key=lambda r: r.ends_on)
 
 
-def _live_order(vault: Vault, conn: Any, ref: str) -> Record:
+def _live_order(vault: CaseContext, conn: Any, ref: str) -> Record:
     current = vault.store.get(conn, vault.store.resolve(conn, "order", ref))
     if current.voided:
         raise RecordVoided(
@@ -358,7 +358,7 @@ class OrderChanges:
     remind_days: int | str | None = None
 
 
-def update_order(vault: Vault, ref: str, changes: OrderChanges, reason: str) -> Record:
+def update_order(vault: CaseContext, ref: str, changes: OrderChanges, reason: str) -> Record:
     """Save new terms for an order as a new version (the earlier ones are kept)."""
     with vault.write() as conn:
         current = _live_order(vault, conn, ref)
@@ -389,7 +389,7 @@ def update_order(vault: Vault, ref: str, changes: OrderChanges, reason: str) -> 
         return vault.store.amend(conn, current.id, data, reason)
 
 
-def attach_order_copy(vault: Vault, ref: str, evidence_ref: str) -> Record:
+def attach_order_copy(vault: CaseContext, ref: str, evidence_ref: str) -> Record:
     """Link an exhibit (a scan or photo of the order) to the order as its copy."""
     with vault.write() as conn:
         current = _live_order(vault, conn, ref)
@@ -424,7 +424,7 @@ def breach_text(order: Record, described: str) -> str:
     return f"{first}\n{words}" if words else first
 
 
-def record_breach(vault: Vault, ref: str, given: BreachInput | None = None) -> Record:
+def record_breach(vault: CaseContext, ref: str, given: BreachInput | None = None) -> Record:
     """Record "the order was breached": a new incident linked to the order, in one step.
 
     Returns the incident. The order's record gains the incident in
@@ -467,7 +467,7 @@ def record_breach(vault: Vault, ref: str, given: BreachInput | None = None) -> R
         return incident
 
 
-def breached_orders(vault: Vault) -> dict[str, list[str]]:
+def breached_orders(vault: CaseContext) -> dict[str, list[str]]:
     """Incident id → references of the orders it is recorded as breaching."""
     found: dict[str, list[str]] = {}
     for order in list_events(vault, "order"):
@@ -504,7 +504,7 @@ class OrderDetail:
     history: list[OrderVersion]
 
 
-def order_detail(vault: Vault, ref: str, today: date | None = None) -> OrderDetail:
+def order_detail(vault: CaseContext, ref: str, today: date | None = None) -> OrderDetail:
     """One order with its terms, copies, breaches, reminder and every version."""
     tz = settings.current(vault).timezone
     day = today or _today(vault)

@@ -15,7 +15,6 @@ import hashlib
 import io
 import mimetypes
 import os
-import shutil
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,11 +25,11 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, select
 
 from safetrail import __version__
+from safetrail.case import CaseContext
 from safetrail.domain.exif import ExifInfo, read_exif
 from safetrail.errors import InputFileError, RecordNotFound, ValidationError
 from safetrail.i18n import N_, _
 from safetrail.services import settings
-from safetrail.services.vault import Vault
 from safetrail.storage import faults
 from safetrail.storage.blobs import BlobReader, StoredBlob
 from safetrail.storage.records import Record, Version, format_ref
@@ -94,7 +93,7 @@ def _check_input(path: Path) -> os.stat_result:
 
 
 def add_evidence(
-    vault: Vault,
+    vault: CaseContext,
     path: Path,
     details: IntakeDetails | None = None,
     incident: str | None = None,
@@ -108,7 +107,7 @@ def add_evidence(
 
 
 def evidence_data(
-    vault: Vault,
+    vault: CaseContext,
     stored: StoredBlob,
     name: str,
     modified_at: str | None,
@@ -149,7 +148,7 @@ def live_evidence_with_sha256(conn: Connection, sha256: str) -> str | None:
 
 
 def _file_record(
-    vault: Vault,
+    vault: CaseContext,
     stored: StoredBlob,
     name: str,
     modified_at: str | None,
@@ -177,7 +176,7 @@ def _file_record(
     return Intake(record, stored.already_present)
 
 
-def _link(vault: Vault, conn: Any, incident: str, evidence_id: str) -> None:
+def _link(vault: CaseContext, conn: Any, incident: str, evidence_id: str) -> None:
     incident_id = vault.store.resolve(conn, "incident", incident)
     current = vault.store.get(conn, incident_id)
     if evidence_id in current.data.get("evidence_ids", []):
@@ -192,7 +191,6 @@ def _link(vault: Vault, conn: Any, incident: str, evidence_id: str) -> None:
 
 UPLOAD_METHOD = "upload through the SafeTrail app"
 # Room kept free beside an upload, so the database and checkpoint can still be written.
-SPACE_MARGIN = 64 * 1024 * 1024
 MAX_NAME_CHARS = 200
 _EXIF_WINDOW = 256 * 1024
 
@@ -206,7 +204,7 @@ def clean_file_name(name: str) -> str:
     return text[:MAX_NAME_CHARS]
 
 
-def check_intake(vault: Vault, incident: str | None, size: int | None) -> str | None:
+def check_intake(vault: CaseContext, incident: str | None, size: int | None) -> str | None:
     """Refuse an upload before any of it is read: unknown incident, or not enough disk space.
 
     Returns the incident's reference as SafeTrail writes it (e.g. "3" → "I-0003")."""
@@ -222,19 +220,12 @@ def check_intake(vault: Vault, incident: str | None, size: int | None) -> str | 
                 _("Check the number on the timeline, or leave the incident empty."),
             ) from None
     if size is not None:
-        free = shutil.disk_usage(vault.layout.root).free
-        if size + SPACE_MARGIN > free:
-            raise ValidationError(
-                _("There is not enough free space on this computer for this file."),
-                _("Free some space (about {size}), then try again.").format(
-                    size=human_size(size + SPACE_MARGIN - free)
-                ),
-            )
+        vault.inbox.free_space_check(size)
     return ref
 
 
 def add_evidence_stream(
-    vault: Vault,
+    vault: CaseContext,
     fileobj: BinaryIO,
     name: str,
     details: IntakeDetails | None = None,
@@ -355,7 +346,7 @@ def _incident_refs(conn: Connection, evidence_ids: list[str]) -> dict[str, list[
     return found
 
 
-def list_with_incidents(vault: Vault) -> list[EvidenceItem]:
+def list_with_incidents(vault: CaseContext) -> list[EvidenceItem]:
     """Every current exhibit, in order, with the incidents it is attached to."""
     found = list_evidence(vault)
     with vault.read() as conn:
@@ -363,7 +354,7 @@ def list_with_incidents(vault: Vault) -> list[EvidenceItem]:
     return [EvidenceItem(r, links.get(r.id, [])) for r in found]
 
 
-def evidence_detail(vault: Vault, ref: str) -> EvidenceDetail:
+def evidence_detail(vault: CaseContext, ref: str) -> EvidenceDetail:
     """An exhibit with its history, its custody events and what it is attached to."""
     with vault.read() as conn:
         record = vault.store.get(conn, vault.store.resolve(conn, "evidence", ref))
@@ -379,13 +370,13 @@ def evidence_detail(vault: Vault, ref: str) -> EvidenceDetail:
     return EvidenceDetail(record, links.get(record.id, []), history, custody, parent)
 
 
-def open_evidence(vault: Vault, ref: str) -> tuple[Record, BlobReader]:
+def open_evidence(vault: CaseContext, ref: str) -> tuple[Record, BlobReader]:
     """The exhibit and a decrypting reader of its content (nothing is written anywhere)."""
     record = get_evidence(vault, ref)
     return record, vault.blobs.open(record.data["blob_address"])
 
 
-def evidence_file(vault: Vault, ref: str) -> tuple[Record, BinaryIO]:
+def evidence_file(vault: CaseContext, ref: str) -> tuple[Record, BinaryIO]:
     """An exhibit and a seekable binary stream over its decrypted contents (nothing is
     written to disk)."""
     record, reader = open_evidence(vault, ref)
@@ -393,7 +384,7 @@ def evidence_file(vault: Vault, ref: str) -> tuple[Record, BinaryIO]:
 
 
 def download_stream(
-    vault: Vault, record: Record, reader: BlobReader, performer: str = "vault owner"
+    vault: CaseContext, record: Record, reader: BlobReader, performer: str = "vault owner"
 ) -> Iterator[bytes]:
     """The whole content, hashed on the way; once all of it is sent, the copy is recorded
     in the exhibit's chain of custody (as an export, like ``safetrail evidence export``)."""
@@ -412,7 +403,7 @@ def download_stream(
 
 
 def record_export(
-    vault: Vault,
+    vault: CaseContext,
     evidence_id: str,
     destination_name: str,
     sha256_verified: str,
@@ -437,7 +428,7 @@ def record_export(
         return vault.store.create(conn, "custody", data)
 
 
-def list_evidence(vault: Vault, include_voided: bool = False) -> list[Record]:
+def list_evidence(vault: CaseContext, include_voided: bool = False) -> list[Record]:
     with vault.read() as conn:
         query = select(evidence_table.c.record_id)
         if not include_voided:
@@ -446,7 +437,7 @@ def list_evidence(vault: Vault, include_voided: bool = False) -> list[Record]:
         return sorted(vault.store.load(conn, ids), key=lambda r: r.ref_no)
 
 
-def get_evidence(vault: Vault, ref: str) -> Record:
+def get_evidence(vault: CaseContext, ref: str) -> Record:
     with vault.read() as conn:
         return vault.store.get(conn, vault.store.resolve(conn, "evidence", ref))
 
@@ -475,7 +466,7 @@ def _export_target(destination: Path, original_name: str) -> Path:
 
 
 def export_evidence(
-    vault: Vault,
+    vault: CaseContext,
     ref: str,
     destination: Path,
     performer: str = "vault owner",

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from safetrail import __version__
+from safetrail.case import CaseContext
 from safetrail.errors import ReadOnlyVault, ValidationError
 from safetrail.fsutil import atomic_write
 from safetrail.i18n import _
 from safetrail.reports import csvsafe
 from safetrail.services import settings
-from safetrail.services.vault import Vault
 from safetrail.storage import ledger
 from safetrail.storage.records import Record
 
@@ -74,12 +74,12 @@ def _public(record: Record, refs: dict[str, str], witness_contacts: bool = True)
     }
 
 
-def collect(vault: Vault) -> dict[str, list[Record]]:
+def collect(vault: CaseContext) -> dict[str, list[Record]]:
     with vault.read() as conn:
         return {kind: vault.store.load(conn, vault.store.list_ids(conn, kind)) for kind in KINDS}
 
 
-def build_json(vault: Vault, scope: ExportScope | None = None) -> dict[str, Any]:
+def build_json(vault: CaseContext, scope: ExportScope | None = None) -> dict[str, Any]:
     """The log as one JSON document; its shape is documented in ``safetrail.reports.schema``."""
     chosen = scope or ExportScope()
     everything = collect(vault)
@@ -143,7 +143,7 @@ def _yes_no(value: object) -> str:
     return "yes" if value is True else "no" if value is False else ""
 
 
-def build_csv(vault: Vault, scope: ExportScope | None = None) -> str:
+def build_csv(vault: CaseContext, scope: ExportScope | None = None) -> str:
     data = build_json(vault, scope)
     out = io.StringIO()
     writer = csvsafe.writer(out)
@@ -194,7 +194,7 @@ def check_output(output: Path) -> None:
 
 
 def record_export(
-    vault: Vault,
+    vault: CaseContext,
     fmt: str,
     file_name: str,
     sha256: str,
@@ -233,7 +233,7 @@ def record_export(
 
 
 def write_export(
-    vault: Vault,
+    vault: CaseContext,
     fmt: str,
     payload: bytes,
     output: Path,
@@ -247,7 +247,7 @@ def write_export(
     return output, digest
 
 
-def export(vault: Vault, fmt: str, output: Path) -> tuple[Path, str]:
+def export(vault: CaseContext, fmt: str, output: Path) -> tuple[Path, str]:
     if fmt == "json":
         payload = (json.dumps(build_json(vault), ensure_ascii=False, indent=2) + "\n").encode()
     elif fmt == "csv":

@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
+from safetrail.case import CaseContext
 from safetrail.domain import vocab
 from safetrail.domain.when import OccurredAt, parse_when, zone
 from safetrail.errors import RecordVoided, ValidationError
 from safetrail.i18n import N_, _
 from safetrail.services import settings
 from safetrail.services.people import PersonChoice, local_time_text, op_label, person_choices
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record, Version, utc_stamp
 from safetrail.storage.tables import incident_people, incident_tactics, incidents, records
 from safetrail.storage.tables import people as people_table
@@ -64,7 +64,7 @@ def _clean(text: str | None) -> str | None:
     return stripped or None
 
 
-def build_data(vault: Vault, given: IncidentInput, conn: Any) -> dict[str, Any]:
+def build_data(vault: CaseContext, given: IncidentInput, conn: Any) -> dict[str, Any]:
     what = _clean(given.what_happened)
     if not what:
         raise ValidationError(
@@ -110,14 +110,14 @@ def build_data(vault: Vault, given: IncidentInput, conn: Any) -> dict[str, Any]:
     }
 
 
-def record_incident(vault: Vault, given: IncidentInput) -> Record:
+def record_incident(vault: CaseContext, given: IncidentInput) -> Record:
     with vault.write() as conn:
         data = build_data(vault, given, conn)
         return vault.store.create(conn, "incident", data)
 
 
 def quick_incident(
-    vault: Vault, what_happened: str, when: str = "now", tactic: str | None = None
+    vault: CaseContext, what_happened: str, when: str = "now", tactic: str | None = None
 ) -> Record:
     """The fastest path: when, what happened, and optionally one tactic."""
     return record_incident(
@@ -126,7 +126,7 @@ def quick_incident(
     )
 
 
-def amend_incident(vault: Vault, ref: str, changes: dict[str, Any], reason: str) -> Record:
+def amend_incident(vault: CaseContext, ref: str, changes: dict[str, Any], reason: str) -> Record:
     """Apply ``changes`` (IncidentInput field names) on top of the current version."""
     with vault.write() as conn:
         record_id = vault.store.resolve(conn, "incident", ref)
@@ -141,7 +141,7 @@ def amend_incident(vault: Vault, ref: str, changes: dict[str, Any], reason: str)
         return vault.store.amend(conn, record_id, merged, reason)
 
 
-def build_partial(vault: Vault, conn: Any, changes: dict[str, Any]) -> dict[str, Any]:
+def build_partial(vault: CaseContext, conn: Any, changes: dict[str, Any]) -> dict[str, Any]:
     place = settings.current(vault)
     out: dict[str, Any] = {}
     for key, value in changes.items():
@@ -177,12 +177,14 @@ def build_partial(vault: Vault, conn: Any, changes: dict[str, Any]) -> dict[str,
     return out
 
 
-def void_incident(vault: Vault, ref: str, reason: str) -> Record:
+def void_incident(vault: CaseContext, ref: str, reason: str) -> Record:
     with vault.write() as conn:
         return vault.store.void(conn, vault.store.resolve(conn, "incident", ref), reason)
 
 
-def link_evidence(vault: Vault, incident_ref: str, evidence_ids: list[str], reason: str) -> Record:
+def link_evidence(
+    vault: CaseContext, incident_ref: str, evidence_ids: list[str], reason: str
+) -> Record:
     with vault.write() as conn:
         record_id = vault.store.resolve(conn, "incident", incident_ref)
         current = vault.store.get(conn, record_id)
@@ -202,7 +204,9 @@ class IncidentFilter:
     offset: int = 0
 
 
-def _filter_conditions(vault: Vault, conn: Connection, flt: IncidentFilter) -> ColumnElement[bool]:
+def _filter_conditions(
+    vault: CaseContext, conn: Connection, flt: IncidentFilter
+) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if not flt.include_voided:
         conditions.append(incidents.c.voided.is_(False))
@@ -240,7 +244,7 @@ def _filter_conditions(vault: Vault, conn: Connection, flt: IncidentFilter) -> C
     return and_(*conditions) if conditions else and_(True)
 
 
-def list_incidents(vault: Vault, flt: IncidentFilter) -> tuple[list[Record], int]:
+def list_incidents(vault: CaseContext, flt: IncidentFilter) -> tuple[list[Record], int]:
     """Matching incidents, newest first, and how many match in all."""
     with vault.read() as conn:
         where = _filter_conditions(vault, conn, flt)
@@ -260,13 +264,13 @@ def list_incidents(vault: Vault, flt: IncidentFilter) -> tuple[list[Record], int
         return vault.store.load(conn, [str(i) for i in ids]), int(total or 0)
 
 
-def show_incident(vault: Vault, ref: str) -> tuple[Record, list[Version]]:
+def show_incident(vault: CaseContext, ref: str) -> tuple[Record, list[Version]]:
     with vault.read() as conn:
         record_id = vault.store.resolve(conn, "incident", ref)
         return vault.store.get(conn, record_id), vault.store.history(conn, record_id)
 
 
-def linked_refs(vault: Vault, record: Record) -> dict[str, list[str]]:
+def linked_refs(vault: CaseContext, record: Record) -> dict[str, list[str]]:
     """The people and exhibits an incident points to, as human references."""
     with vault.read() as conn:
         people = record.data.get("offender_ids", [])
@@ -353,7 +357,7 @@ class TimelinePage:
     people: list[PersonChoice]
 
 
-def day_bounds(vault: Vault, from_day: str, to_day: str) -> tuple[str | None, str | None]:
+def day_bounds(vault: CaseContext, from_day: str, to_day: str) -> tuple[str | None, str | None]:
     """UTC stamps for "from this local day" (inclusive) and "to that day" (inclusive)."""
     where = zone(settings.current(vault).timezone)
 
@@ -379,7 +383,7 @@ def day_bounds(vault: Vault, from_day: str, to_day: str) -> tuple[str | None, st
     return since, until
 
 
-def timeline(vault: Vault, query: TimelineQuery) -> TimelinePage:
+def timeline(vault: CaseContext, query: TimelineQuery) -> TimelinePage:
     """One page of matching incidents, newest first, found by keyset (no deep OFFSET).
 
     Pages are cut at a (occurred_start, ref_no) cursor, so page 400 costs the same as page 1.
@@ -455,7 +459,7 @@ class FormOptions:
     timezone: str
 
 
-def form_options(vault: Vault) -> FormOptions:
+def form_options(vault: CaseContext) -> FormOptions:
     return FormOptions(person_choices(vault), settings.current(vault).timezone)
 
 
@@ -511,7 +515,7 @@ def when_input_text(occurred: Mapping[str, Any], vault_tz: str | None = None) ->
     return ("~" if moment.precision == "approximate" else "") + text
 
 
-def form_values(vault: Vault, ref: str) -> dict[str, Any]:
+def form_values(vault: CaseContext, ref: str) -> dict[str, Any]:
     """The current version of an incident in the shape the incident form uses."""
     tz = settings.current(vault).timezone
     with vault.read() as conn:
@@ -556,7 +560,7 @@ def _need_reason(reason: str, message: str) -> str:
     return text
 
 
-def replace_incident(vault: Vault, ref: str, given: IncidentInput, reason: str) -> Record:
+def replace_incident(vault: CaseContext, ref: str, given: IncidentInput, reason: str) -> Record:
     """Amend with a whole filled-in form: every field takes the value given.
 
     A "when" left exactly as the form showed it keeps the stored time untouched, so
@@ -579,7 +583,7 @@ def replace_incident(vault: Vault, ref: str, given: IncidentInput, reason: str) 
         return vault.store.amend(conn, record_id, {**current.data, **data}, why)
 
 
-def withdraw_incident(vault: Vault, ref: str, reason: str) -> Record:
+def withdraw_incident(vault: CaseContext, ref: str, reason: str) -> Record:
     """Void, with a reason in plain words; the incident stays in the history."""
     why = _need_reason(reason, _("Please say briefly why you are withdrawing this incident."))
     with vault.write() as conn:
@@ -677,7 +681,7 @@ def field_changes(
     ]
 
 
-def incident_detail(vault: Vault, ref: str) -> IncidentDetail:
+def incident_detail(vault: CaseContext, ref: str) -> IncidentDetail:
     """One incident with its links, and every version with what changed in it."""
     tz = settings.current(vault).timezone
     with vault.read() as conn:

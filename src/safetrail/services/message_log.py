@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from safetrail.analysis.threats import default_engine
+from safetrail.case import CaseContext
 from safetrail.errors import ValidationError
 from safetrail.i18n import _
 from safetrail.services import settings
-from safetrail.services.vault import Vault
 from safetrail.storage.comm_tables import communications as comms
 from safetrail.storage.records import utc_stamp
 from safetrail.storage.tables import people
@@ -85,7 +85,7 @@ def _day(text: str, zone: ZoneInfo, label: str) -> datetime | None:
 
 
 def _conditions(
-    conn: Connection, vault: Vault, given: MessageFilter, zone: ZoneInfo
+    conn: Connection, vault: CaseContext, given: MessageFilter, zone: ZoneInfo
 ) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [comms.c.undone.is_(False), comms.c.system.is_(False)]
     text = given.text.strip()[:MAX_QUERY]
@@ -115,7 +115,7 @@ def _conditions(
     return where
 
 
-def _people(conn: Connection, vault: Vault) -> dict[str, tuple[str, str]]:
+def _people(conn: Connection, vault: CaseContext) -> dict[str, tuple[str, str]]:
     """record id → (reference, name) of everyone in the vault."""
     rows = conn.execute(select(people.c.record_id, people.c.display_name)).all()
     refs = vault.store.refs(conn, [str(r.record_id) for r in rows])
@@ -164,7 +164,7 @@ def _batches(conn: Connection, where: list[ColumnElement[bool]]) -> Iterator[lis
         offset += len(batch)
 
 
-def browse(vault: Vault, given: MessageFilter, per_page: int = PER_PAGE) -> MessagePage:
+def browse(vault: CaseContext, given: MessageFilter, per_page: int = PER_PAGE) -> MessagePage:
     """One page of imported messages and calls, newest first."""
     zone = ZoneInfo(settings.current(vault).timezone)
     page = max(1, min(given.page, 1_000_000))

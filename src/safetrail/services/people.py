@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from safetrail.case import CaseContext
 from safetrail.domain.identifiers import parse_identifier
 from safetrail.domain.when import OccurredAt
 from safetrail.errors import ValidationError
 from safetrail.i18n import N_, _
 from safetrail.services import settings
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record, Version, format_ref
 from safetrail.storage.tables import (
     incident_people,
@@ -45,7 +45,7 @@ class PersonInput:
     photo_evidence: str | None = None
 
 
-def build_data(vault: Vault, conn: Any, given: PersonInput) -> dict[str, Any]:
+def build_data(vault: CaseContext, conn: Any, given: PersonInput) -> dict[str, Any]:
     names = [n.strip() for n in given.names if n and n.strip()]
     if not names:
         raise ValidationError(
@@ -81,18 +81,18 @@ def build_data(vault: Vault, conn: Any, given: PersonInput) -> dict[str, Any]:
     }
 
 
-def add_person(vault: Vault, given: PersonInput) -> Record:
+def add_person(vault: CaseContext, given: PersonInput) -> Record:
     with vault.write() as conn:
         return vault.store.create(conn, "person", build_data(vault, conn, given))
 
 
-def amend_person(vault: Vault, ref: str, given: PersonInput, reason: str) -> Record:
+def amend_person(vault: CaseContext, ref: str, given: PersonInput, reason: str) -> Record:
     with vault.write() as conn:
         record_id = vault.store.resolve(conn, "person", ref)
         return vault.store.amend(conn, record_id, build_data(vault, conn, given), reason)
 
 
-def list_people(vault: Vault, include_voided: bool = False) -> list[Record]:
+def list_people(vault: CaseContext, include_voided: bool = False) -> list[Record]:
     with vault.read() as conn:
         query = select(people.c.record_id)
         if not include_voided:
@@ -102,13 +102,13 @@ def list_people(vault: Vault, include_voided: bool = False) -> list[Record]:
     return sorted(found, key=lambda r: r.ref_no)
 
 
-def show_person(vault: Vault, ref: str) -> tuple[Record, list[Version]]:
+def show_person(vault: CaseContext, ref: str) -> tuple[Record, list[Version]]:
     with vault.read() as conn:
         record_id = vault.store.resolve(conn, "person", ref)
         return vault.store.get(conn, record_id), vault.store.history(conn, record_id)
 
 
-def match_identifier(vault: Vault, text: str) -> list[Record]:
+def match_identifier(vault: CaseContext, text: str) -> list[Record]:
     """People whose identifiers match ``text`` once normalised (for importers)."""
     ident = parse_identifier(text, settings.current(vault).country)
     with vault.read() as conn:
@@ -204,7 +204,7 @@ def role_label(role: str) -> str:
     return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
-def person_choices(vault: Vault, include_voided: bool = False) -> list[PersonChoice]:
+def person_choices(vault: CaseContext, include_voided: bool = False) -> list[PersonChoice]:
     """Reference and first name of each person, oldest first: for pickers and filters."""
     with vault.read() as conn:
         query = (
@@ -218,7 +218,7 @@ def person_choices(vault: Vault, include_voided: bool = False) -> list[PersonCho
     return [PersonChoice(format_ref("person", row.ref_no), row.display_name) for row in rows]
 
 
-def person_profile(vault: Vault, ref: str) -> PersonProfile:
+def person_profile(vault: CaseContext, ref: str) -> PersonProfile:
     """Everything the person page shows: details, history and the incidents naming them."""
     tz = settings.current(vault).timezone
     with vault.read() as conn:

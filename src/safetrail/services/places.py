@@ -23,13 +23,13 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from safetrail.case import CaseContext
 from safetrail.domain.when import OccurredAt
 from safetrail.errors import InputFileError
 from safetrail.i18n import _
 from safetrail.importers.base import Skipped
 from safetrail.importers.location_history import Place, read_places
 from safetrail.services.incidents import show_incident
-from safetrail.services.vault import Vault
 from safetrail.storage import ledger
 from safetrail.storage.comm_tables import own_places
 from safetrail.storage.records import utc_stamp
@@ -141,7 +141,7 @@ def _write(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> int:
     return len(fresh)
 
 
-def import_places(vault: Vault, path: Path) -> PlacesReport:
+def import_places(vault: CaseContext, path: Path) -> PlacesReport:
     """Read a location history file into the private track (see the module docstring)."""
     if not path.is_file():
         raise InputFileError(_("There is no file at {path}.").format(path=path))
@@ -175,7 +175,10 @@ def import_places(vault: Vault, path: Path) -> PlacesReport:
 
 
 def places_near(
-    vault: Vault, start: datetime, end: datetime | None = None, margin: timedelta | None = None
+    vault: CaseContext,
+    start: datetime,
+    end: datetime | None = None,
+    margin: timedelta | None = None,
 ) -> list[PlaceRow]:
     """Where the person was from ``start - margin`` to ``end + margin`` (one hour by
     default): stays that overlap that span and points inside it, oldest first."""
@@ -196,7 +199,7 @@ def places_near(
 
 
 def places_near_incident(
-    vault: Vault, ref: str, margin: timedelta | None = None
+    vault: CaseContext, ref: str, margin: timedelta | None = None
 ) -> tuple[str, list[PlaceRow]]:
     """Where the person was around an incident's time: (the incident's reference, places)."""
     record, _history = show_incident(vault, ref)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from safetrail.case import CaseContext
 from safetrail.domain.when import zone
 from safetrail.errors import RecordNotFound, ValidationError
 from safetrail.i18n import N_, _, format_day, format_iso_day
@@ -34,17 +35,16 @@ from safetrail.planning.pdf import (
 from safetrail.services import events, settings
 from safetrail.services.arrangements import SOURCE_LABELS, ArrangementView, arrangement_views
 from safetrail.services.people import local_time_text
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record, Version
 
 # --- the safety plan -----------------------------------------------------------------------
 
 
-def today(vault: Vault) -> date:
+def today(vault: CaseContext) -> date:
     return datetime.now(zone(settings.current(vault).timezone)).date()
 
 
-def _plan_record(vault: Vault) -> Record | None:
+def _plan_record(vault: CaseContext) -> Record | None:
     with vault.read() as conn:
         ids = vault.store.list_ids(conn, "plan")
         return vault.store.get(conn, ids[0]) if ids else None
@@ -79,7 +79,7 @@ class PlanView:
         return model.go_bag_items(self.data)
 
 
-def current_plan(vault: Vault) -> PlanView:
+def current_plan(vault: CaseContext) -> PlanView:
     record = _plan_record(vault)
     if record is None:
         return PlanView(model.empty(), None, None, None, None)
@@ -93,7 +93,7 @@ def current_plan(vault: Vault) -> PlanView:
     )
 
 
-def save_plan(vault: Vault, data: Mapping[str, Any], reason: str) -> Record | None:
+def save_plan(vault: CaseContext, data: Mapping[str, Any], reason: str) -> Record | None:
     """Store ``data`` as the plan's next version; None when nothing changed."""
     new = model.normalised(data)
     with vault.write() as conn:
@@ -113,46 +113,46 @@ def _reason(part: str) -> str:
 
 
 def save_section(
-    vault: Vault, section_id: str, choices: Mapping[str, model.Choice], own: Sequence[str]
+    vault: CaseContext, section_id: str, choices: Mapping[str, model.Choice], own: Sequence[str]
 ) -> Record | None:
     data = model.with_section(current_plan(vault).data, section_id, choices, own)
     return save_plan(vault, data, _reason(section_id))
 
 
-def save_contingencies(vault: Vault, rows: Sequence[Mapping[str, object]]) -> Record | None:
+def save_contingencies(vault: CaseContext, rows: Sequence[Mapping[str, object]]) -> Record | None:
     data = model.with_contingencies(current_plan(vault).data, rows)
     return save_plan(vault, data, _reason("contingencies"))
 
 
 def save_go_bag(
-    vault: Vault, states: Mapping[str, str], own: Sequence[Mapping[str, object]]
+    vault: CaseContext, states: Mapping[str, str], own: Sequence[Mapping[str, object]]
 ) -> Record | None:
     data = model.with_go_bag(current_plan(vault).data, states, own)
     return save_plan(vault, data, _reason("go_bag"))
 
 
-def save_escape_routes(vault: Vault, rows: Sequence[Mapping[str, object]]) -> Record | None:
+def save_escape_routes(vault: CaseContext, rows: Sequence[Mapping[str, object]]) -> Record | None:
     data = model.with_escape_routes(current_plan(vault).data, rows)
     return save_plan(vault, data, _reason("escape_routes"))
 
 
-def save_trusted_people(vault: Vault, rows: Sequence[Mapping[str, object]]) -> Record | None:
+def save_trusted_people(vault: CaseContext, rows: Sequence[Mapping[str, object]]) -> Record | None:
     data = model.with_trusted_people(current_plan(vault).data, rows)
     return save_plan(vault, data, _reason("trusted_people"))
 
 
-def save_review_date(vault: Vault, text: str) -> Record | None:
+def save_review_date(vault: CaseContext, text: str) -> Record | None:
     data = model.with_review_date(current_plan(vault).data, text, today(vault))
     return save_plan(vault, data, _reason("review_on"))
 
 
-def home_region(vault: Vault) -> str | None:
+def home_region(vault: CaseContext) -> str | None:
     """The region the person said they live in (for countries with regions), if any."""
     region = current_plan(vault).data.get("region")
     return str(region) if region else None
 
 
-def save_region(vault: Vault, region: str) -> Record | None:
+def save_region(vault: CaseContext, region: str) -> Record | None:
     """Remember where in the country the person lives (helplines and law differ by region)."""
     country = settings.current(vault).country
     found = dataset.lookup(country, region)  # refuses regions the country does not have
@@ -168,7 +168,7 @@ class Revision:
     changed: list[str]  # part labels
 
 
-def plan_history(vault: Vault) -> list[Revision]:
+def plan_history(vault: CaseContext) -> list[Revision]:
     """Every saved revision of the plan, newest first, with what changed in each."""
     record = _plan_record(vault)
     if record is None:
@@ -192,7 +192,7 @@ def plan_history(vault: Vault) -> list[Revision]:
     return revisions[::-1]
 
 
-def plan_version(vault: Vault, number: int) -> PlanView:
+def plan_version(vault: CaseContext, number: int) -> PlanView:
     """One earlier revision of the plan, exactly as it was saved."""
     record = _plan_record(vault)
     if record is None:
@@ -268,13 +268,13 @@ def _contact_data(given: ContactInput) -> dict[str, Any]:
     }
 
 
-def add_contact(vault: Vault, given: ContactInput) -> Record:
+def add_contact(vault: CaseContext, given: ContactInput) -> Record:
     data = _contact_data(given)
     with vault.write() as conn:
         return vault.store.create(conn, "local_contact", data)
 
 
-def update_contact(vault: Vault, ref: str, given: ContactInput) -> Record:
+def update_contact(vault: CaseContext, ref: str, given: ContactInput) -> Record:
     data = _contact_data(given)
     with vault.write() as conn:
         record_id = vault.store.resolve(conn, "local_contact", ref)
@@ -284,13 +284,13 @@ def update_contact(vault: Vault, ref: str, given: ContactInput) -> Record:
         return vault.store.amend(conn, record_id, data, _("contact details changed"))
 
 
-def remove_contact(vault: Vault, ref: str) -> Record:
+def remove_contact(vault: CaseContext, ref: str) -> Record:
     with vault.write() as conn:
         record_id = vault.store.resolve(conn, "local_contact", ref)
         return vault.store.void(conn, record_id, _("removed from my contacts"))
 
 
-def list_contacts(vault: Vault) -> list[Record]:
+def list_contacts(vault: CaseContext) -> list[Record]:
     with vault.read() as conn:
         found = vault.store.load(conn, vault.store.list_ids(conn, "local_contact"))
     return [r for r in found if not r.voided]
@@ -299,7 +299,7 @@ def list_contacts(vault: Vault) -> list[Record]:
 # --- the digital safety checklist --------------------------------------------------------
 
 
-def _checklist_record(vault: Vault) -> Record | None:
+def _checklist_record(vault: CaseContext) -> Record | None:
     with vault.read() as conn:
         for record in vault.store.load(conn, vault.store.list_ids(conn, "checklist")):
             if record.data.get("name") == checklist.NAME:
@@ -307,12 +307,12 @@ def _checklist_record(vault: Vault) -> Record | None:
     return None
 
 
-def checklist_states(vault: Vault) -> dict[str, str]:
+def checklist_states(vault: CaseContext) -> dict[str, str]:
     record = _checklist_record(vault)
     return dict((record.data.get("items") or {}) if record else {})
 
 
-def save_checklist(vault: Vault, states: Mapping[str, str]) -> Record | None:
+def save_checklist(vault: CaseContext, states: Mapping[str, str]) -> Record | None:
     """Save checklist progress as a new version; None when nothing changed."""
     data = checklist.with_states(states)
     with vault.write() as conn:
@@ -332,7 +332,9 @@ def save_checklist(vault: Vault, states: Mapping[str, str]) -> Record | None:
 # --- resources with the person's place ---------------------------------------------------
 
 
-def place_resources(vault: Vault, region: str | None = None) -> dataset.CountryResources | None:
+def place_resources(
+    vault: CaseContext, region: str | None = None
+) -> dataset.CountryResources | None:
     """Resources for the vault's country and the person's region (or ``region``);
     None when SafeTrail has no list for the country."""
     country = settings.current(vault).country
@@ -401,7 +403,7 @@ def _arrangement_pairs(view: ArrangementView) -> list[tuple[str, str]]:
 
 
 def plan_document(
-    vault: Vault, view: PlanView, region: str | None = None, printed_on: date | None = None
+    vault: CaseContext, view: PlanView, region: str | None = None, printed_on: date | None = None
 ) -> PlanDocument:
     """Everything the printed plan shows, in the person's language."""
     place = settings.current(vault)
@@ -495,7 +497,7 @@ def plan_document(
 
 
 def plan_pdf_bytes(
-    vault: Vault,
+    vault: CaseContext,
     version: int | None = None,
     region: str | None = None,
     fonts: FontSet | None = None,

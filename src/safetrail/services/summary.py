@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from safetrail.case import CaseContext
 from safetrail.services import settings
-from safetrail.services.vault import Vault
 from safetrail.storage import ledger
 from safetrail.storage.records import utc_stamp
 from safetrail.storage.tables import events, evidence, incident_tactics, incidents, people
@@ -32,7 +32,7 @@ class CaseSummary:
     head_hash: str = ledger.GENESIS
 
 
-def summarise(vault: Vault, now: datetime | None = None) -> CaseSummary:
+def summarise(vault: CaseContext, now: datetime | None = None) -> CaseSummary:
     place = settings.current(vault)
     moment = now or datetime.now(UTC)
     live = incidents.c.voided.is_(False)

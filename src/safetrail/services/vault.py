@@ -29,6 +29,7 @@ from safetrail.errors import (
     ReadOnlyVault,
     SafetrailError,
     VaultDatabaseMissing,
+    WrongPassphrase,
 )
 from safetrail.fsutil import remove_stale_temps
 from safetrail.i18n import _
@@ -71,6 +72,13 @@ class Vault(CaseContext):
             inbox=FolderInbox(layout.root),
         )
         self.mode = WRITE
+
+    def opens_with(self, passphrase: str) -> bool:
+        try:
+            session.master_key(self.header, passphrase)
+        except WrongPassphrase:
+            return False
+        return True
 
 
 def create_vault(

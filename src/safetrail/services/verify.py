@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
+from safetrail.case import CaseContext
 from safetrail.i18n import _
 from safetrail.services import verify_comms as communications_check
-from safetrail.services.vault import Vault
 from safetrail.services.verify_problems import Problem as Problem
 from safetrail.storage import ledger as ledger_mod
 from safetrail.storage import projections
@@ -60,7 +60,7 @@ def verify_database(conn: Connection, report: VerifyReport) -> dict[str, tuple[s
 
 
 def verify(
-    vault: Vault, check_blobs: bool = True, progress: Progress | None = None
+    vault: CaseContext, check_blobs: bool = True, progress: Progress | None = None
 ) -> VerifyReport:
     report = VerifyReport()
     started = time.perf_counter()
@@ -282,7 +282,7 @@ def _check_projections(
             )
 
 
-def _check_checkpoint(vault: Vault, report: VerifyReport) -> None:
+def _check_checkpoint(vault: CaseContext, report: VerifyReport) -> None:
     checkpoint = vault.read_checkpoint()
     if checkpoint is None:
         if report.entry_hashes:
@@ -316,7 +316,7 @@ def _check_checkpoint(vault: Vault, report: VerifyReport) -> None:
 
 
 def _check_blobs(
-    vault: Vault,
+    vault: CaseContext,
     report: VerifyReport,
     blobs: dict[str, tuple[str, str]],
     progress: Progress | None,

@@ -25,10 +25,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from safetrail.case import CaseContext
 from safetrail.errors import TimestampError, ValidationError
 from safetrail.i18n import _
 from safetrail.services import settings
-from safetrail.services.vault import Vault
 from safetrail.storage import ledger
 from safetrail.storage.records import format_ref
 from safetrail.storage.tables import ledger as ledger_table
@@ -76,7 +76,7 @@ class TimestampSettings:
     servers: tuple[str, ...]
 
 
-def current_settings(vault: Vault) -> TimestampSettings:
+def current_settings(vault: CaseContext) -> TimestampSettings:
     data = settings.raw(vault)
     servers = data.get("timestamp_servers")
     return TimestampSettings(
@@ -98,7 +98,7 @@ def _check_url(url: str) -> str:
 
 
 def configure(
-    vault: Vault, enabled: bool | None = None, servers: Sequence[str] | None = None
+    vault: CaseContext, enabled: bool | None = None, servers: Sequence[str] | None = None
 ) -> TimestampSettings:
     """Turn trusted timestamps on or off and choose the servers (empty: the default list)."""
     chosen = [_check_url(u) for u in servers] if servers is not None else None
@@ -172,7 +172,7 @@ def _ask(url: str, digest: bytes, post: Post, timeout: float) -> tuple[bytes, To
 
 
 def stamp(
-    vault: Vault,
+    vault: CaseContext,
     servers: Sequence[str] | None = None,
     post: Post | None = None,
     timeout: float = TIMEOUT,
@@ -223,7 +223,7 @@ def stamp(
     )
 
 
-def auto_stamp(vault: Vault, post: Post | None = None) -> Stamp | None:
+def auto_stamp(vault: CaseContext, post: Post | None = None) -> Stamp | None:
     """When trusted timestamps are on, stamp the head before a report or bundle is made.
 
     A network problem never stops the report: it is logged and the report says which
@@ -250,7 +250,7 @@ def _from_data(ref: str, data: dict[str, Any]) -> Stamp:
     )
 
 
-def stamps(vault: Vault) -> list[Stamp]:
+def stamps(vault: CaseContext) -> list[Stamp]:
     """Every stored timestamp, oldest first."""
     with vault.read() as conn:
         rows = conn.execute(
@@ -266,7 +266,7 @@ def stamps(vault: Vault) -> list[Stamp]:
     return [_from_data(format_ref("timestamp", no), json.loads(text)) for no, text in rows]
 
 
-def check_stamps(vault: Vault) -> list[tuple[Stamp, TokenInfo | None, str | None]]:
+def check_stamps(vault: CaseContext) -> list[tuple[Stamp, TokenInfo | None, str | None]]:
     """Each stored token checked again: (stamp, what it says, or why it fails)."""
     found: list[tuple[Stamp, TokenInfo | None, str | None]] = []
     with vault.read() as conn:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
+from safetrail.case import CaseContext
 from safetrail.errors import ValidationError
 from safetrail.i18n import _
 from safetrail.importers.base import CsvMapping
-from safetrail.services.vault import Vault
 
 __all__ = ["find_mapping", "mapping_from_pairs", "save_mapping", "saved_mappings"]
 
@@ -50,7 +50,7 @@ def mapping_from_pairs(pairs: list[str], base: CsvMapping | None = None) -> CsvM
     return mapping_from_json(values)
 
 
-def saved_mappings(vault: Vault) -> dict[str, CsvMapping]:
+def saved_mappings(vault: CaseContext) -> dict[str, CsvMapping]:
     found: dict[str, CsvMapping] = {}
     with vault.read() as conn:
         for record_id in vault.store.list_ids(conn, "mapping"):
@@ -60,7 +60,7 @@ def saved_mappings(vault: Vault) -> dict[str, CsvMapping]:
     return found
 
 
-def find_mapping(vault: Vault, name: str) -> CsvMapping:
+def find_mapping(vault: CaseContext, name: str) -> CsvMapping:
     found = saved_mappings(vault).get(name)
     if found is None:
         raise ValidationError(
@@ -70,7 +70,7 @@ def find_mapping(vault: Vault, name: str) -> CsvMapping:
     return found
 
 
-def save_mapping(vault: Vault, name: str, mapping: CsvMapping) -> None:
+def save_mapping(vault: CaseContext, name: str, mapping: CsvMapping) -> None:
     data = {
         "name": name,
         "mapping": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(mapping).items()},

@@ -16,13 +16,11 @@ Preview runs the same parsing and matching without writing anything.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import io
 import itertools
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,7 +31,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, func, select, update
 
-from safetrail.errors import InputFileError, SafetrailError, ValidationError, VaultError
+from safetrail.case import CaseContext
+from safetrail.errors import (
+    InputFileError,
+    SafetrailError,
+    ValidationError,
+    VaultBusy,
+    VaultError,
+)
 from safetrail.i18n import _
 from safetrail.importers import registry
 from safetrail.importers.base import (
@@ -56,7 +61,6 @@ from safetrail.importers.sources import (
 )
 from safetrail.services import settings
 from safetrail.services.evidence import evidence_file, live_evidence_with_sha256
-from safetrail.services.vault import Vault
 from safetrail.storage import faults
 from safetrail.storage.comm_tables import communications
 from safetrail.storage.records import Record, format_ref, utc_stamp
@@ -126,7 +130,7 @@ class _Input:
 
 @dataclass
 class _Run:
-    vault: Vault
+    vault: CaseContext
     options: ImportOptions
     report: ImportReport
     matcher: Matcher
@@ -151,15 +155,14 @@ class ImportCancelled(SafetrailError):
 
 
 @contextlib.contextmanager
-def _import_lock(vault: Vault, wait: bool = False) -> Iterator[bool]:
-    """Hold the vault's import lock and yield True. When another import holds it, refuse
-    with a ValidationError, or (``wait=False`` being for settling only) yield False."""
-    path = vault.layout.root / "import.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
+def _import_lock(vault: CaseContext, wait: bool = False) -> Iterator[bool]:
+    """Hold the case's import lock (``CaseContext.locks``) and yield True. When another
+    import holds it, refuse with a ValidationError, or (``wait=True`` being for settling
+    only) yield False."""
+    with contextlib.ExitStack() as stack:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            stack.enter_context(vault.locks.import_lock())
+        except VaultBusy:
             if wait:
                 yield False
                 return
@@ -168,11 +171,9 @@ def _import_lock(vault: Vault, wait: bool = False) -> Iterator[bool]:
                 _("Wait until it has finished, then try again."),
             ) from None
         yield True
-    finally:
-        os.close(fd)
 
 
-def _running_imports(vault: Vault, conn: Connection) -> list[Record]:
+def _running_imports(vault: CaseContext, conn: Connection) -> list[Record]:
     found = []
     for record_id in vault.store.list_ids(conn, "import"):
         record = vault.store.get(conn, record_id)
@@ -181,7 +182,7 @@ def _running_imports(vault: Vault, conn: Connection) -> list[Record]:
     return found
 
 
-def _close_interrupted(vault: Vault) -> int:
+def _close_interrupted(vault: CaseContext) -> int:
     """Imports left "running" by a crash (the caller holds the lock, so none really runs).
 
     Each becomes "interrupted" with the count of what it had saved, and the summary
@@ -218,7 +219,7 @@ def _close_interrupted(vault: Vault) -> int:
     return len(running)
 
 
-def settle_interrupted(vault: Vault) -> int:
+def settle_interrupted(vault: CaseContext) -> int:
     """On opening a vault: settle imports a crash left "running", unless one really runs."""
     with vault.read() as conn:
         if not conn.execute(
@@ -530,7 +531,7 @@ def _each_source(run: _Run, given: _Input) -> None:
         except SafetrailError as exc:
             rep.refused = exc.message
         except OSError as exc:
-            fault = faults.from_os_error(exc, run.vault.layout.root)
+            fault = faults.from_os_error(exc, run.vault.inbox.folder)
             if fault is not None:
                 raise fault from None
             log.warning("importer %s could not read %s: %s", importer.name, source.name, exc)
@@ -560,7 +561,7 @@ def _summarise(run: _Run) -> None:
 
 
 def run_import(
-    vault: Vault,
+    vault: CaseContext,
     paths: list[Path] | None = None,
     options: ImportOptions | None = None,
     commit: bool = True,
@@ -682,7 +683,7 @@ def _mapping_json(mapping: CsvMapping) -> dict[str, Any]:
 # -- undo and listing ---------------------------------------------------------------------
 
 
-def undo_import(vault: Vault, ref: str, reason: str) -> ImportReport:
+def undo_import(vault: CaseContext, ref: str, reason: str) -> ImportReport:
     """Take an import back: its communications are marked undone (kept, with their ledger
     entries), its summary incidents are voided or brought down to what is left."""
     if not reason.strip():
@@ -744,7 +745,7 @@ class ImportSummary:
     files: list[str]
 
 
-def list_imports(vault: Vault) -> list[ImportSummary]:
+def list_imports(vault: CaseContext) -> list[ImportSummary]:
     found = []
     with vault.read() as conn:
         rows = conn.execute(
@@ -769,5 +770,5 @@ def list_imports(vault: Vault) -> list[ImportSummary]:
     return found
 
 
-def now_stamp(vault: Vault) -> str:
+def now_stamp(vault: CaseContext) -> str:
     return utc_stamp(vault.store.clock())

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, delete, or_, select
 
+from safetrail.case import CaseContext
 from safetrail.domain.when import OccurredAt
 from safetrail.i18n import _
-from safetrail.services.vault import Vault
 from safetrail.storage.comm_tables import communication_incidents, communications
 from safetrail.storage.tables import records
 
@@ -236,7 +236,7 @@ def _all_links(conn: Connection, incident_ids: Sequence[str]) -> dict[str, set[i
 
 
 def resummarise(
-    vault: Vault,
+    vault: CaseContext,
     conn: Connection,
     person_id: str,
     span: Span,

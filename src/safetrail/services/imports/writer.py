@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
+from safetrail.case import CaseContext
 from safetrail.services.evidence import IntakeDetails, evidence_data, live_evidence_with_sha256
-from safetrail.services.vault import Vault
 from safetrail.storage import ledger
 from safetrail.storage.blobs import StoredBlob
 from safetrail.storage.comm_tables import communication_revisions, communications
@@ -116,7 +116,7 @@ def existing_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
 
 
 def evidence_for_blob(
-    vault: Vault,
+    vault: CaseContext,
     conn: Connection,
     stored: StoredBlob,
     name: str,
