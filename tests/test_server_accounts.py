@@ -3,6 +3,7 @@ sessions, case keys, roles and the append-only audit log."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.exc import DBAPIError
 
 from safetrail.errors import Forbidden, WeakPassphrase
-from safetrail.server import accounts, audit, sessions, totp
+from safetrail.server import accounts, audit, db, sessions, totp
 from safetrail.server.accounts import ADVOCATE, OPERATOR, PERSON
 from safetrail.server.sessions import SignedIn, SignInRefused
 from tests.server_support import private_database
@@ -31,15 +32,28 @@ def engine() -> Iterator[Engine]:
     with private_database() as url:
         made = create_engine(url)
         accounts.install(made)
-        audit.install(made)
         yield made
         made.dispose()
 
 
-def _person(engine: Engine, name: str, case_id: str | None = None) -> tuple[accounts.Account, str]:
+def case_id(name: str) -> str:
+    return hashlib.md5(name.encode()).hexdigest()
+
+
+def _case_row(case: str, owner: str) -> dict[str, object]:
+    """A bare row in the storage side's cases table (no schema made: not needed here)."""
+    row: dict[str, object] = {"id": case, "owner_account_id": owner}
+    for column in db.cases.columns:
+        if column.name not in row and not column.nullable and column.server_default is None:
+            row[column.name] = b"-" if column.type.python_type is bytes else "-"
+    return row
+
+
+def _person(engine: Engine, name: str) -> tuple[accounts.Account, str]:
     with engine.begin() as conn:
         account, kek = accounts.create_account(conn, name, PASSWORD, PERSON, T0)
-        recovery = accounts.attach_case(conn, account, case_id or f"case-{name}", CASE_KEY, kek)
+        conn.execute(db.cases.insert().values(_case_row(case_id(name), account.id)))
+        recovery = accounts.attach_case(conn, account, case_id(name), CASE_KEY, kek, T0)
         return accounts.get(conn, account.id), recovery
 
 
@@ -99,7 +113,7 @@ def test_password_only_sign_in_unwraps_the_case_key(engine: Engine) -> None:
         session = sessions.resolve(conn, result.cookie, T0 + timedelta(seconds=10))
     assert session is not None
     assert session.account.id == account.id
-    assert session.case_id == "case-pat"
+    assert session.case_id == case_id("pat")
     assert session.case_key == CASE_KEY
 
 
@@ -229,11 +243,11 @@ def test_password_change_and_operator_reset(engine: Engine) -> None:
     with engine.begin() as conn:
         operator, _ = accounts.create_account(conn, "op-nova", PASSWORD, OPERATOR, T0)
         assert not accounts.change_password(
-            conn, account.id, "not it at all", "a new long password"
+            conn, account.id, "not it at all", "a new long password", T0
         )
-        assert accounts.change_password(conn, account.id, PASSWORD, "a new long password")
+        assert accounts.change_password(conn, account.id, PASSWORD, "a new long password", T0)
         with pytest.raises(WeakPassphrase):
-            accounts.change_password(conn, account.id, "a new long password", "short")
+            accounts.change_password(conn, account.id, "a new long password", "short", T0)
     assert _sign_in(engine, "nova", address="192.0.2.20") == SignInRefused(0)
     result = _sign_in(engine, "nova", "a new long password", address="192.0.2.20")
     assert isinstance(result, SignedIn)
@@ -249,11 +263,11 @@ def test_password_change_and_operator_reset(engine: Engine) -> None:
         session = sessions.resolve(conn, after.cookie, T0)
         assert session is not None and session.case_key is None and session.case_id is None
         assert (
-            accounts.unlock_with_recovery_key(conn, reset, "AAAA-BBBB", "temporary password 1")
+            accounts.unlock_with_recovery_key(conn, reset, "AAAA-BBBB", "temporary password 1", T0)
             is None
         )
         opened = accounts.unlock_with_recovery_key(
-            conn, reset, recovery.lower(), "temporary password 1"
+            conn, reset, recovery.lower(), "temporary password 1", T0
         )
         assert opened == CASE_KEY
     again = _sign_in(engine, "nova", "temporary password 1", address="192.0.2.20")
@@ -263,33 +277,34 @@ def test_password_change_and_operator_reset(engine: Engine) -> None:
 
 
 def test_roles_and_permissions(engine: Engine) -> None:
-    alice, _ = _person(engine, "alice", "case-a")
-    bob, _ = _person(engine, "bob", "case-b")
+    alice, _ = _person(engine, "alice")
+    case_a, case_b = case_id("alice"), case_id("bob")
+    bob, _ = _person(engine, "bob")
     with engine.begin() as conn:
         advocate, _ = accounts.create_account(conn, "adv", PASSWORD, ADVOCATE, T0)
         operator, _ = accounts.create_account(conn, "op", PASSWORD, OPERATOR, T0)
         conn.execute(
             accounts.case_access.insert().values(
-                case_id="case-a", account_id=advocate.id, scope="all", access="read", granted_at=T0
+                case_id=case_a, account_id=advocate.id, scope="all", access="read", granted_at=T0
             )
         )
-        assert accounts.permission(conn, alice, "case-a") == accounts.Access(
-            "case-a", True, "owner", "all"
+        assert accounts.permission(conn, alice, case_a) == accounts.Access(
+            case_a, True, "owner", "all"
         )
-        assert accounts.permission(conn, alice, "case-b") is None
-        assert accounts.permission(conn, bob, "case-a") is None
-        assert accounts.permission(conn, advocate, "case-a") == accounts.Access(
-            "case-a", False, "read", "all"
+        assert accounts.permission(conn, alice, case_b) is None
+        assert accounts.permission(conn, bob, case_a) is None
+        assert accounts.permission(conn, advocate, case_a) == accounts.Access(
+            case_a, False, "read", "all"
         )
-        assert accounts.permission(conn, advocate, "case-b") is None
-        assert accounts.permission(conn, operator, "case-a") is None
-        assert accounts.shared_cases(conn, advocate) == ["case-a"]
+        assert accounts.permission(conn, advocate, case_b) is None
+        assert accounts.permission(conn, operator, case_a) is None
+        assert accounts.shared_cases(conn, advocate) == [case_a]
         conn.execute(
             accounts.case_access.update()
             .where(accounts.case_access.c.account_id == advocate.id)
             .values(revoked_at=T0)
         )
-        assert accounts.permission(conn, advocate, "case-a") is None
+        assert accounts.permission(conn, advocate, case_a) is None
         with pytest.raises(Forbidden):
             accounts.require_role(alice, OPERATOR)
         with pytest.raises(Forbidden):
@@ -303,11 +318,11 @@ def test_roles_and_permissions(engine: Engine) -> None:
 
 
 def test_audit_entries_exact_and_append_only(engine: Engine) -> None:
-    account, _ = _person(engine, "audrey", "case-audrey")
+    account, _ = _person(engine, "audrey")
     _sign_in(engine, "audrey", "wrong password", address="192.0.2.40")
     _sign_in(engine, "audrey", address="192.0.2.41")
     with engine.begin() as conn:
-        entries = audit.for_case(conn, "case-audrey")
+        entries = audit.for_case(conn, case_id("audrey"))
     assert [(e.action, e.account_id, e.detail, e.address) for e in entries] == [
         (audit.SIGN_IN, account.id, None, "192.0.2.41"),
         (audit.SIGN_IN_FAILED, account.id, "password", "192.0.2.40"),
@@ -321,4 +336,4 @@ def test_audit_entries_exact_and_append_only(engine: Engine) -> None:
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.exec_driver_sql(statement)
     with engine.begin() as conn:
-        assert len(audit.for_case(conn, "case-audrey")) == 2
+        assert len(audit.for_case(conn, case_id("audrey"))) == 2

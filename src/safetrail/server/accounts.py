@@ -21,13 +21,11 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
@@ -40,7 +38,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
@@ -52,12 +49,10 @@ from sqlalchemy import (
 
 from safetrail.errors import Forbidden, ValidationError, WeakPassphrase
 from safetrail.i18n import _
-from safetrail.server import totp
+from safetrail.server import keys, totp
+from safetrail.server.db import case_keys
+from safetrail.server.db import server_metadata as metadata
 from safetrail.vault import kdf
-from safetrail.vault.keys import unwrap, wrap
-
-GLOBAL_SCHEMA = "safetrail"
-metadata = MetaData(schema=GLOBAL_SCHEMA)
 
 OPERATOR, PERSON, ADVOCATE = "operator", "person", "advocate"
 ROLES = (OPERATOR, PERSON, ADVOCATE)
@@ -93,18 +88,6 @@ recovery_codes = Table(
     Column("account_id", String(36), ForeignKey("accounts.id"), primary_key=True),
     Column("digest", String(64), primary_key=True),
     Column("used_at", DateTime(timezone=True)),
-)
-
-# The case key, wrapped: kind "password" (by the password KEK) or "recovery" (by the
-# recovery key). Nonce and ciphertext; the AAD names the account, case and kind.
-case_keys = Table(
-    "case_keys",
-    metadata,
-    Column("account_id", String(36), ForeignKey("accounts.id"), primary_key=True),
-    Column("case_id", String(64), primary_key=True),
-    Column("kind", String(16), primary_key=True),
-    Column("nonce", LargeBinary, nullable=False),
-    Column("wrapped", LargeBinary, nullable=False),
 )
 
 # Who else may open a case. The sharing flow (next issue) writes these rows with the case
@@ -168,19 +151,19 @@ def _account(row: object) -> Account:
 
 
 def install(engine: Engine) -> None:
-    """Create the global schema's account tables (idempotent)."""
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{GLOBAL_SCHEMA}"'))
-        metadata.create_all(conn)
+    """Create the global schema: every global table (idempotent) and the audit trigger."""
+    from safetrail.server import audit, db, sessions, throttle
+
+    assert sessions.sessions.metadata is throttle.sign_in_failures.metadata  # one schema
+    db.create_server_tables(engine)
+    audit.install(engine)
 
 
 # --- passwords -------------------------------------------------------------------------
 
 
 def _password_params() -> kdf.KdfParams:
-    if kdf.weak_kdf_allowed():
-        return kdf.KdfParams(memory_kib=8, iterations=1, parallelism=1, salt=os.urandom(16))
-    return kdf.KdfParams(memory_kib=64 * 1024, iterations=2, parallelism=2, salt=os.urandom(16))
+    return keys.kek_params()
 
 
 def _hkdf(master: bytes, purpose: str) -> bytes:
@@ -190,8 +173,11 @@ def _hkdf(master: bytes, purpose: str) -> bytes:
 
 def _derive(password: str, params: kdf.KdfParams) -> tuple[str, bytes]:
     """(verifier hex, KEK) from one Argon2id derivation."""
-    master = kdf.derive_kek(password, params)
-    return _hkdf(master, "verifier").hex(), _hkdf(master, "kek")
+    master = keys.derive_kek(password, params)
+    try:
+        return _hkdf(bytes(master), "verifier").hex(), _hkdf(bytes(master), "kek")
+    finally:
+        keys.wipe(master)
 
 
 def check_new_password(password: str) -> None:
@@ -294,43 +280,58 @@ def _set_password(conn: Connection, account_id: str, password: str) -> bytes:
 # --- case keys ---------------------------------------------------------------------------
 
 
-def _aad(account_id: str, case_id: str, kind: str) -> bytes:
-    return f"safetrail/server/case-key/{kind}/{account_id}/{case_id}".encode()
+def stamp(moment: datetime) -> str:
+    """The storage layer's time text (UTC, microseconds, "Z")."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _purpose(kind: str) -> str:
+    return f"case-key/{kind}"
 
 
 def store_case_key(
-    conn: Connection, account_id: str, case_id: str, kind: str, kek: bytes, case_key: bytes
+    conn: Connection,
+    account_id: str,
+    case_id: str,
+    kind: str,
+    kek: bytes,
+    case_key: bytes | bytearray,
+    now: datetime,
 ) -> None:
-    nonce, wrapped = wrap(kek, case_key, _aad(account_id, case_id, kind))
-    conn.execute(
-        case_keys.delete().where(
-            (case_keys.c.account_id == account_id)
-            & (case_keys.c.case_id == case_id)
-            & (case_keys.c.kind == kind)
-        )
+    """Wrap the case key for one way in ("password" or "recovery") of one account."""
+    wrapped = keys.wrap(kek, case_key, _purpose(kind), [account_id, case_id])
+    where = (
+        (case_keys.c.case_id == case_id)
+        & (case_keys.c.holder_kind == kind)
+        & (case_keys.c.holder_id == account_id)
     )
+    conn.execute(case_keys.delete().where(where))
     conn.execute(
         insert(case_keys).values(
-            account_id=account_id, case_id=case_id, kind=kind, nonce=nonce, wrapped=wrapped
+            case_id=case_id,
+            holder_kind=kind,
+            holder_id=account_id,
+            wrapped=wrapped,
+            created_at=stamp(now),
         )
     )
 
 
 def open_case_key(
     conn: Connection, account_id: str, case_id: str, kind: str, kek: bytes
-) -> bytes | None:
+) -> bytearray | None:
     row = conn.execute(
-        select(case_keys.c.nonce, case_keys.c.wrapped).where(
-            (case_keys.c.account_id == account_id)
-            & (case_keys.c.case_id == case_id)
-            & (case_keys.c.kind == kind)
+        select(case_keys.c.wrapped).where(
+            (case_keys.c.case_id == case_id)
+            & (case_keys.c.holder_kind == kind)
+            & (case_keys.c.holder_id == account_id)
         )
     ).first()
     if row is None:
         return None
     try:
-        return unwrap(kek, row.nonce, row.wrapped, _aad(account_id, case_id, kind))
-    except InvalidTag:
+        return keys.unwrap(kek, row.wrapped, _purpose(kind), [account_id, case_id])
+    except keys.KeyUnwrapFailed:
         return None
 
 
@@ -345,17 +346,22 @@ def recovery_kek(recovery_key: str) -> bytes:
 
 
 def attach_case(
-    conn: Connection, account: Account, case_id: str, case_key: bytes, kek: bytes
+    conn: Connection,
+    account: Account,
+    case_id: str,
+    case_key: bytes | bytearray,
+    kek: bytes,
+    now: datetime,
 ) -> str:
     """Make ``case_id`` the person's case, wrap its key; returns the recovery key (show once)."""
     conn.execute(update(accounts).where(accounts.c.id == account.id).values(case_id=case_id))
-    store_case_key(conn, account.id, case_id, "password", kek, case_key)
+    store_case_key(conn, account.id, case_id, "password", kek, case_key, now)
     recovery_key = new_recovery_key()
-    store_case_key(conn, account.id, case_id, "recovery", recovery_kek(recovery_key), case_key)
+    store_case_key(conn, account.id, case_id, "recovery", recovery_kek(recovery_key), case_key, now)
     return recovery_key
 
 
-def change_password(conn: Connection, account_id: str, old: str, new: str) -> bool:
+def change_password(conn: Connection, account_id: str, old: str, new: str, now: datetime) -> bool:
     """Re-wrap the case key under the new password; False when ``old`` is wrong."""
     account = get(conn, account_id)
     checked = check_password(conn, account.name, old)
@@ -367,7 +373,7 @@ def change_password(conn: Connection, account_id: str, old: str, new: str) -> bo
         case_key = open_case_key(conn, account.id, account.case_id, "password", old_kek)
     new_kek = _set_password(conn, account.id, new)
     if case_key is not None and account.case_id is not None:
-        store_case_key(conn, account.id, account.case_id, "password", new_kek, case_key)
+        store_case_key(conn, account.id, account.case_id, "password", new_kek, case_key, now)
     conn.execute(
         update(accounts).where(accounts.c.id == account_id).values(must_change_password=False)
     )
@@ -386,7 +392,7 @@ def reset_password(conn: Connection, operator: Account, account_id: str, new: st
     _set_password(conn, account_id, new)
     conn.execute(
         case_keys.delete().where(
-            (case_keys.c.account_id == account_id) & (case_keys.c.kind == "password")
+            (case_keys.c.holder_id == account_id) & (case_keys.c.holder_kind == "password")
         )
     )
     conn.execute(
@@ -398,8 +404,8 @@ def reset_password(conn: Connection, operator: Account, account_id: str, new: st
 
 
 def unlock_with_recovery_key(
-    conn: Connection, account: Account, recovery_key: str, password: str
-) -> bytes | None:
+    conn: Connection, account: Account, recovery_key: str, password: str, now: datetime
+) -> bytearray | None:
     """After a reset: the recovery key opens the case key, the password wraps it again."""
     if account.case_id is None:
         return None
@@ -409,7 +415,7 @@ def unlock_with_recovery_key(
     checked = check_password(conn, account.name, password)
     if case_key is None or checked is None:
         return None
-    store_case_key(conn, account.id, account.case_id, "password", checked[1], case_key)
+    store_case_key(conn, account.id, account.case_id, "password", checked[1], case_key, now)
     conn.execute(update(accounts).where(accounts.c.id == account.id).values(case_locked=False))
     return case_key
 

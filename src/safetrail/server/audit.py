@@ -27,7 +27,8 @@ from sqlalchemy import (
     text,
 )
 
-from safetrail.server.accounts import GLOBAL_SCHEMA, metadata
+from safetrail.server.db import SERVER_SCHEMA as GLOBAL_SCHEMA
+from safetrail.server.db import server_metadata as metadata
 
 # What happened (the ``action`` column)
 SIGN_IN = "sign-in"

@@ -21,7 +21,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cryptography.exceptions import InvalidTag
 from sqlalchemy import (
     Boolean,
     Column,
@@ -40,9 +39,10 @@ from sqlalchemy import (
 )
 
 from safetrail.server import accounts, audit, throttle
-from safetrail.server.accounts import Account, get, metadata
+from safetrail.server.accounts import Account, get
+from safetrail.server.db import server_metadata as metadata
+from safetrail.server.keys import KeyUnwrapFailed, unwrap, wrap
 from safetrail.server.settings import ABSOLUTE_HOURS
-from safetrail.vault.keys import unwrap, wrap
 
 FULL = "full"  # signed in
 ENROL = "enrol"  # password right, the second factor must be set up first
@@ -61,7 +61,6 @@ sessions = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Column("stage", String(16), nullable=False),
     Column("case_id", String(64)),
-    Column("key_nonce", LargeBinary),
     Column("wrapped_key", LargeBinary),
     Column("address", String(64)),
     Column("agent", String(120)),  # a short description of the browser, for the list
@@ -76,7 +75,7 @@ class Session:
     account: Account
     stage: str
     case_id: str | None
-    case_key: bytes | None
+    case_key: bytearray | None
     csrf_token: str
     created_at: datetime
     last_seen: datetime
@@ -104,8 +103,7 @@ def _hash(session_id: bytes) -> str:
     return hashlib.sha256(b"safetrail/session/" + session_id).hexdigest()
 
 
-def _aad(id_hash: str, case_id: str) -> bytes:
-    return f"safetrail/server/session-key/{id_hash}/{case_id}".encode()
+SESSION_PURPOSE = "case-key/session"
 
 
 def _split(cookie: str | None) -> tuple[bytes, bytes] | None:
@@ -133,7 +131,7 @@ def start(
     *,
     stage: str = FULL,
     case_id: str | None = None,
-    case_key: bytes | None = None,
+    case_key: bytes | bytearray | None = None,
     address: str | None = None,
     agent: str | None = None,
     second_factor: bool = False,
@@ -141,9 +139,9 @@ def start(
     """A new session row; returns the cookie value (id and secret, shown nowhere else)."""
     session_id, secret = secrets.token_bytes(32), secrets.token_bytes(32)
     id_hash = _hash(session_id)
-    nonce = wrapped = None
+    wrapped = None
     if case_id is not None and case_key is not None:
-        nonce, wrapped = wrap(secret, case_key, _aad(id_hash, case_id))
+        wrapped = wrap(secret, case_key, SESSION_PURPOSE, [id_hash, case_id])
     conn.execute(
         insert(sessions).values(
             id_hash=id_hash,
@@ -154,7 +152,6 @@ def start(
             idle_seconds=idle_seconds,
             stage=stage,
             case_id=case_id,
-            key_nonce=nonce,
             wrapped_key=wrapped,
             address=None if address is None else address[:64],
             agent=None if agent is None else agent[:120],
@@ -187,8 +184,8 @@ def resolve(conn: Connection, cookie: str | None, now: datetime) -> Session | No
     case_key = None
     if row.wrapped_key is not None and row.case_id is not None:
         try:
-            case_key = unwrap(secret, row.key_nonce, row.wrapped_key, _aad(id_hash, row.case_id))
-        except InvalidTag:
+            case_key = unwrap(secret, row.wrapped_key, SESSION_PURPOSE, [id_hash, row.case_id])
+        except KeyUnwrapFailed:
             return None
     if (now - row.last_seen).total_seconds() >= LAST_SEEN_GRANULARITY:
         conn.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(last_seen=now))
@@ -210,17 +207,17 @@ def secret_of(cookie: str) -> bytes | None:
 
 
 def set_case(
-    conn: Connection, cookie: str, session: Session, case_id: str, case_key: bytes
+    conn: Connection, cookie: str, session: Session, case_id: str, case_key: bytes | bytearray
 ) -> None:
     """Point the session at another case (an advocate moving between shared cases)."""
     secret = secret_of(cookie)
     if secret is None:
         return
-    nonce, wrapped = wrap(secret, case_key, _aad(session.id_hash, case_id))
+    wrapped = wrap(secret, case_key, SESSION_PURPOSE, [session.id_hash, case_id])
     conn.execute(
         update(sessions)
         .where(sessions.c.id_hash == session.id_hash)
-        .values(case_id=case_id, key_nonce=nonce, wrapped_key=wrapped)
+        .values(case_id=case_id, wrapped_key=wrapped)
     )
 
 
@@ -255,7 +252,7 @@ def revoke(conn: Connection, account_id: str, id_hash: str, now: datetime) -> bo
             & (sessions.c.account_id == account_id)
             & sessions.c.revoked_at.is_(None)
         )
-        .values(revoked_at=now, key_nonce=None, wrapped_key=None)
+        .values(revoked_at=now, wrapped_key=None)
     )
     return done.rowcount == 1
 
@@ -266,7 +263,7 @@ def revoke_all(conn: Connection, account_id: str, now: datetime, keep: str | Non
     )
     if keep is not None:
         query = query.where(sessions.c.id_hash != keep)
-    done = conn.execute(query.values(revoked_at=now, key_nonce=None, wrapped_key=None))
+    done = conn.execute(query.values(revoked_at=now, wrapped_key=None))
     return done.rowcount
 
 

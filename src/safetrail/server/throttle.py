@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Column, Connection, DateTime, Integer, String, Table, select, text
 from sqlalchemy.dialects.postgresql import insert
 
-from safetrail.server.accounts import fingerprint, metadata, normalise_name
+from safetrail.server.accounts import fingerprint, normalise_name
+from safetrail.server.db import server_metadata as metadata
 from safetrail.web.throttle import wait_after
 
 FREE_PER_ACCOUNT = 3
