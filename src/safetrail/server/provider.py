@@ -1,0 +1,168 @@
+"""The server's :class:`~safetrail.web.deps.CaseProvider`: session → account → case →
+permission → an open :class:`~safetrail.server.cases.ServerCase`, per request.
+
+The server security middleware has already resolved the session cookie (the row, the
+account, the case key unwrapped with the cookie's secret) into ``request.state.session``.
+Here the role and the permission are checked again against the database for every
+request, so a revoked share or a disabled account stops the very next request, whatever
+the session row still says:
+
+- an operator never opens a case (403);
+- a person opens only their own case; an advocate only a case shared with them and not
+  revoked; anything else answers 404, exactly as an unknown id does;
+- each request by someone other than the owner is one audit entry.
+
+The case is opened for the request only and closed (keys wiped) when the response is done;
+nothing of it stays in the process between requests.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+
+from safetrail.case import CaseContext
+from safetrail.errors import Forbidden, NotSignedIn, RecordNotFound, SafetrailError
+from safetrail.i18n import _
+from safetrail.server import accounts, audit
+from safetrail.server.accounts import OPERATOR
+from safetrail.server.cases import Server, open_case
+from safetrail.server.sessions import Session
+from safetrail.services.import_jobs import JobBoard
+
+ANON_CSRF_COOKIE = "st_pre"
+
+
+def client_address(request: Request) -> str:
+    """The peer address (uvicorn already replaced it from X-Forwarded-For when, and only
+    when, the peer is a trusted proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def session_of(request: Request) -> Session | None:
+    found: Session | None = getattr(request.state, "session", None)
+    return found
+
+
+class ServerCaseProvider:
+    def __init__(
+        self,
+        server: Server,
+        idle_seconds: int,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.server = server
+        self.idle_seconds = idle_seconds
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._jobs: dict[tuple[str, str], JobBoard] = {}
+        self._jobs_guard = threading.Lock()
+        self._owners: dict[int, str] = {}  # id(ctx) -> session id hash, for jobs
+
+    # -- the case of a request ------------------------------------------------------------
+
+    def case_for(self, request: Request) -> CaseContext:
+        session = session_of(request)
+        if session is None:
+            raise NotSignedIn(_("Please sign in first."), _("Sign in again."))
+        account = session.account
+        if account.role == OPERATOR:
+            raise Forbidden(
+                _("Operator accounts manage the server and never open a case."),
+                _("Sign in with a person's or an advocate's account to work on a case."),
+            )
+        if session.case_id is None or session.case_key is None:
+            if account.case_locked:
+                raise Forbidden(
+                    _("Your case is locked since your password was reset."),
+                    _("Open it with your recovery key on the account page."),
+                )
+            raise RecordNotFound(
+                _("No case is open in this session."), _("Choose a case from your list.")
+            )
+        now = self.clock()
+        with self.server.engine.begin() as conn:
+            fresh = accounts.get(conn, account.id)  # role and case as they are now
+            access = accounts.permission(conn, fresh, session.case_id)
+            if access is None:
+                raise RecordNotFound(_("There is nothing at this address."))
+            if not access.owner:
+                audit.record(
+                    conn,
+                    audit.CASE_ACCESS,
+                    now,
+                    account_id=fresh.id,
+                    role=fresh.role,
+                    case_id=session.case_id,
+                    detail=f"{request.method} {request.url.path}",
+                    address=client_address(request),
+                )
+        ctx = open_case(
+            self.server, session.case_id, session.case_key, fresh.actor, clock=self.clock
+        )
+        self._owners[id(ctx)] = session.id_hash
+        return ctx
+
+    def release(self, ctx: CaseContext) -> None:
+        self._owners.pop(id(ctx), None)
+        ctx.close()
+
+    def alive(self, ctx: CaseContext) -> bool:
+        return id(ctx) in self._owners
+
+    def jobs(self, ctx: CaseContext) -> JobBoard:
+        """Imports run in a thread of the process that started them; their board is kept
+        per session and case (a page asking on another process sees no job, and says so)."""
+        owner = self._owners.get(id(ctx))
+        if owner is None:
+            raise SafetrailError(_("This session has ended."), _("Sign in again."))
+        with self._jobs_guard:
+            return self._jobs.setdefault((owner, ctx.case_id), JobBoard())
+
+    def end_session(self, id_hash: str) -> None:
+        with self._jobs_guard:
+            for key in [k for k in self._jobs if k[0] == id_hash]:
+                self._jobs.pop(key).close()
+
+    # -- what pages are given -------------------------------------------------------------
+
+    def csrf_token(self, request: Request) -> str:
+        session = session_of(request)
+        if session is not None:
+            return session.csrf_token
+        token: str | None = getattr(request.state, "anon_csrf", None)
+        if token is None:
+            token = request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(32)
+            request.state.anon_csrf = token
+        return token
+
+    def language(self, request: Request) -> str | None:
+        return None  # the browser's; a per-account setting can come later
+
+    def page_context(self, request: Request) -> Mapping[str, Any]:
+        session = session_of(request)
+        case: CaseContext | None = getattr(request.state, "case", None)
+        discreet = False
+        if case is not None:
+            from safetrail.services import settings
+
+            discreet = settings.preferences(case).discreet
+        return {
+            "unlocked": session is not None and session.case_key is not None,
+            "signed_in": session is not None,
+            "account": None if session is None else session.account,
+            "discreet": discreet,
+            "auto_lock_seconds": self.idle_seconds,
+            "exit_url": "/away",
+            "server_mode": True,
+        }
+
+    def acknowledge(self, kind: str, text: str) -> None:
+        raise SafetrailError(
+            _("Acknowledging alerts by link is not available on this server yet."),
+            _("Reply to the person directly."),
+        )

@@ -1,0 +1,241 @@
+"""Server mode: the signed-in account's own pages — sessions, second factor, password,
+the recovery key after a reset, and the case's audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Depends, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from safetrail.errors import SafetrailError
+from safetrail.i18n import _
+from safetrail.server import accounts, audit, sessions, totp
+from safetrail.server.accounts import PERSON
+from safetrail.server.provider import client_address
+from safetrail.web.routes.server_auth import home_of, runtime, signed_in
+from safetrail.web.security import SESSION_COOKIE, require_csrf
+from safetrail.web.templating import render
+
+router = APIRouter()
+ISSUER = "SafeTrail"
+
+
+@router.get("/account")
+def account_page(request: Request) -> Response:
+    session = signed_in(request)
+    run = runtime(request)
+    with run.server.engine.begin() as conn:
+        account = accounts.get(conn, session.account.id)
+        listed = sessions.list_for(conn, account.id, session.id_hash, run.now())
+        codes_left = accounts.recovery_codes_left(conn, account.id) if account.has_totp else 0
+    return render(
+        request,
+        "server/account.html",
+        title_key="account",
+        me=account,
+        sessions=listed,
+        codes_left=codes_left,
+        saved=request.query_params.get("saved", ""),
+    )
+
+
+@router.post("/account/sessions/{id_hash}/revoke", dependencies=[Depends(require_csrf)])
+def revoke_session(request: Request, id_hash: str) -> Response:
+    session = signed_in(request)
+    run = runtime(request)
+    with run.server.engine.begin() as conn:
+        if sessions.revoke(conn, session.account.id, id_hash, run.now()):
+            audit.record(
+                conn,
+                audit.SESSION_REVOKED,
+                run.now(),
+                account_id=session.account.id,
+                role=session.account.role,
+                address=client_address(request),
+            )
+    request.app.state.cases.end_session(id_hash)
+    if id_hash == session.id_hash:
+        response = RedirectResponse("/signin", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+    return RedirectResponse("/account?saved=revoked", status_code=303)
+
+
+def _qr_svg(uri: str) -> str:
+    """The enrolment QR code as inline SVG markup (no image request, nothing stored)."""
+    return str(segno.make(uri, error="m").svg_inline(scale=4, omitsize=False))
+
+
+@router.get("/account/totp")
+def totp_page(request: Request) -> Response:
+    session = signed_in(request)
+    run = runtime(request)
+    with run.server.engine.begin() as conn:
+        secret = accounts.begin_totp(conn, session.account.id)
+    uri = totp.provisioning_uri(secret, session.account.name, ISSUER)
+    return render(
+        request,
+        "server/totp.html",
+        title_key="totp",
+        qr=_qr_svg(uri),
+        secret=totp.secret_text(secret),
+        required=session.account.needs_totp,
+        error=None,
+    )
+
+
+@router.post("/account/totp", dependencies=[Depends(require_csrf)])
+def totp_confirm(request: Request, code: Annotated[str, Form()] = "") -> Response:
+    session = signed_in(request)
+    run = runtime(request)
+    now = run.now()
+    with run.server.engine.begin() as conn:
+        codes = accounts.confirm_totp(conn, session.account.id, code, now.timestamp())
+        if codes is not None:
+            if session.stage == sessions.ENROL:
+                sessions.set_stage(conn, session.id_hash, sessions.FULL)
+            audit.record(
+                conn,
+                audit.TOTP_ENROLLED,
+                now,
+                account_id=session.account.id,
+                role=session.account.role,
+                address=client_address(request),
+            )
+    if codes is None:
+        return render(
+            request,
+            "server/error_back.html",
+            status_code=400,
+            title_key="totp",
+            message=_("That code did not match. Scan the code again and type the newest code."),
+            back="/account/totp",
+        )
+    return render(
+        request,
+        "server/recovery_codes.html",
+        title_key="totp",
+        codes=codes,
+        next=home_of(session.account),
+    )
+
+
+@router.get("/account/password")
+def password_page(request: Request) -> Response:
+    session = signed_in(request)
+    return render(
+        request,
+        "server/password.html",
+        title_key="password",
+        forced=session.stage == sessions.CHANGE_PASSWORD,
+        error=None,
+    )
+
+
+@router.post("/account/password", dependencies=[Depends(require_csrf)])
+def change_password(
+    request: Request,
+    old: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    session = signed_in(request)
+    run = runtime(request)
+    now = run.now()
+    error = None
+    if new != confirm:
+        error = _("The two new passwords are different.")
+    else:
+        try:
+            with run.server.engine.begin() as conn:
+                if not accounts.change_password(conn, session.account.id, old, new, now):
+                    error = _("The current password is not right.")
+                else:
+                    # Every other session ends; this one goes on.
+                    sessions.revoke_all(conn, session.account.id, now, keep=session.id_hash)
+                    if session.stage == sessions.CHANGE_PASSWORD:
+                        account = accounts.get(conn, session.account.id)
+                        stage = sessions.ENROL if account.needs_totp else sessions.FULL
+                        sessions.set_stage(conn, session.id_hash, stage)
+                    audit.record(
+                        conn,
+                        audit.PASSWORD_CHANGED,
+                        now,
+                        account_id=session.account.id,
+                        role=session.account.role,
+                        address=client_address(request),
+                    )
+        except SafetrailError as exc:
+            error = exc.message
+    if error is not None:
+        return render(
+            request,
+            "server/password.html",
+            status_code=400,
+            title_key="password",
+            forced=session.stage == sessions.CHANGE_PASSWORD,
+            error=error,
+        )
+    if session.account.case_locked:
+        return RedirectResponse("/account/recover", status_code=303)
+    if session.account.needs_totp:
+        return RedirectResponse("/account/totp", status_code=303)
+    return RedirectResponse("/account?saved=password", status_code=303)
+
+
+@router.get("/account/recover")
+def recover_page(request: Request) -> Response:
+    signed_in(request)
+    return render(request, "server/recover.html", title_key="recover", error=None)
+
+
+@router.post("/account/recover", dependencies=[Depends(require_csrf)])
+def recover(
+    request: Request,
+    recovery_key: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """After an operator's reset: the recovery key opens the case again."""
+    session = signed_in(request)
+    run = runtime(request)
+    now = run.now()
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    with run.server.engine.begin() as conn:
+        account = accounts.get(conn, session.account.id)
+        case_key = accounts.unlock_with_recovery_key(conn, account, recovery_key, password, now)
+        if case_key is not None and account.case_id is not None:
+            sessions.set_case(conn, cookie, session, account.case_id, case_key)
+            audit.record(
+                conn,
+                audit.CASE_RECOVERED,
+                now,
+                account_id=account.id,
+                role=account.role,
+                case_id=account.case_id,
+                address=client_address(request),
+            )
+    if case_key is None:
+        return render(
+            request,
+            "server/recover.html",
+            status_code=400,
+            title_key="recover",
+            error=_("The recovery key or the password is not right."),
+        )
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/account/audit")
+def audit_page(request: Request) -> Response:
+    """The person's view of who did what with their case and their account."""
+    session = signed_in(request)
+    run = runtime(request)
+    with run.server.engine.begin() as conn:
+        account = accounts.get(conn, session.account.id)
+        found = audit.for_account(conn, account.id)
+        if account.role == PERSON and account.case_id is not None:
+            found += audit.for_case(conn, account.case_id)
+    entries = sorted({e.id: e for e in found}.values(), key=lambda e: e.id, reverse=True)
+    return render(request, "server/audit.html", title_key="audit", entries=entries, me=account)

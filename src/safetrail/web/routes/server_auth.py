@@ -1,0 +1,240 @@
+"""Server mode: sign in, sign up, sign out, and the installable web app's manifest."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from safetrail.errors import SafetrailError
+from safetrail.i18n import _, ngettext
+from safetrail.server import accounts, audit, sessions
+from safetrail.server.accounts import ADVOCATE, OPERATOR, PERSON
+from safetrail.server.provider import ANON_CSRF_COOKIE, client_address, session_of
+from safetrail.web.security import SESSION_COOKIE
+from safetrail.web.templating import render
+
+if TYPE_CHECKING:
+    from safetrail.server.app import ServerRuntime
+
+router = APIRouter()
+
+
+def runtime(request: Request) -> ServerRuntime:
+    found: ServerRuntime = request.app.state.server_runtime
+    return found
+
+
+def signed_in(request: Request) -> sessions.Session:
+    session = session_of(request)
+    if session is None:
+        raise HTTPException(401, _("Please sign in first."))
+    return session
+
+
+def home_of(account: accounts.Account) -> str:
+    if account.role == OPERATOR:
+        return "/operator"
+    if account.role == ADVOCATE:
+        return "/cases"
+    return "/"
+
+
+async def require_anon_csrf(request: Request) -> None:
+    """Forms shown before sign-in: the token in the form must match its cookie."""
+    form = await request.form()
+    sent = form.get("csrf")
+    cookie = request.cookies.get(ANON_CSRF_COOKIE)
+    if not isinstance(sent, str) or not cookie or not secrets.compare_digest(sent, cookie):
+        raise HTTPException(403, _("This form has expired. Reload the page and try again."))
+
+
+def _page(request: Request, name: str, status: int = 200, **context: object) -> Response:
+    """A page with a form shown before sign-in: its token's cookie goes with it."""
+    page = render(request, name, status_code=status, **context)
+    token = request.app.state.cases.csrf_token(request)
+    page.set_cookie(
+        ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=True, path="/"
+    )
+    return page
+
+
+def set_session_cookie(response: Response, cookie: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, cookie, httponly=True, samesite="strict", secure=True, path="/"
+    )
+    response.delete_cookie(ANON_CSRF_COOKIE, path="/")
+
+
+@router.get("/signin")
+def signin_page(request: Request) -> Response:
+    session = session_of(request)
+    if session is not None:
+        return RedirectResponse(home_of(session.account), status_code=303)
+    return _page(request, "server/signin.html", title_key="signin", error=None)
+
+
+@router.post("/signin", dependencies=[Depends(require_anon_csrf)])
+def signin(
+    request: Request,
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+) -> Response:
+    run = runtime(request)
+    agent = (request.headers.get("user-agent") or "")[:120]
+    with run.server.engine.begin() as conn:
+        result = sessions.sign_in(
+            conn,
+            name,
+            password,
+            code,
+            run.now(),
+            run.settings.idle_seconds,
+            client_address(request),
+            agent,
+        )
+    if isinstance(result, sessions.SignInRefused):
+        if result.wait_seconds:
+            message = ngettext(
+                "Too many tries in a row. Try again in {seconds} second.",
+                "Too many tries in a row. Try again in {seconds} seconds.",
+                result.wait_seconds,
+            ).format(seconds=result.wait_seconds)
+            return _page(request, "server/signin.html", 429, title_key="signin", error=message)
+        message = _("The account name, password or code is not right.")
+        return _page(request, "server/signin.html", 401, title_key="signin", error=message)
+    old = session_of(request)
+    if old is not None:  # signing in again in the same browser ends the old session
+        with run.server.engine.begin() as conn:
+            sessions.revoke(conn, old.account.id, old.id_hash, run.now())
+    target = home_of(result.account)
+    if result.stage == sessions.ENROL:
+        target = "/account/totp"
+    elif result.stage == sessions.CHANGE_PASSWORD:
+        target = "/account/password"
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, result.cookie)
+    return response
+
+
+@router.get("/signup")
+def signup_page(request: Request) -> Response:
+    return _page(request, "server/signup.html", title_key="signup", error=None)
+
+
+@router.post("/signup", dependencies=[Depends(require_anon_csrf)])
+def signup(
+    request: Request,
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """A person's account and their own, new case; the recovery key is shown once."""
+    from safetrail.server.cases import create_case
+    from safetrail.server.keys import wipe
+
+    run = runtime(request)
+    if password != confirm:
+        error = _("The two passwords are different.")
+        return _page(request, "server/signup.html", 400, title_key="signup", error=error)
+    now = run.now()
+    try:
+        with run.server.engine.begin() as conn:
+            account, kek = accounts.create_account(conn, name, password, PERSON, now)
+    except SafetrailError as exc:
+        return _page(request, "server/signup.html", 400, title_key="signup", error=exc.message)
+    case_id, case_key = create_case(run.server, account.id)
+    try:
+        with run.server.engine.begin() as conn:
+            recovery_key = accounts.attach_case(conn, account, case_id, case_key, kek, now)
+            account = accounts.get(conn, account.id)
+            audit.record(
+                conn,
+                audit.ACCOUNT_CREATED,
+                now,
+                account_id=account.id,
+                role=PERSON,
+                case_id=case_id,
+                address=client_address(request),
+            )
+            cookie = sessions.start(
+                conn,
+                account,
+                now,
+                run.settings.idle_seconds,
+                case_id=case_id,
+                case_key=case_key,
+                address=client_address(request),
+                agent=(request.headers.get("user-agent") or "")[:120],
+            )
+    finally:
+        wipe(case_key)
+    page = render(request, "server/recovery_key.html", title_key="signup", key=recovery_key)
+    set_session_cookie(page, cookie)
+    return page
+
+
+def _sign_out(request: Request, target: str) -> Response:
+    session = session_of(request)
+    response = RedirectResponse(target, status_code=303)
+    site = request.headers.get("sec-fetch-site")
+    if session is not None and site in (None, "same-origin", "none"):
+        run = runtime(request)
+        with run.server.engine.begin() as conn:
+            sessions.revoke(conn, session.account.id, session.id_hash, run.now())
+            audit.record(
+                conn,
+                audit.SIGN_OUT,
+                run.now(),
+                account_id=session.account.id,
+                role=session.account.role,
+                address=client_address(request),
+            )
+        request.app.state.cases.end_session(session.id_hash)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request) -> Response:
+    return _sign_out(request, "/signin")
+
+
+@router.api_route("/lock", methods=["GET", "POST"])
+def lock(request: Request) -> Response:
+    """The personal pages' "Lock" link: on the server, signing out."""
+    return _sign_out(request, "/signin")
+
+
+@router.api_route("/exit", methods=["GET", "POST"])
+def quick_exit(request: Request) -> Response:
+    """Quick exit: sign out at once and leave for the neutral page."""
+    return _sign_out(request, "/away")
+
+
+@router.get("/away")
+def away(request: Request) -> Response:
+    return render(request, "away.html", title_key="away")
+
+
+@router.get("/manifest.webmanifest")
+def manifest(request: Request) -> Response:
+    """Installable on a phone's home screen; discreet mode gives a neutral name and icon."""
+    discreet = request.query_params.get("discreet") == "1"
+    name = _("Notes") if discreet else "SafeTrail"
+    icon = "/static/neutral.svg" if discreet else "/static/icon.svg"
+    body = {
+        "name": name,
+        "short_name": name,
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#ffffff",
+        "icons": [{"src": icon, "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return JSONResponse(body, media_type="application/manifest+json")

@@ -1,0 +1,198 @@
+"""Server mode: the operator's pages (accounts and server health — never a case's content)
+and the advocate's list of cases shared with them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy import func, select
+from starlette.responses import RedirectResponse, Response
+
+from safetrail.errors import SafetrailError, ValidationError
+from safetrail.i18n import _
+from safetrail.server import accounts, audit, sessions
+from safetrail.server.accounts import ADVOCATE, OPERATOR, ROLES
+from safetrail.server.db import cases
+from safetrail.server.provider import client_address
+from safetrail.web.routes.server_auth import runtime, signed_in
+from safetrail.web.security import require_csrf
+from safetrail.web.templating import render
+
+router = APIRouter()
+
+
+def _operator(request: Request) -> accounts.Account:
+    account = signed_in(request).account
+    accounts.require_role(account, OPERATOR)
+    return account
+
+
+@router.get("/operator")
+def operator_page(request: Request) -> Response:
+    _operator(request)
+    run = runtime(request)
+    with run.server.engine.begin() as conn:
+        listed = accounts.list_accounts(conn)
+        case_count = conn.execute(select(func.count()).select_from(cases)).scalar_one()
+        active = sessions.active_count(conn, run.now())
+        recent = audit.latest(conn, 50)
+    return render(
+        request,
+        "server/operator.html",
+        title_key="operator",
+        accounts=listed,
+        case_count=case_count,
+        active=active,
+        recent=recent,
+        roles=ROLES,
+        error=request.query_params.get("error", ""),
+        saved=request.query_params.get("saved", ""),
+    )
+
+
+@router.post("/operator/accounts", dependencies=[Depends(require_csrf)])
+def add_account(
+    request: Request,
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = ADVOCATE,
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """Advocates and operators; people sign up themselves (their case is made then)."""
+    operator = _operator(request)
+    run = runtime(request)
+    now = run.now()
+    try:
+        if role not in (ADVOCATE, OPERATOR):
+            raise ValidationError(_("People create their own accounts by signing up."))
+        with run.server.engine.begin() as conn:
+            made, _kek = accounts.create_account(conn, name, password, role, now)
+            conn.execute(
+                accounts.accounts.update()
+                .where(accounts.accounts.c.id == made.id)
+                .values(must_change_password=True)
+            )
+            audit.record(
+                conn,
+                audit.ACCOUNT_CREATED,
+                now,
+                account_id=operator.id,
+                role=operator.role,
+                subject_id=made.id,
+                detail=role,
+                address=client_address(request),
+            )
+    except SafetrailError as exc:
+        return render(
+            request,
+            "server/error_back.html",
+            status_code=400,
+            title_key="operator",
+            message=exc.message,
+            back="/operator",
+        )
+    return RedirectResponse("/operator?saved=account", status_code=303)
+
+
+@router.get("/operator/accounts/{account_id}/reset")
+def reset_page(request: Request, account_id: str) -> Response:
+    _operator(request)
+    run = runtime(request)
+    with run.server.engine.begin() as conn:
+        target = accounts.get(conn, account_id)
+    return render(request, "server/reset.html", title_key="operator", target=target, error=None)
+
+
+@router.post("/operator/accounts/{account_id}/reset", dependencies=[Depends(require_csrf)])
+def reset(
+    request: Request,
+    account_id: str,
+    password: Annotated[str, Form()] = "",
+    understood: Annotated[str, Form()] = "",
+    totp_too: Annotated[str, Form()] = "",
+) -> Response:
+    operator = _operator(request)
+    run = runtime(request)
+    now = run.now()
+    with run.server.engine.begin() as conn:
+        target = accounts.get(conn, account_id)
+    if understood != "yes":
+        return render(
+            request,
+            "server/reset.html",
+            status_code=400,
+            title_key="operator",
+            target=target,
+            error=_("Tick the box to confirm that you have read what a reset does."),
+        )
+    try:
+        with run.server.engine.begin() as conn:
+            accounts.reset_password(conn, operator, account_id, password)
+            sessions.revoke_all(conn, account_id, now)
+            audit.record(
+                conn,
+                audit.PASSWORD_RESET,
+                now,
+                account_id=operator.id,
+                role=operator.role,
+                case_id=target.case_id,
+                subject_id=account_id,
+                address=client_address(request),
+            )
+            if totp_too == "yes":
+                accounts.remove_totp(conn, account_id)
+                audit.record(
+                    conn,
+                    audit.TOTP_RESET,
+                    now,
+                    account_id=operator.id,
+                    role=operator.role,
+                    case_id=target.case_id,
+                    subject_id=account_id,
+                    address=client_address(request),
+                )
+    except SafetrailError as exc:
+        return render(
+            request,
+            "server/reset.html",
+            status_code=400,
+            title_key="operator",
+            target=target,
+            error=exc.message,
+        )
+    return RedirectResponse("/operator?saved=reset", status_code=303)
+
+
+@router.post("/operator/accounts/{account_id}/role", dependencies=[Depends(require_csrf)])
+def change_role(request: Request, account_id: str, role: Annotated[str, Form()] = "") -> Response:
+    operator = _operator(request)
+    run = runtime(request)
+    now = run.now()
+    with run.server.engine.begin() as conn:
+        target = accounts.get(conn, account_id)
+        if target.case_id is not None or role == accounts.PERSON:
+            return RedirectResponse("/operator?error=role", status_code=303)
+        before, after = accounts.set_role(conn, operator, account_id, role)
+        sessions.revoke_all(conn, account_id, now)
+        audit.record(
+            conn,
+            audit.ROLE_CHANGE,
+            now,
+            account_id=operator.id,
+            role=operator.role,
+            subject_id=account_id,
+            detail=f"{before} -> {after}",
+            address=client_address(request),
+        )
+    return RedirectResponse("/operator?saved=role", status_code=303)
+
+
+@router.get("/cases")
+def caseload(request: Request) -> Response:
+    """An advocate's shared cases (the caseload page grows in the sharing issue)."""
+    account = signed_in(request).account
+    accounts.require_role(account, ADVOCATE)
+    run = runtime(request)
+    with run.server.engine.begin() as conn:
+        shared = accounts.shared_cases(conn, account)
+    return render(request, "server/cases.html", title_key="cases", shared=shared)
