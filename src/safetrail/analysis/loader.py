@@ -28,6 +28,7 @@ from safetrail.analysis.facts import (
 from safetrail.case import CaseContext
 from safetrail.services import settings
 from safetrail.services.events import method_label
+from safetrail.storage.columns import content_searchable_in_sql
 from safetrail.storage.records import format_ref
 from safetrail.storage.tables import (
     events,
@@ -63,6 +64,11 @@ def _impacts(conn: Connection) -> dict[str, tuple[str, ...]]:
     """Impacts of live incidents; only versions with a non-empty list are decoded."""
     import json
 
+    conditions = [records.c.kind == "incident", records.c.voided.is_(False)]
+    if content_searchable_in_sql():  # encrypted (a server case): all are decoded instead
+        # Canonical JSON writes an empty list as "impacts":[] and a quote inside a text
+        # value is always escaped, so this skips exactly the incidents with no impacts.
+        conditions.append(versions.c.data.like('%"impacts":["%'))
     rows = conn.execute(
         select(versions.c.record_id, versions.c.data)
         .join(
@@ -72,15 +78,10 @@ def _impacts(conn: Connection) -> dict[str, tuple[str, ...]]:
                 records.c.head_version == versions.c.version,
             ),
         )
-        .where(
-            records.c.kind == "incident",
-            records.c.voided.is_(False),
-            # Canonical JSON writes an empty list as "impacts":[] and a quote inside a text
-            # value is always escaped, so this skips exactly the incidents with no impacts.
-            versions.c.data.like('%"impacts":["%'),
-        )
+        .where(*conditions)
     )
-    return {str(rid): tuple(json.loads(data).get("impacts", ())) for rid, data in rows}
+    found = ((str(rid), tuple(json.loads(data).get("impacts", ()))) for rid, data in rows)
+    return {rid: impacts for rid, impacts in found if impacts}
 
 
 def load_communications(vault: CaseContext, conn: Connection) -> CommunicationLog:

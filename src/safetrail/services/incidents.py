@@ -18,6 +18,7 @@ from safetrail.errors import RecordVoided, ValidationError
 from safetrail.i18n import N_, _
 from safetrail.services import settings
 from safetrail.services.people import PersonChoice, local_time_text, op_label, person_choices
+from safetrail.storage.columns import content_searchable_in_sql
 from safetrail.storage.records import Record, Version, utc_stamp
 from safetrail.storage.tables import incident_people, incident_tactics, incidents, records
 from safetrail.storage.tables import people as people_table
@@ -231,7 +232,7 @@ def _filter_conditions(
                 )
             )
         )
-    if flt.text and flt.text.strip():
+    if flt.text and flt.text.strip() and content_searchable_in_sql():
         # The text is matched literally: "%" and "_" typed by a person are not wildcards.
         escaped = flt.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%")
         needle = "%" + escaped.replace("_", "\\_") + "%"
@@ -248,6 +249,8 @@ def list_incidents(vault: CaseContext, flt: IncidentFilter) -> tuple[list[Record
     """Matching incidents, newest first, and how many match in all."""
     with vault.read() as conn:
         where = _filter_conditions(vault, conn, flt)
+        if flt.text and flt.text.strip() and not content_searchable_in_sql():
+            return _list_matching_text(vault, conn, where, flt)
         total = conn.execute(select(func.count()).select_from(incidents).where(where)).scalar()
         ids = (
             conn.execute(
@@ -262,6 +265,27 @@ def list_incidents(vault: CaseContext, flt: IncidentFilter) -> tuple[list[Record
             .all()
         )
         return vault.store.load(conn, [str(i) for i in ids]), int(total or 0)
+
+
+def _list_matching_text(
+    vault: CaseContext, conn: Connection, where: ColumnElement[bool], flt: IncidentFilter
+) -> tuple[list[Record], int]:
+    """The text search over encrypted content (a server case): SQL narrows by everything
+    else, the text is matched here on the decrypted values, in the same order."""
+    needle = (flt.text or "").strip().lower()
+    rows = conn.execute(
+        select(incidents.c.record_id, incidents.c.what_happened, incidents.c.location)
+        .join(records, records.c.id == incidents.c.record_id)
+        .where(where)
+        .order_by(incidents.c.occurred_start.desc(), records.c.ref_no.desc())
+    )
+    ids = [
+        str(row.record_id)
+        for row in rows
+        if needle in row.what_happened.lower() or needle in (row.location or "").lower()
+    ]
+    page = ids[flt.offset : flt.offset + flt.limit]
+    return vault.store.load(conn, page), len(ids)
 
 
 def show_incident(vault: CaseContext, ref: str) -> tuple[Record, list[Version]]:
