@@ -112,7 +112,9 @@ def _row(place: Place, source_sha256: str) -> dict[str, Any]:
     return row
 
 
-def _write(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> int:
+def _write(
+    conn: Connection, rows: list[dict[str, Any]], now: datetime, actor: str = ledger.OWNER
+) -> int:
     keys = [r["place_key"] for r in rows]
     known = {
         k
@@ -137,7 +139,7 @@ def _write(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> int:
         row["batch_no"] = batch_no
     conn.execute(own_places.insert(), fresh)
     digest = places_batch_digest(batch_no, [r["content_sha256"] for r in fresh])
-    ledger.append(conn, BATCH_KIND, None, batch_no, digest, utc_stamp(now))
+    ledger.append(conn, BATCH_KIND, None, batch_no, digest, utc_stamp(now), actor)
     return len(fresh)
 
 
@@ -152,7 +154,7 @@ def import_places(vault: CaseContext, path: Path) -> PlacesReport:
     def flush() -> None:
         if pending:
             with vault.write() as conn:
-                added = _write(conn, pending, vault.store.clock())
+                added = _write(conn, pending, vault.store.clock(), vault.actor)
             report.new += added
             report.duplicates += len(pending) - added
             pending.clear()

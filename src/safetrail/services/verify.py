@@ -52,8 +52,9 @@ Progress = Callable[[int, int], None]
 def verify_database(conn: Connection, report: VerifyReport) -> dict[str, tuple[str, str]]:
     """Chain, versions, heads and projections; returns the evidence blobs to re-hash."""
     names = _record_names(conn)
-    entries = _check_chain(conn, report, names)
-    blobs = _check_versions(conn, report, names, entries)
+    actors: dict[int, str] = {}
+    entries = _check_chain(conn, report, names, actors)
+    blobs = _check_versions(conn, report, names, entries, actors)
     _check_projections(conn, report, names)
     communications_check.check(conn, report, names, entries)
     return blobs
@@ -89,10 +90,14 @@ def _name(names: dict[str, tuple[str, str]], record_id: str | None, version: int
 
 
 def _check_chain(
-    conn: Connection, report: VerifyReport, names: dict[str, tuple[str, str]]
+    conn: Connection,
+    report: VerifyReport,
+    names: dict[str, tuple[str, str]],
+    actors: dict[int, str],
 ) -> dict[int, tuple[Any, ...]]:
     """Recompute every entry hash and link; returns seq → (kind, record_id, version,
-    content_sha256, recorded_at) for the version check."""
+    content_sha256, recorded_at) for the version check, and fills ``actors`` (seq → who
+    acted; hashed only when not "owner", see ``storage.ledger``)."""
     entries: dict[int, tuple[Any, ...]] = {}
     prev = ledger_mod.GENESIS
     expected_seq = 1
@@ -105,17 +110,17 @@ def _check_chain(
         ledger.c.prev_hash,
         ledger.c.entry_hash,
         ledger.c.recorded_at,
+        ledger.c.actor,
     )
-    for seq, kind, record_id, version, content, prev_hash, stored, recorded_at in conn.execute(
-        select(*columns).order_by(ledger.c.seq)
-    ):
+    rows = conn.execute(select(*columns).order_by(ledger.c.seq))
+    for seq, kind, record_id, version, content, prev_hash, stored, recorded_at, actor in rows:
         problems = []
         if seq != expected_seq:
             problems.append(_("entries {a}–{b} are missing").format(a=expected_seq, b=seq - 1))
         if prev_hash != prev:
             problems.append(_("does not link to the entry before it"))
         computed = ledger_mod.entry_hash(
-            seq, kind, record_id, version, content, prev_hash, recorded_at
+            seq, kind, record_id, version, content, prev_hash, recorded_at, actor
         )
         if computed != stored:
             problems.append(_("entry was altered (its hash does not match)"))
@@ -127,6 +132,7 @@ def _check_chain(
         prev = stored
         expected_seq = seq + 1
         entries[seq] = (kind, record_id, version, content, recorded_at)
+        actors[seq] = actor
         report.entry_hashes[seq] = stored
     report.entries = len(entries)
     report.head_hash = prev
@@ -138,8 +144,10 @@ def _check_versions(
     report: VerifyReport,
     names: dict[str, tuple[str, str]],
     entries: dict[int, tuple[Any, ...]],
+    actors: dict[int, str],
 ) -> dict[str, tuple[str, str]]:
-    """Check every version against its ledger entry; return blob address → (sha256, name)."""
+    """Check every version against its ledger entry (the same actor too); return blob
+    address → (sha256, name)."""
     seen_seqs: set[int] = set()
     numbers: dict[str, list[int]] = defaultdict(list)
     last: dict[str, tuple[int, str]] = {}
@@ -167,7 +175,10 @@ def _check_versions(
             problems.append(_("content was altered after it was recorded"))
         if entry is None:
             problems.append(_("has no ledger entry"))
-        elif entry != (f"{kind}.{op}", record_id, number, digest, recorded_at):
+        elif (
+            entry != (f"{kind}.{op}", record_id, number, digest, recorded_at)
+            or actors.get(seq) != actor
+        ):
             problems.append(_("does not match its ledger entry"))
         if problems:
             where = _name(names, record_id, number)

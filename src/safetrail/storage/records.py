@@ -267,7 +267,7 @@ class RecordStore:
         data_text = canonical.dumps(data)
         _require_storable(data_text, reason)
         digest = content_hash(record_id, kind, number, op, reason, self.actor, now, data_text)
-        entry = ledger.append(conn, f"{kind}.{op}", record_id, number, digest, now)
+        entry = ledger.append(conn, f"{kind}.{op}", record_id, number, digest, now, self.actor)
         conn.execute(
             versions.insert().values(
                 record_id=record_id,

@@ -63,6 +63,8 @@ ledger = Table(
     Column("prev_hash", HASH, nullable=False),
     Column("entry_hash", HASH, nullable=False),
     Column("recorded_at", STAMP, nullable=False),
+    # who acted; "owner" in a personal vault (hashed only when it is not "owner")
+    Column("actor", String(80), nullable=False, server_default="owner"),
 )
 
 incidents = Table(

@@ -27,6 +27,7 @@ from safetrail.case import CaseContext
 from safetrail.services.evidence import IntakeDetails, evidence_data, live_evidence_with_sha256
 from safetrail.storage import ledger
 from safetrail.storage.blobs import StoredBlob
+from safetrail.storage.columns import content_searchable_in_sql
 from safetrail.storage.comm_tables import communication_revisions, communications
 from safetrail.storage.records import utc_stamp
 
@@ -198,6 +199,8 @@ class Pending:
     rows: list[Row]
     #: rows the vault held already and this batch corrected (see the module's docstring)
     revised: int = 0
+    #: who runs the import (the case's actor), recorded on the batch's ledger entries
+    actor: str = ledger.OWNER
 
     def write(self, conn: Connection, import_id: str, batch_no: int, now: datetime) -> list[Row]:
         """Insert the rows the vault does not hold yet; returns them (possibly none).
@@ -218,7 +221,7 @@ class Pending:
             row[HASH] = digest_values(row[:N_HASHED])
             fresh.append(row)
         if corrections:
-            self.revised = self._revised(conn, import_id, batch_no, corrections, now)
+            self.revised = self._revised(conn, import_id, batch_no, corrections, now, self.actor)
         if not fresh:
             return fresh
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -226,9 +229,15 @@ class Pending:
             ", ".join(_INSERT_COLUMNS), ", ".join([mark] * len(_INSERT_COLUMNS))
         )
         params = [(import_id, batch_no, *r, False) for r in fresh]
-        conn.exec_driver_sql(sql, params)
+        if content_searchable_in_sql():
+            conn.exec_driver_sql(sql, params)
+        else:  # encrypted content (a server case): through the columns' types
+            conn.execute(
+                communications.insert(),
+                [dict(zip(_INSERT_COLUMNS, p, strict=True)) for p in params],
+            )
         digest = batch_digest(import_id, batch_no, (r[HASH] for r in fresh))
-        ledger.append(conn, BATCH_KIND, import_id, batch_no, digest, utc_stamp(now))
+        ledger.append(conn, BATCH_KIND, import_id, batch_no, digest, utc_stamp(now), self.actor)
         return fresh
 
     @staticmethod
@@ -238,6 +247,7 @@ class Pending:
         batch_no: int,
         corrections: list[tuple[Row, str]],
         now: datetime,
+        actor: str = ledger.OWNER,
     ) -> int:
         count = _revise(conn, import_id, batch_no, corrections)
         if count:
@@ -254,11 +264,13 @@ class Pending:
                 .order_by(communication_revisions.c.id)
             ).all()
             digest = revision_digest(import_id, batch_no, ((r[0], r[1], r[2]) for r in rows))
-            ledger.append(conn, REVISE_KIND, import_id, batch_no, digest, utc_stamp(now))
+            ledger.append(conn, REVISE_KIND, import_id, batch_no, digest, utc_stamp(now), actor)
         return count
 
 
-def revert_revisions(conn: Connection, import_id: str, now: datetime) -> int:
+def revert_revisions(
+    conn: Connection, import_id: str, now: datetime, actor: str = ledger.OWNER
+) -> int:
     """Give back the values an import corrected (when it is undone): each row it corrected
     and no later import corrected again returns to its values before, as one more revision
     by the same import, chained in the ledger. Returns how many rows were given back."""
@@ -319,5 +331,5 @@ def revert_revisions(conn: Connection, import_id: str, now: datetime) -> int:
             .order_by(rev.id)
         ).all()
         digest = revision_digest(import_id, batch_no, ((r[0], r[1], r[2]) for r in rows))
-        ledger.append(conn, REVISE_KIND, import_id, batch_no, digest, utc_stamp(now))
+        ledger.append(conn, REVISE_KIND, import_id, batch_no, digest, utc_stamp(now), actor)
     return given_back
