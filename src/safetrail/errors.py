@@ -1,8 +1,9 @@
 """One error tree for SafeTrail.
 
 Every error carries a plain message (what happened) and a hint (what to do next).
-The CLI and the web app map these to exit codes / HTTP responses; nothing else
-is shown to the person.
+The CLI and the web app map these to exit codes / HTTP responses (each class's
+``exit_code`` and ``http_status``; the web app has one handler that reads it); nothing
+else is shown to the person.
 
     SafetrailError
     ├── VaultError
@@ -27,6 +28,8 @@ is shown to the person.
     │   └── ValidationError        a field value is not acceptable
     ├── BackupError                a backup file is damaged, foreign or from another vault
     ├── ConfigError                an unsafe or invalid setting
+    ├── NotSignedIn                server mode: no valid session (HTTP 401)
+    ├── Forbidden                  server mode: signed in, but this is not yours to do (403)
     ├── TimestampError             a trusted timestamp cannot be made or does not check out
     └── DeviceCheckError           the phone check cannot go on
         ├── AdbMissing             Android platform-tools (adb) are not installed
@@ -41,6 +44,7 @@ class SafetrailError(Exception):
     """Base of every error SafeTrail reports to a person."""
 
     exit_code = 1
+    http_status = 400
     default_hint = "Check what was entered and try again."
 
     def __init__(self, message: str, hint: str | None = None) -> None:
@@ -82,6 +86,7 @@ class WeakPassphrase(VaultError):
 
 class VaultBusy(VaultError):
     exit_code = 4
+    http_status = 409
     default_hint = "Another SafeTrail window or command is using the vault. Close it and try again."
 
 
@@ -112,11 +117,13 @@ class DiskFull(VaultError):
     """Not damage: the drive is full. Carries the place and, when known, the space needed."""
 
     exit_code = 11
+    http_status = 503
     default_hint = "Free some space on that drive (or move the vault), then try again."
 
 
 class ReadOnlyVault(VaultError):
     exit_code = 12
+    http_status = 503
     default_hint = (
         "You can still read, verify, report and back up. To make changes, open the vault "
         "from a folder you can write to (copy it, or mount the drive read-write)."
@@ -148,6 +155,7 @@ class RecordError(SafetrailError):
 
 
 class RecordNotFound(RecordError):
+    http_status = 404
     default_hint = "Check the reference (for example I-0003, P-001 or EX-0002) in the lists."
 
 
@@ -175,6 +183,22 @@ class TimestampError(SafetrailError):
 class ConfigError(SafetrailError):
     exit_code = 8
     default_hint = "Correct the setting and start SafeTrail again."
+
+
+class NotSignedIn(SafetrailError):
+    """Server mode: the request carries no valid session (never seen in the personal app)."""
+
+    exit_code = 14
+    http_status = 401
+    default_hint = "Sign in again."
+
+
+class Forbidden(SafetrailError):
+    """Server mode: signed in, but this account may not do this (a wrong role)."""
+
+    exit_code = 15
+    http_status = 403
+    default_hint = "Ask the person who runs this SafeTrail server if you need this."
 
 
 class DeviceCheckError(SafetrailError):
