@@ -304,4 +304,4 @@ class ThreatModel:
 @lru_cache(maxsize=1)
 def default_model() -> ThreatModel:
     """The model trained on the shipped examples, once per process."""
-    return ThreatModel(load_examples())
+    return ThreatModel(load_examples(), c=3.0)

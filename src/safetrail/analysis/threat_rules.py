@@ -1865,6 +1865,8 @@ _EN_CUES = (
     "until", "note", "goes around", "comes around", "by your", "headphones", "didn't hear",
     "didn't see", "funny how", "things can", "comfortable", "ignore me", "ignoring me",
     "still think", "you think", "wrong with", "nobody", "no one",
+    # the second training round's threats that had none of the above
+    "survive", "kitchen", "laughing", "day will come",
 )  # fmt: skip
 
 _JA_CUES = (
@@ -1897,6 +1899,8 @@ _JA_CUES = (
     "ポルノ", "どこにいても", "分かる", "わかる", "代償", "払", "切り裂", "息の根", "新聞",
     "ニュース", "ひどい目", "あわせ", "何する", "事故", "失う", "眠", "一発", "震え",
     "手遅れ", "人生", "安心", "無視", "チャンス", "起き", "許", "恥", "仕返し", "復讐",
+    # the second training round's threats that had none of the above
+    "不幸", "生かし", "消す", "消したる", "何でも知", "一人で", "出歩", "ベランダ", "柵",
 )  # fmt: skip
 
 _KO_CUES = (
@@ -1927,6 +1931,8 @@ _KO_CUES = (
     "가르쳐", "뉴스", "거짓말", "되는지", "빠져나", "생각하지 마", "다치", "안 먹", "던져",
     "데려가", "사고", "넘어갈", "잃을", "발 뻗", "자더라", "늦게", "어디 안 가", "인생",
     "한순간", "어딜 가도", "찾아낼", "무시", "용서", "창피", "두고 보", "두고보",
+    # the second training round's threats that had none of the above
+    "지금뿐", "하루아침", "악물", "눈깔", "다구리", "편할 날", "좋을 때", "조만간",
 )  # fmt: skip
 
 CUES: tuple[str, ...] = tuple(
