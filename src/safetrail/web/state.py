@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from safetrail.services import settings
+from safetrail.services.import_jobs import ImportJob, JobBoard
 from safetrail.services.vault import Vault, create_vault, open_vault
 from safetrail.vault.session import VaultLayout
 from safetrail.web import memory
@@ -24,12 +24,6 @@ from safetrail.web.throttle import UnlockThrottle
 PRE_TOKEN_SECONDS = 3600.0
 DEFAULT_UPLOAD_LIMIT = 4 * 1024**3  # 4 GiB: long recordings are normal evidence
 MAX_PRE_TOKENS = 64
-
-
-class BackgroundJob(Protocol):
-    """Work running in a thread for this unlocked session (an import): stopped on lock."""
-
-    def cancel(self) -> None: ...
 
 
 @dataclass
@@ -47,7 +41,8 @@ class AppState:
     language: str | None = None  # the vault's; kept after locking for the unlock page
     lock: threading.RLock = field(default_factory=threading.RLock)
     idle_override_seconds: float | None = None  # tests: lock after seconds, not minutes
-    import_jobs: dict[str, BackgroundJob] = field(default_factory=dict)  # guarded by lock
+    # Imports running in threads for this unlocked session: stopped and forgotten on lock.
+    jobs: JobBoard = field(default_factory=JobBoard)  # replaced under lock
     # Who may talk to this server: exact "name:port" Host values (None: any loopback name),
     # the per-launch secret of the opened link (None: not required), and whether it is TLS.
     allowed_hosts: frozenset[str] | None = None
@@ -89,6 +84,12 @@ class AppState:
         layout = VaultLayout(self.vault_path)
         return layout.header.exists() or layout.database.exists()
 
+    def opened(self) -> Vault | None:
+        """The unlocked vault, or None (for the unlock routes and the case provider only:
+        case routes get their case through ``web.deps.case_context``)."""
+        with self.lock:
+            return self.vault
+
     @property
     def unlocked(self) -> bool:
         return self.vault is not None
@@ -121,9 +122,13 @@ class AppState:
 
     def _stop_jobs(self) -> None:
         """Jobs belong to the unlocked session: locking stops and forgets them."""
-        for job in self.import_jobs.values():
-            job.cancel()
-        self.import_jobs.clear()
+        self.jobs.close()
+        self.jobs = JobBoard()
+
+    @property
+    def import_jobs(self) -> dict[str, ImportJob]:
+        """This session's import jobs by id (a copy)."""
+        return self.jobs.by_id()
 
     def lock_now(self) -> None:
         with self.lock:
