@@ -13,10 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from safetrail.checkins.runner import run_in_app
-from safetrail.errors import RecordNotFound, SafetrailError
+from safetrail.errors import SafetrailError
 from safetrail.i18n import _
+from safetrail.web.deps import CaseProvider, PersonalCaseProvider
 from safetrail.web.language import LanguageMiddleware
 from safetrail.web.routes import (
+    ack,
     analysis,
     arrangements,
     auth,
@@ -25,14 +27,18 @@ from safetrail.web.routes import (
     duress,
     events,
     evidence,
+    guidance,
     home,
     imports,
     incidents,
     integrity,
+    letters,
     messages,
+    orders,
     people,
     planning,
     reports,
+    resources,
     settings,
 )
 from safetrail.web.security import SecurityMiddleware
@@ -40,6 +46,31 @@ from safetrail.web.state import AppState
 from safetrail.web.templating import render
 
 STATIC = Path(__file__).with_name("static")
+#: the case pages: the same modules in personal and server mode (each router's routes all
+#: get their case from ``web.deps.case_context``)
+CASE_MODULES = (
+    home,
+    incidents,
+    evidence,
+    imports,
+    messages,
+    people,
+    events,
+    integrity,
+    analysis,
+    planning,
+    orders,
+    resources,
+    guidance,
+    checkins,
+    reports,
+    letters,
+    device,
+    arrangements,
+)
+#: personal mode only: unlock and setup, the vault's settings and passphrase, the duress
+#: passphrase, and the acknowledgement pages trusted contacts open while it is locked
+LOCAL_MODULES = (auth, settings, duress, ack)
 IDLE_CHECK_SECONDS = 1.0
 
 
@@ -47,25 +78,36 @@ def _not_found() -> str:
     return _("There is nothing at this address.")
 
 
-def create_app(vault_path: Path, state: AppState | None = None) -> FastAPI:
+def create_app(
+    vault_path: Path, state: AppState | None = None, cases: CaseProvider | None = None
+) -> FastAPI:
+    """The web app. ``cases`` gives each request its case; by default (personal mode) the
+    one vault unlocked in this process, whose check-ins the app also runs."""
     app_state = state or AppState(vault_path)
+    personal = PersonalCaseProvider(app_state) if cases is None else None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_auto_lock(app_state))
-        alerts = asyncio.create_task(run_in_app(lambda: app_state.vault))  # check-ins
+        alerts = None
+        if personal is not None:  # check-ins of the unlocked vault (server: the workers)
+            alerts = asyncio.create_task(run_in_app(personal.open_case))
         try:
             yield
         finally:
             task.cancel()
-            alerts.cancel()
+            if alerts is not None:
+                alerts.cancel()
             app_state.lock_now()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.safetrail = app_state
+    app.state.cases = cases if cases is not None else personal
     app.add_middleware(SecurityMiddleware)
     app.add_middleware(LanguageMiddleware)  # outermost: error pages are translated too
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Order matters where paths overlap: the fixed paths of a module come before its
+    # "{ref}" paths, and every module keeps the order it had.
     for module in (
         auth,
         home,
@@ -80,17 +122,25 @@ def create_app(vault_path: Path, state: AppState | None = None) -> FastAPI:
         duress,
         analysis,
         planning,
+        orders,
+        resources,
+        guidance,
         checkins,
         reports,
+        letters,
         device,
         arrangements,
+        ack,
     ):
         app.include_router(module.router)
 
     @app.exception_handler(SafetrailError)
     async def safetrail_error(request: Request, exc: SafetrailError) -> Response:
-        status = 404 if isinstance(exc, RecordNotFound) else 400
-        return render(request, "error.html", status_code=status, message=exc.message, hint=exc.hint)
+        # Each error class says its status (errors.py): 404 not found, 409 busy, 503 the
+        # vault cannot be written, 401/403 for server accounts, 400 otherwise.
+        return render(
+            request, "error.html", status_code=exc.http_status, message=exc.message, hint=exc.hint
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -1,7 +1,8 @@
 """Per-request language: each request is served in its own language, chosen in this order.
 
-1. the vault's language setting (remembered by the app state once the vault has been opened,
-   so the unlock page after an auto-lock stays in the person's language);
+1. the case's language setting, from the case provider (personal mode: remembered by the
+   app state once the vault has been opened, so the unlock page after an auto-lock stays in
+   the person's language);
 2. ``SAFETRAIL_LANG``;
 3. the browser's ``Accept-Language`` (this is how the first run picks a language: the vault
    created on the setup page keeps it as its setting);
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from safetrail.i18n import (
@@ -53,8 +55,9 @@ class LanguageMiddleware:
             if name == b"accept-language":
                 accept = value.decode("latin-1")
                 break
-        state = scope["app"].state.safetrail
-        with use_language(request_language(getattr(state, "language", None), accept)):
+        cases = scope["app"].state.cases  # the case's (or account's) setting, per request
+        saved = cases.language(Request(scope)) if scope["type"] == "http" else None
+        with use_language(request_language(saved, accept)):
             await self.app(scope, receive, send)
 
 

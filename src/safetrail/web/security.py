@@ -212,8 +212,9 @@ def pre_cookie(response: Response, token: str, secure: bool = False) -> None:
 
 
 async def require_csrf(request: Request) -> None:
-    """Dependency for every state-changing route of an unlocked session."""
-    state: AppState = request.app.state.safetrail
+    """Dependency for every state-changing route of an unlocked session (the token is the
+    session's, from the case provider)."""
+    expected: str = request.app.state.cases.csrf_token(request)
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -221,7 +222,7 @@ async def require_csrf(request: Request) -> None:
         form = await request.form()
         value = form.get("csrf")
         sent = value if isinstance(value, str) else None
-    if not sent or not secrets.compare_digest(sent, state.csrf_token):
+    if not sent or not secrets.compare_digest(sent, expected):
         raise HTTPException(
             403, _("This form has expired. Go back, reload the page and try again.")
         )

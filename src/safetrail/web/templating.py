@@ -37,15 +37,12 @@ env.globals.update(
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    state = request.app.state.safetrail
+    cases = request.app.state.cases  # the session's token and settings, never the process's
     page = env.get_template(name).render(
         request=request,
-        csrf=state.csrf_token,
+        csrf=cases.csrf_token(request),
         pre_token=PageToken(request),
-        unlocked=state.unlocked,
-        discreet=state.discreet,
-        auto_lock_seconds=int(state.idle_seconds),
-        exit_url=state.exit_url,
+        **cases.page_context(request),
         **context,
     )
     return HTMLResponse(page, status_code=status_code)

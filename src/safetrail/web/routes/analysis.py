@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -17,72 +13,34 @@ from safetrail.analysis.case import Analysis
 from safetrail.analysis.escalation import EVIDENCE_KEPT
 from safetrail.analysis.helplines import local_help
 from safetrail.analysis.service import (
-    analyse_vault,
     assessment,
     assessments,
     risk_questions,
     save_risk,
     save_self_check,
     self_check_for,
-    today_in,
 )
 from safetrail.analysis.text import day_text, weekday_name
 from safetrail.errors import RecordNotFound, SafetrailError
 from safetrail.i18n import _
-from safetrail.services.vault import Vault
-from safetrail.storage import ledger
-from safetrail.web.routes.home import current_vault
-from safetrail.web.routes.incidents import not_found, problem
+from safetrail.services.analysis_cache import case_analysis
+from safetrail.web.deps import CASE_ROUTES, Case, case_of, problem
+from safetrail.web.routes.incidents import not_found
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 EVIDENCE_SHOWN = 12  # links shown at once; the rest sit behind a "show all" toggle
 BREACHES_SHOWN = 200  # rows on the page; reports list every one
-
-
-# --- one analysis per vault state -------------------------------------------------------
-#
-# A page and its three charts would otherwise analyse the whole log four times. The result
-# is kept in server memory only, keyed by the ledger head (any change to the vault moves
-# it) and today's date, and dropped with the vault object when the vault locks.
-
-
-@dataclass
-class _Cached:
-    key: tuple[int, date, bool]
-    analysis: Analysis
-
-
-_CACHE: weakref.WeakKeyDictionary[Vault, dict[bool, _Cached]] = weakref.WeakKeyDictionary()
-
-
-_LOCK = threading.Lock()  # the page's three charts arrive together: analyse once, not four times
-
-
-def _analysis(vault: Vault, with_impacts: bool = False) -> Analysis:
-    with _LOCK:
-        with vault.read() as conn:
-            head = ledger.head(conn)
-        key = (head.seq if head else 0, today_in(vault), with_impacts)
-        for other in [v for v in _CACHE if v is not vault]:  # an earlier unlock's results
-            del _CACHE[other]
-        slots = _CACHE.setdefault(vault, {})
-        cached = slots.get(with_impacts)
-        if cached is None or cached.key != key:
-            found = analyse_vault(vault, key[1], with_impacts)
-            cached = slots[with_impacts] = _Cached(key, found)
-        return cached.analysis
 
 
 # --- the pattern page --------------------------------------------------------------------
 
 
 @router.get("/analysis")
-def analysis_page(request: Request) -> Response:
-    vault = current_vault(request)
-    found = _analysis(vault)
+def analysis_page(request: Request, vault: Case) -> Response:
+    found = case_analysis(vault)
     help_ = local_help(found.facts.country)
     grid = charts.tactic_grid(found)
     return render(
@@ -114,11 +72,11 @@ _CHARTS: dict[str, Callable[[Analysis], bytes]] = {
 
 
 @router.get("/analysis/chart/{name}.png")
-def chart(request: Request, name: str) -> Response:
+def chart(request: Request, ctx: Case, name: str) -> Response:
     draw = _CHARTS.get(name)
     if draw is None:
         return not_found(request, _("There is no chart called {name}.").format(name=name))
-    png = draw(_analysis(current_vault(request)))
+    png = draw(case_analysis(ctx))
     return Response(png, media_type="image/png")
 
 
@@ -133,8 +91,8 @@ def _check_page(
     outcome: self_check.CheckResult | None = None,
     saved: str | None = None,
 ) -> Response:
-    vault = current_vault(request)
-    check = self_check_for(_analysis(vault, with_impacts=True))
+    vault = case_of(request)
+    check = self_check_for(case_analysis(vault, with_impacts=True))
     if answers is None:
         answers = {q.key: q.suggested or "" for q in check.questions}
     if ticked is None:
@@ -166,8 +124,8 @@ async def check_answers(request: Request) -> Response:
     keep = form.get("keep") == "1"
 
     def work() -> Response:
-        vault = current_vault(request)
-        check = self_check_for(_analysis(vault, with_impacts=True))
+        vault = case_of(request)
+        check = self_check_for(case_analysis(vault, with_impacts=True))
         outcome = self_check.result(check, answers, ticked)
         saved = save_self_check(vault, outcome).ref if keep else None
         return _check_page(request, 200, answers, list(outcome.tactics), outcome, saved)
@@ -185,8 +143,8 @@ def _risk_page(
     error: str | None = None,
     hint: str | None = None,
 ) -> Response:
-    vault = current_vault(request)
-    found = _analysis(vault, with_impacts=True)
+    vault = case_of(request)
+    found = case_analysis(vault, with_impacts=True)
     questions = risk_questions(found)
     if answers is None:
         answers = {q.key: q.suggested or "" for q in questions}
@@ -217,8 +175,8 @@ async def risk_answers(request: Request) -> Response:
     answers = {k: v for k, v in answers.items() if v in risk.ANSWERS}
 
     def work() -> Response:
-        vault = current_vault(request)
-        found = _analysis(vault, with_impacts=True)
+        vault = case_of(request)
+        found = case_analysis(vault, with_impacts=True)
         evidence = {q.key: q.from_log for q in risk_questions(found)}
         try:
             record, _outcome = save_risk(vault, answers, evidence)
@@ -231,8 +189,7 @@ async def risk_answers(request: Request) -> Response:
 
 
 @router.get("/analysis/risk/{ref}")
-def risk_result_page(request: Request, ref: str, compare: str = "") -> Response:
-    vault = current_vault(request)
+def risk_result_page(request: Request, vault: Case, ref: str, compare: str = "") -> Response:
     try:
         chosen = assessment(vault, ref)
     except RecordNotFound:
@@ -246,7 +203,7 @@ def risk_result_page(request: Request, ref: str, compare: str = "") -> Response:
     if other is not None and other.ref != chosen.ref:
         first, second = sorted((other, chosen), key=lambda s: s.recorded_at)
         comparison = (other, risk.compare(first.result, second.result))
-    found = _analysis(vault)
+    found = case_analysis(vault)
     return render(
         request,
         "analysis_risk_result.html",

@@ -15,12 +15,11 @@ from safetrail.services import arrangement_review, arrangements, settings
 from safetrail.services.arrangements import ArrangementInput
 from safetrail.services.evidence import list_evidence
 from safetrail.services.people import person_choices
-from safetrail.web.routes.home import current_vault
-from safetrail.web.routes.incidents import problem
+from safetrail.web.deps import CASE_ROUTES, Case, case_of, problem
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 FIELDS = ("person", "channels", "windows", "about", "children", "place", "source", "order")
 FIELDS_MORE = ("starts_on", "ends_on")
@@ -44,7 +43,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _page(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    vault = current_vault(request)
+    vault = case_of(request)
     values = extra.pop("values", None) or {k: "" for k in (*FIELDS, *FIELDS_MORE)}
     return render(
         request,
@@ -69,6 +68,7 @@ def arrangements_page(request: Request) -> Response:
 @router.post("/arrangements", dependencies=[Depends(require_csrf)])
 def add_arrangement(
     request: Request,
+    ctx: Case,
     person: Text = "",
     channels: Text = "",
     windows: Text = "",
@@ -95,7 +95,7 @@ def add_arrangement(
     try:
         if not person:
             raise ValidationError(_("Choose who the arrangement is with."))
-        record = arrangements.add_arrangement(current_vault(request), given)
+        record = arrangements.add_arrangement(ctx, given)
     except SafetrailError as exc:
         message, hint = problem(exc)
         values = dict(
@@ -111,14 +111,13 @@ def add_arrangement(
 
 
 @router.post("/arrangements/marks", dependencies=[Depends(require_csrf)])
-async def confirm_marks(request: Request) -> Response:
+async def confirm_marks(request: Request, vault: Case) -> Response:
     """Confirm the ticked suggestions (``pick`` = "AR-001|C-12"), or mark typed references."""
     form = await request.form()
     reason = str(form.get("reason") or "").strip()
     picks = [str(v) for v in form.getlist("pick")]
     typed = [r for r in str(form.get("refs") or "").replace(",", " ").split() if r]
     target = str(form.get("arrangement") or "").strip()
-    vault = current_vault(request)
     groups: dict[str | None, list[str]] = {}
     for pick in picks:
         chosen, _sep, item = pick.partition("|")
@@ -150,9 +149,11 @@ async def confirm_marks(request: Request) -> Response:
 
 
 @router.post("/arrangements/{ref}/end", dependencies=[Depends(require_csrf)])
-def end_arrangement(request: Request, ref: str, ends_on: Text = "", reason: Text = "") -> Response:
+def end_arrangement(
+    request: Request, ctx: Case, ref: str, ends_on: Text = "", reason: Text = ""
+) -> Response:
     try:
-        record = arrangements.end_arrangement(current_vault(request), ref, ends_on, reason)
+        record = arrangements.end_arrangement(ctx, ref, ends_on, reason)
     except SafetrailError as exc:
         message, hint = problem(exc)
         return _page(request, 400, error=message, hint=hint)
@@ -163,7 +164,7 @@ def end_arrangement(request: Request, ref: str, ends_on: Text = "", reason: Text
 
 
 def _lookout_page(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    vault = current_vault(request)
+    vault = case_of(request)
     photos = [
         r for r in list_evidence(vault) if str(r.data.get("media_type") or "").startswith("image/")
     ]
@@ -189,6 +190,7 @@ def lookout_page(request: Request) -> Response:
 @router.post("/lookout", dependencies=[Depends(require_csrf)])
 def make_lookout(
     request: Request,
+    vault: Case,
     person: Text = "",
     photo: Text = "",
     vehicle_photo: Text = "",
@@ -199,7 +201,6 @@ def make_lookout(
     given_on: Text = "",
     language: Text = "",
 ) -> Response:
-    vault = current_vault(request)
     values = dict(
         zip(
             LOOKOUT_FIELDS,

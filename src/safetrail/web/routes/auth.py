@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from safetrail.errors import SafetrailError, WrongPassphrase
 from safetrail.i18n import _, ngettext
 from safetrail.services import attempts, duress, settings
+from safetrail.web.deps import Case
 from safetrail.web.language import first_run_language
 from safetrail.web.security import (
     PRE_COOKIE,
@@ -144,7 +145,8 @@ def _try_unlock(request: Request, passphrase: str) -> Response:
     with state.lock:
         state.throttle.succeeded()
     count, times = 0, list[datetime]()
-    if state.vault is not None and not duress.is_decoy(state.vault):
+    opened = state.opened()
+    if opened is not None and not duress.is_decoy(opened):
         # Kept for the person: the decoy case never reads (or clears) the record.
         count, times = attempts.take_failures(state.vault_path)
     state.unlock_notice = (count, times) if count else None
@@ -159,14 +161,14 @@ def _unlock_error(request: Request, status: int, message: str, hint: str | None)
 
 
 @router.get("/unlock/notice")
-def unlock_notice(request: Request) -> Response:
+def unlock_notice(request: Request, ctx: Case) -> Response:
     """Once, after unlocking: wrong passphrases tried since the vault was last opened."""
     state = _state(request)
     notice, state.unlock_notice = state.unlock_notice, None
     if notice is None:
         return RedirectResponse("/", status_code=303)
     count, times = notice
-    zone = ZoneInfo(settings.current(state.vault).timezone) if state.vault else UTC
+    zone = ZoneInfo(settings.current(ctx).timezone)
     shown = [moment.astimezone(zone) for moment in times[-20:][::-1]]
     return render(request, "unlock_notice.html", title_key="unlock", count=count, times=shown)
 

@@ -1,38 +1,32 @@
-"""Check-in pages: trusted contacts, alert settings, starting and closing check-ins, the
-alert history, and the open acknowledgement pages for contacts (``/ack/…``).
+"""Check-in pages: trusted contacts, alert settings, starting and closing check-ins, and
+the alert history (the open acknowledgement pages for contacts are in ``ack.py``).
 
 Checking in with the check-in code and with the emergency (duress) code give the
-same redirect and the same page, byte for byte. The ``/ack/`` pages work while the
-vault is locked, show nothing but a thank-you, and answer the same whether or not a
-token is real (see ``safetrail.checkins.acks``).
+same redirect and the same page, byte for byte.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
-from safetrail.checkins.acks import TOKEN_SHAPE, AckInbox, find_code, parse_code
 from safetrail.errors import SafetrailError
 from safetrail.planning.emergency import emergency_for
 from safetrail.services import checkins, people
 from safetrail.services.checkins import AlertSettingsInput, CheckinInput, ContactInput
-from safetrail.web.routes.home import current_vault
+from safetrail.web.deps import CASE_ROUTES, Case, case_of
 from safetrail.web.security import require_csrf
-from safetrail.web.state import AppState
-from safetrail.web.templating import env, render
+from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 # -- overview and alert history ----------------------------------------------------------------
 
 
 @router.get("/checkins")
-def checkins_page(request: Request) -> Response:
-    vault = current_vault(request)
+def checkins_page(request: Request, vault: Case) -> Response:
     active, closed = checkins.list_checkins(vault)
     place = checkins.alert_place(vault)
     return render(
@@ -48,8 +42,7 @@ def checkins_page(request: Request) -> Response:
 
 
 @router.get("/checkins/alerts")
-def alerts_page(request: Request) -> Response:
-    vault = current_vault(request)
+def alerts_page(request: Request, vault: Case) -> Response:
     return render(
         request, "checkin_alerts.html", title_key="checkins", alerts=checkins.alert_history(vault)
     )
@@ -61,7 +54,7 @@ def alerts_page(request: Request) -> Response:
 def _new_form(
     request: Request, values: dict[str, Any], status_code: int = 200, **extra: Any
 ) -> Response:
-    vault = current_vault(request)
+    vault = case_of(request)
     return render(
         request,
         "checkin_new.html",
@@ -76,8 +69,8 @@ def _new_form(
 
 
 @router.get("/checkins/new")
-def new_checkin_page(request: Request) -> Response:
-    alerting = checkins.alert_place(current_vault(request)).alerting
+def new_checkin_page(request: Request, ctx: Case) -> Response:
+    alerting = checkins.alert_place(ctx).alerting
     values = {
         "where": "",
         "with_whom": "",
@@ -93,7 +86,7 @@ def new_checkin_page(request: Request) -> Response:
 
 
 @router.post("/checkins/new", dependencies=[Depends(require_csrf)])
-async def new_checkin(request: Request) -> Response:
+async def new_checkin(request: Request, ctx: Case) -> Response:
     form = await request.form()
     values: dict[str, Any] = {
         key: str(form.get(key, "")).strip()
@@ -114,7 +107,7 @@ async def new_checkin(request: Request) -> Response:
         vehicles=values["vehicles"],
     )
     try:
-        record = checkins.start_checkin(current_vault(request), given)
+        record = checkins.start_checkin(ctx, given)
     except SafetrailError as exc:
         return _new_form(request, values, 400, error=exc.message, hint=exc.hint)
     return RedirectResponse(f"/checkins/{record.ref}?started=1", status_code=303)
@@ -125,18 +118,16 @@ async def new_checkin(request: Request) -> Response:
 
 @router.get("/checkins/checked-in")
 def checked_in_page(request: Request) -> Response:
-    current_vault(request)
     return render(request, "checkin_closed.html", title_key="checkins", how="done")
 
 
 @router.get("/checkins/called-off")
 def called_off_page(request: Request) -> Response:
-    current_vault(request)
     return render(request, "checkin_closed.html", title_key="checkins", how="cancel")
 
 
 def _detail(request: Request, ref: str, status_code: int = 200, **extra: Any) -> Response:
-    vault = current_vault(request)
+    vault = case_of(request)
     return render(
         request,
         "checkin_detail.html",
@@ -151,7 +142,7 @@ def _detail(request: Request, ref: str, status_code: int = 200, **extra: Any) ->
 
 def _close(request: Request, ref: str, code: str, how: str) -> Response:
     try:
-        checkins.close_checkin(current_vault(request), ref, code, how)
+        checkins.close_checkin(case_of(request), ref, code, how)
     except SafetrailError as exc:
         return _detail(request, ref, 400, error=exc.message, hint=exc.hint)
     target = "/checkins/checked-in" if how == "done" else "/checkins/called-off"
@@ -172,7 +163,7 @@ def call_off(request: Request, ref: str, code: Annotated[str, Form()] = "") -> R
 
 
 def _contacts(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    vault = current_vault(request)
+    vault = case_of(request)
     page: dict[str, Any] = {"results": None, "tested": None, "error": None, "hint": None}
     page.update(extra)
     return render(
@@ -194,7 +185,7 @@ def contacts_page(request: Request) -> Response:
 def _contact_form(
     request: Request, values: dict[str, str], status_code: int = 200, **extra: Any
 ) -> Response:
-    current_vault(request)
+    case_of(request)
     return render(
         request,
         "contact_new.html",
@@ -216,6 +207,7 @@ def new_contact_page(request: Request) -> Response:
 @router.post("/checkins/contacts/new", dependencies=[Depends(require_csrf)])
 def new_contact(
     request: Request,
+    ctx: Case,
     name: Annotated[str, Form()] = "",
     relationship: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
@@ -233,7 +225,7 @@ def new_contact(
     }
     try:
         added = checkins.add_contact(
-            current_vault(request),
+            ctx,
             ContactInput(name, relationship, email, phone, webhook_url, webhook_secret),
         )
     except SafetrailError as exc:
@@ -250,21 +242,23 @@ def new_contact(
 
 
 @router.post("/checkins/contacts/{ref}/move", dependencies=[Depends(require_csrf)])
-def move_contact(request: Request, ref: str, direction: Annotated[str, Form()] = "") -> Response:
-    checkins.move_contact(current_vault(request), ref, "up" if direction == "up" else "down")
+def move_contact(
+    request: Request, ctx: Case, ref: str, direction: Annotated[str, Form()] = ""
+) -> Response:
+    checkins.move_contact(ctx, ref, "up" if direction == "up" else "down")
     return RedirectResponse("/checkins/contacts", status_code=303)
 
 
 @router.post("/checkins/contacts/{ref}/remove", dependencies=[Depends(require_csrf)])
-def remove_contact(request: Request, ref: str) -> Response:
-    checkins.remove_contact(current_vault(request), ref)
+def remove_contact(request: Request, ctx: Case, ref: str) -> Response:
+    checkins.remove_contact(ctx, ref)
     return RedirectResponse("/checkins/contacts", status_code=303)
 
 
 @router.post("/checkins/contacts/{ref}/test", dependencies=[Depends(require_csrf)])
-def test_contact(request: Request, ref: str) -> Response:
+def test_contact(request: Request, ctx: Case, ref: str) -> Response:
     try:
-        results = checkins.send_test(current_vault(request), ref)
+        results = checkins.send_test(ctx, ref)
     except SafetrailError as exc:
         return _contacts(request, 400, error=exc.message, hint=exc.hint)
     return _contacts(request, results=results, tested=ref)
@@ -276,7 +270,7 @@ def test_contact(request: Request, ref: str) -> Response:
 def _settings(
     request: Request, form: AlertSettingsInput | None = None, status_code: int = 200, **extra: Any
 ) -> Response:
-    vault = current_vault(request)
+    vault = case_of(request)
     place = checkins.alert_place(vault)
     page: dict[str, Any] = {"results": None, "error": None, "hint": None}
     page.update(extra)
@@ -304,14 +298,14 @@ SETTINGS_FIELDS = tuple(
 
 
 @router.post("/checkins/settings", dependencies=[Depends(require_csrf)])
-async def save_settings(request: Request) -> Response:
+async def save_settings(request: Request, ctx: Case) -> Response:
     form = await request.form()
     given = AlertSettingsInput(
         **{name: str(form.get(name, "")) for name in SETTINGS_FIELDS},
         clear_codes=form.get("clear_codes") == "on",
     )
     try:
-        checkins.save_alert_settings(current_vault(request), given)
+        checkins.save_alert_settings(ctx, given)
     except SafetrailError as exc:
         for secret in ("smtp_password", "sms_token", "checkin_code", "duress_code"):
             setattr(given, secret, "")  # never sent back into a page
@@ -320,9 +314,9 @@ async def save_settings(request: Request) -> Response:
 
 
 @router.post("/checkins/settings/test", dependencies=[Depends(require_csrf)])
-def test_self(request: Request) -> Response:
+def test_self(request: Request, ctx: Case) -> Response:
     try:
-        results = checkins.send_test(current_vault(request), None)
+        results = checkins.send_test(ctx, None)
     except SafetrailError as exc:
         return _settings(request, None, 400, error=exc.message, hint=exc.hint)
     return _settings(request, results=results)
@@ -334,68 +328,3 @@ def test_self(request: Request) -> Response:
 @router.get("/checkins/{ref}")
 def checkin_page(request: Request, ref: str) -> Response:
     return _detail(request, ref)
-
-
-# -- acknowledgement pages for contacts: open, locked or not ---------------------------------------
-
-
-def _open_page(request: Request, **context: Any) -> HTMLResponse:
-    """Rendered for someone without a session: from nothing but ``context`` (no session
-    token, no menu, nothing of the vault), and the same for every token."""
-    return HTMLResponse(env.get_template("ack.html").render(**context))
-
-
-def _inbox_submit(request: Request, kind: str, text: str) -> None:
-    state: AppState = request.app.state.safetrail
-    with state.lock:
-        vault = state.vault
-    now = vault.store.clock() if vault is not None else datetime.now(UTC)
-    checkins.submit_acknowledgement(AckInbox.for_vault(state.vault_path), kind, text, now, vault)
-
-
-@router.get("/ack/")
-def ack_code_page(request: Request) -> Response:
-    return _open_page(request, stage="code", error=None)
-
-
-@router.post("/ack/")
-def ack_code(request: Request, code: Annotated[str, Form()] = "") -> Response:
-    canonical = parse_code(code)
-    if canonical is None:
-        # Only the check symbol was consulted: this says nothing about which codes exist.
-        return _open_page(request, stage="code", error=True)
-    _inbox_submit(request, "code", canonical)
-    return _open_page(request, stage="thanks", error=None)
-
-
-@router.post("/ack/reply")
-async def ack_reply(request: Request) -> Response:
-    """For SMS providers that forward replies: finds a reply code in the text, if any."""
-    text = ""
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            body = await request.json()
-        except ValueError:
-            body = {}
-        if isinstance(body, dict):
-            text = " ".join(str(body.get(k, "")) for k in ("Body", "body", "text", "message"))
-    else:
-        form = await request.form()
-        text = " ".join(str(form.get(k, "")) for k in ("Body", "body", "text", "message"))
-    found = find_code(text)
-    if found:
-        _inbox_submit(request, "code", found)
-    return Response(status_code=204)
-
-
-@router.get("/ack/{token}")
-def ack_link_page(request: Request, token: str) -> Response:
-    # A button, not an automatic acknowledgement: mail scanners open links by themselves.
-    return _open_page(request, stage="confirm", token=token, error=None)
-
-
-@router.post("/ack/{token}")
-def ack_link(request: Request, token: str) -> Response:
-    if TOKEN_SHAPE.match(token):
-        _inbox_submit(request, "link", token)
-    return _open_page(request, stage="thanks", error=None)

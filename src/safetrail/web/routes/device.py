@@ -13,15 +13,15 @@ from safetrail.devicecheck import guide, iphone
 from safetrail.errors import SafetrailError, ValidationError
 from safetrail.i18n import _
 from safetrail.services import devicecheck, settings
-from safetrail.web.routes.home import current_vault
+from safetrail.web.deps import CASE_ROUTES, Case, case_of
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 
 def _start_page(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    vault = current_vault(request)
+    vault = case_of(request)
     indicators = devicecheck.indicator_info(devicecheck.current_indicators(vault))
     return render(
         request,
@@ -46,10 +46,10 @@ def device_page(request: Request) -> Response:
 @router.post("/device/check", dependencies=[Depends(require_csrf)])
 def run_check(
     request: Request,
+    vault: Case,
     serial: Annotated[str, Form()] = "",
     folder: Annotated[str, Form()] = "",
 ) -> Response:
-    vault = current_vault(request)
     try:
         if folder.strip():
             view = devicecheck.check_folder(vault, Path(folder.strip()).expanduser())
@@ -68,7 +68,6 @@ def run_check(
 
 @router.get("/device/iphone")
 def iphone_page(request: Request) -> Response:
-    current_vault(request)
     return render(
         request,
         "device_iphone.html",
@@ -80,8 +79,7 @@ def iphone_page(request: Request) -> Response:
 
 
 @router.post("/device/iphone", dependencies=[Depends(require_csrf)])
-async def iphone_save(request: Request) -> Response:
-    vault = current_vault(request)
+async def iphone_save(request: Request, vault: Case) -> Response:
     form = await request.form()
     answers = {q.id: str(form.get(f"q_{q.id}") or "skipped") for q in iphone.QUESTIONS}
     backup = str(form.get("backup") or "").strip()
@@ -104,8 +102,7 @@ async def iphone_save(request: Request) -> Response:
 
 
 @router.get("/device/{ref}")
-def result_page(request: Request, ref: str) -> Response:
-    vault = current_vault(request)
+def result_page(request: Request, vault: Case, ref: str) -> Response:
     view = devicecheck.get_check(vault, ref)
     help_ = local_help(settings.current(vault).country)
     if view.data.get("platform") == "iphone":
@@ -141,8 +138,8 @@ def _finding(vault_view: devicecheck.CheckView, finding_id: str) -> Any:
 
 
 @router.get("/device/{ref}/record")
-def confirm_page(request: Request, ref: str, finding: str = "") -> Response:
-    view = devicecheck.get_check(current_vault(request), ref)
+def confirm_page(request: Request, ctx: Case, ref: str, finding: str = "") -> Response:
+    view = devicecheck.get_check(ctx, ref)
     return render(
         request,
         "device_confirm.html",
@@ -153,8 +150,9 @@ def confirm_page(request: Request, ref: str, finding: str = "") -> Response:
 
 
 @router.post("/device/{ref}/record", dependencies=[Depends(require_csrf)])
-def record_finding(request: Request, ref: str, finding: Annotated[str, Form()] = "") -> Response:
-    vault = current_vault(request)
+def record_finding(
+    request: Request, vault: Case, ref: str, finding: Annotated[str, Form()] = ""
+) -> Response:
     view = devicecheck.get_check(vault, ref)
     incident = devicecheck.record_finding(vault, view.record.ref, _finding(view, finding).id)
     return RedirectResponse(f"/device/{view.record.ref}?recorded={incident.ref}", status_code=303)

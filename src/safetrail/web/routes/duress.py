@@ -10,11 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from safetrail.errors import SafetrailError, WrongPassphrase
 from safetrail.i18n import _
 from safetrail.services import duress
-from safetrail.web.routes.home import current_vault
+from safetrail.web.deps import CASE_ROUTES, Case
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 
 def _page(request: Request, status: int = 200, **context: object) -> Response:
@@ -42,19 +42,18 @@ def _refused(request: Request, exc: SafetrailError) -> Response:
 
 @router.get("/settings/duress")
 def duress_page(request: Request) -> Response:
-    current_vault(request)
     return _page(request)
 
 
 @router.post("/settings/duress", dependencies=[Depends(require_csrf)])
 def set_duress(
     request: Request,
+    vault: Case,
     current: Annotated[str, Form()] = "",
     duress_passphrase: Annotated[str, Form()] = "",
     confirm: Annotated[str, Form()] = "",
     alert_contacts: Annotated[str, Form()] = "",
 ) -> Response:
-    vault = current_vault(request)
     if duress_passphrase != confirm:
         return _page(request, 400, error=_("The two duress passphrases are different."))
     try:
@@ -67,8 +66,7 @@ def set_duress(
 
 
 @router.post("/settings/duress/remove", dependencies=[Depends(require_csrf)])
-def remove_duress(request: Request, current: Annotated[str, Form()] = "") -> Response:
-    vault = current_vault(request)
+def remove_duress(request: Request, vault: Case, current: Annotated[str, Form()] = "") -> Response:
     try:
         duress.remove_duress_passphrase(vault, current)
     except SafetrailError as exc:

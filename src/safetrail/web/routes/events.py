@@ -10,12 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from safetrail.errors import SafetrailError
 from safetrail.services import events
 from safetrail.services.events import NoticeInput, OrderInput
-from safetrail.web.routes.home import current_vault
-from safetrail.web.routes.incidents import problem
+from safetrail.web.deps import CASE_ROUTES, Case, case_of, problem
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 EMPTY_NOTICE = {"sent_on": "", "method": "", "person": "", "summary": ""}
 EMPTY_ORDER = {
@@ -36,7 +35,7 @@ def _page(
     order: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    overview = events.overview(current_vault(request))
+    overview = events.overview(case_of(request))
     return render(
         request,
         "events.html",
@@ -59,12 +58,12 @@ def events_page(request: Request) -> Response:
 @router.post("/events/notice", dependencies=[Depends(require_csrf)])
 def add_notice(
     request: Request,
+    vault: Case,
     sent_on: Annotated[str, Form()] = "",
     method: Annotated[str, Form()] = "",
     person: Annotated[str, Form()] = "",
     summary: Annotated[str, Form()] = "",
 ) -> Response:
-    vault = current_vault(request)
     try:
         record = events.add_notice(
             vault, NoticeInput(sent_on, method, person.strip() or None, summary)
@@ -79,6 +78,7 @@ def add_notice(
 @router.post("/events/order", dependencies=[Depends(require_csrf)])
 def add_order(
     request: Request,
+    vault: Case,
     order_type: Annotated[str, Form()] = "",
     issued_on: Annotated[str, Form()] = "",
     expires_on: Annotated[str, Form()] = "",
@@ -87,7 +87,6 @@ def add_order(
     conditions: Annotated[str, Form()] = "",
     person: Annotated[str, Form()] = "",
 ) -> Response:
-    vault = current_vault(request)
     given = OrderInput(
         order_type=order_type,
         issued_on=issued_on,

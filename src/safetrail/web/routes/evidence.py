@@ -30,7 +30,6 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, BinaryIO, cast
 from urllib.parse import quote, unquote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio
 from fastapi import APIRouter, Depends, Request
@@ -41,14 +40,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from safetrail.errors import SafetrailError
 from safetrail.i18n import _
 from safetrail.services import evidence
-from safetrail.services.vault import Vault
 from safetrail.storage.records import Record
-from safetrail.web.routes.home import current_vault
+from safetrail.web.deps import CASE_ROUTES, Case, case_provider, local_time
 from safetrail.web.security import require_csrf
 from safetrail.web.state import AppState
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 PIPE_LIMIT = 1024 * 1024  # bytes of upload held in memory at most (plus one piece)
 DRAIN_LIMIT = 16 * 1024 * 1024  # a refused upload this small is read to the end first
@@ -59,8 +57,8 @@ MAX_HEADER_TEXT = 2000  # the form's fields allow no more
 
 
 @router.get("/evidence")
-def evidence_page(request: Request) -> Response:
-    items = evidence.list_with_incidents(current_vault(request))
+def evidence_page(request: Request, ctx: Case) -> Response:
+    items = evidence.list_with_incidents(ctx)
     return render(
         request,
         "evidence.html",
@@ -72,8 +70,8 @@ def evidence_page(request: Request) -> Response:
 
 
 @router.get("/evidence/{ref}")
-def evidence_item(request: Request, ref: str) -> Response:
-    detail = evidence.evidence_detail(current_vault(request), ref)
+def evidence_item(request: Request, ctx: Case, ref: str) -> Response:
+    detail = evidence.evidence_detail(ctx, ref)
     return render(
         request,
         "evidence_item.html",
@@ -82,23 +80,6 @@ def evidence_item(request: Request, ref: str) -> Response:
         size_text=evidence.human_size,
         local_time=local_time,
     )
-
-
-def local_time(iso: str | None, timezone: str | None) -> str:
-    """An ISO time as "2026-03-14 18:30" in the given zone (UTC if unknown)."""
-    if not iso:
-        return ""
-    try:
-        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except ValueError:
-        return iso
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    if moment.tzinfo is None:
-        return f"{moment:%Y-%m-%d %H:%M}"
-    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
 
 
 # -- upload -----------------------------------------------------------------------------
@@ -263,23 +244,9 @@ def _error(exc: SafetrailError, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": exc.message, "hint": exc.hint}, status_code=status)
 
 
-def _keeper(state: AppState, vault: Vault) -> Callable[[], bool]:
-    """False once the vault is locked; while bytes keep arriving, the session stays active."""
-
-    def alive() -> bool:
-        with state.lock:
-            if state.vault is not vault:
-                return False
-            state.last_seen = state.monotonic()
-            return True
-
-    return alive
-
-
 @router.post("/evidence/upload", dependencies=[Depends(require_csrf)])
-async def upload(request: Request) -> Response:
+async def upload(request: Request, vault: Case) -> Response:
     state: AppState = request.app.state.safetrail
-    vault = current_vault(request)
     headers = request.headers
     name = _header_text(headers, "x-file-name") or ""
     incident = _header_text(headers, "x-incident")
@@ -300,7 +267,9 @@ async def upload(request: Request) -> Response:
                     pass
         return _error(exc)
     pipe = BodyPipe(evidence.clean_file_name(name), max_bytes=state.upload_limit)
-    feeder = asyncio.ensure_future(pipe.feed(request.stream(), _keeper(state, vault)))
+    # False once the case is closed (locked); while bytes keep arriving the session is active
+    alive = partial(case_provider(request).alive, vault)
+    feeder = asyncio.ensure_future(pipe.feed(request.stream(), alive))
     add = partial(
         evidence.add_evidence_stream,
         vault,
@@ -394,8 +363,7 @@ def _disposition(kind: str, name: str) -> str:
 
 
 @router.get("/evidence/{ref}/raw")
-def evidence_raw(request: Request, ref: str, download: str | None = None) -> Response:
-    vault = current_vault(request)
+def evidence_raw(request: Request, vault: Case, ref: str, download: str | None = None) -> Response:
     record, reader = evidence.open_evidence(vault, ref)
     data = record.data
     inline = evidence.viewer_for(data.get("media_type")) is not None

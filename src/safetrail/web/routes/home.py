@@ -13,19 +13,11 @@ from safetrail.errors import SafetrailError
 from safetrail.planning.emergency import emergency_for
 from safetrail.services import incidents, summary
 from safetrail.services.incidents import IncidentFilter
-from safetrail.services.vault import Vault
+from safetrail.web.deps import CASE_ROUTES, Case
 from safetrail.web.security import require_csrf
-from safetrail.web.state import AppState
 from safetrail.web.templating import render
 
-router = APIRouter()
-
-
-def current_vault(request: Request) -> Vault:
-    state: AppState = request.app.state.safetrail
-    if state.vault is None:  # the middleware already redirected; this guards races with lock
-        raise SafetrailError("The vault is locked.", "Unlock it again.")
-    return state.vault
+router = APIRouter(dependencies=CASE_ROUTES)
 
 
 def when_text(data: dict[str, object]) -> str:
@@ -33,8 +25,7 @@ def when_text(data: dict[str, object]) -> str:
 
 
 @router.get("/")
-def home(request: Request) -> Response:
-    vault = current_vault(request)
+def home(request: Request, vault: Case) -> Response:
     case = summary.summarise(vault)
     latest, _total = incidents.list_incidents(vault, IncidentFilter(limit=5))
     return render(
@@ -51,7 +42,6 @@ def home(request: Request) -> Response:
 
 @router.get("/capture")
 def capture_page(request: Request) -> Response:
-    current_vault(request)
     return render(
         request, "capture.html", title_key="capture", tactics=vocab.TACTICS, error=None, values={}
     )
@@ -60,11 +50,11 @@ def capture_page(request: Request) -> Response:
 @router.post("/capture", dependencies=[Depends(require_csrf)])
 def capture(
     request: Request,
+    vault: Case,
     what: Annotated[str, Form()] = "",
     when: Annotated[str, Form()] = "",
     tactic: Annotated[str, Form()] = "",
 ) -> Response:
-    vault = current_vault(request)
     try:
         record = incidents.quick_incident(vault, what, when or "now", tactic or None)
     except SafetrailError as exc:

@@ -16,21 +16,14 @@ from safetrail.errors import RecordNotFound, RecordVoided, SafetrailError, Valid
 from safetrail.i18n import _
 from safetrail.services import incidents, places
 from safetrail.services.incidents import IncidentInput, TimelineQuery, Witness
-from safetrail.web.routes.home import current_vault
+from safetrail.web.deps import CASE_ROUTES, Case, case_of, problem
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 WITNESS_ROWS = 3
 _SEPARATORS = re.compile(r"[\s,;]+")
-
-
-def problem(exc: SafetrailError) -> tuple[str, str | None]:
-    """A message and hint for a form; references are looked up on pages here, not commands."""
-    if isinstance(exc, RecordNotFound):
-        return exc.message, _("Check the reference number and try again.")
-    return exc.message, exc.hint
 
 
 def not_found(request: Request, what: str) -> Response:
@@ -50,6 +43,7 @@ def not_found(request: Request, what: str) -> Response:
 @router.get("/incidents")
 def timeline_page(
     request: Request,
+    vault: Case,
     since: Annotated[str, Query(alias="from")] = "",
     until: Annotated[str, Query(alias="to")] = "",
     tactic: str = "",
@@ -59,7 +53,6 @@ def timeline_page(
     before: str = "",
     after: str = "",
 ) -> Response:
-    vault = current_vault(request)
     filters = {
         "from": since.strip(),
         "to": until.strip(),
@@ -258,7 +251,7 @@ def _form_page(
     status_code: int = 200,
     **extra: Any,
 ) -> Response:
-    options = incidents.form_options(current_vault(request))
+    options = incidents.form_options(case_of(request))
     return render(
         request,
         template,
@@ -283,9 +276,8 @@ def new_incident_page(request: Request) -> Response:
 
 @router.post("/incidents/new", dependencies=[Depends(require_csrf)])
 def new_incident(
-    request: Request, form: Annotated[IncidentForm, Depends(incident_form)]
+    request: Request, vault: Case, form: Annotated[IncidentForm, Depends(incident_form)]
 ) -> Response:
-    vault = current_vault(request)
     try:
         record = incidents.record_incident(vault, form.to_input())
     except SafetrailError as exc:
@@ -306,8 +298,7 @@ def new_incident(
 
 
 @router.get("/incidents/{ref}")
-def incident_page(request: Request, ref: str, done: str = "") -> Response:
-    vault = current_vault(request)
+def incident_page(request: Request, vault: Case, ref: str, done: str = "") -> Response:
     try:
         detail = incidents.incident_detail(vault, ref)
     except RecordNotFound:
@@ -326,8 +317,7 @@ def incident_page(request: Request, ref: str, done: str = "") -> Response:
 
 
 @router.get("/incidents/{ref}/amend")
-def amend_page(request: Request, ref: str) -> Response:
-    vault = current_vault(request)
+def amend_page(request: Request, vault: Case, ref: str) -> Response:
     try:
         values = incidents.form_values(vault, ref)
     except RecordNotFound:
@@ -338,11 +328,11 @@ def amend_page(request: Request, ref: str) -> Response:
 @router.post("/incidents/{ref}/amend", dependencies=[Depends(require_csrf)])
 def amend(
     request: Request,
+    vault: Case,
     ref: str,
     form: Annotated[IncidentForm, Depends(incident_form)],
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    vault = current_vault(request)
     try:
         record = incidents.replace_incident(vault, ref, form.to_input(), reason)
     except RecordNotFound:
@@ -364,8 +354,7 @@ def amend(
 
 
 @router.get("/incidents/{ref}/void")
-def void_page(request: Request, ref: str) -> Response:
-    vault = current_vault(request)
+def void_page(request: Request, vault: Case, ref: str) -> Response:
     try:
         detail = incidents.incident_detail(vault, ref)
     except RecordNotFound:
@@ -376,8 +365,7 @@ def void_page(request: Request, ref: str) -> Response:
 
 
 @router.post("/incidents/{ref}/void", dependencies=[Depends(require_csrf)])
-def void(request: Request, ref: str, reason: Annotated[str, Form()] = "") -> Response:
-    vault = current_vault(request)
+def void(request: Request, vault: Case, ref: str, reason: Annotated[str, Form()] = "") -> Response:
     try:
         record = incidents.withdraw_incident(vault, ref, reason)
     except RecordNotFound:

@@ -9,10 +9,10 @@ from starlette.responses import Response
 
 from safetrail.errors import SafetrailError
 from safetrail.services import message_log
-from safetrail.web.routes.home import current_vault
+from safetrail.web.deps import CASE_ROUTES, Case
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 Text = Annotated[str, Query(max_length=message_log.MAX_QUERY)]
 
@@ -20,6 +20,7 @@ Text = Annotated[str, Query(max_length=message_log.MAX_QUERY)]
 @router.get("/messages")
 def messages_page(
     request: Request,
+    ctx: Case,
     q: Text = "",
     person: Text = "",
     channel: Text = "",
@@ -43,7 +44,7 @@ def messages_page(
     )
     error = None
     try:
-        found = message_log.browse(current_vault(request), given)
+        found = message_log.browse(ctx, given)
     except SafetrailError as exc:
         error = exc
         found = message_log.MessagePage([], 0, 1, False)

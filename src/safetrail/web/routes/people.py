@@ -11,12 +11,11 @@ from safetrail.errors import RecordNotFound, SafetrailError
 from safetrail.i18n import _
 from safetrail.services import people
 from safetrail.services.people import PersonInput, Vehicle
-from safetrail.web.routes.home import current_vault
-from safetrail.web.routes.incidents import problem
+from safetrail.web.deps import CASE_ROUTES, Case, problem
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 EMPTY_FORM = {
     "name": "",
@@ -40,8 +39,7 @@ def _vehicle(line: str) -> Vehicle:
 
 
 @router.get("/people")
-def people_page(request: Request) -> Response:
-    vault = current_vault(request)
+def people_page(request: Request, vault: Case) -> Response:
     return render(
         request,
         "people.html",
@@ -67,13 +65,13 @@ def _form(
 
 @router.get("/people/new")
 def new_person_page(request: Request) -> Response:
-    current_vault(request)
     return _form(request, dict(EMPTY_FORM))
 
 
 @router.post("/people/new", dependencies=[Depends(require_csrf)])
 def new_person(
     request: Request,
+    vault: Case,
     name: Annotated[str, Form()] = "",
     other_names: Annotated[str, Form()] = "",
     relationship: Annotated[str, Form()] = "",
@@ -83,7 +81,6 @@ def new_person(
     notes: Annotated[str, Form()] = "",
     photo: Annotated[str, Form()] = "",
 ) -> Response:
-    vault = current_vault(request)
     given = PersonInput(
         names=[name, *_lines(other_names)],
         relationship=relationship,
@@ -112,8 +109,7 @@ def new_person(
 
 
 @router.get("/people/{ref}")
-def person_page(request: Request, ref: str, done: str = "") -> Response:
-    vault = current_vault(request)
+def person_page(request: Request, vault: Case, ref: str, done: str = "") -> Response:
     try:
         profile = people.person_profile(vault, ref)
     except RecordNotFound:

@@ -11,16 +11,16 @@ from safetrail.errors import SafetrailError, WrongPassphrase
 from safetrail.i18n import LANGUAGES, _
 from safetrail.services import settings
 from safetrail.vault.session import change_passphrase
-from safetrail.web.routes.home import current_vault
+from safetrail.web.deps import CASE_ROUTES, Case, case_of
 from safetrail.web.security import require_csrf
 from safetrail.web.state import AppState
 from safetrail.web.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=CASE_ROUTES)
 
 
 def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
-    vault = current_vault(request)
+    vault = case_of(request)
     place = settings.current(vault)
     prefs = settings.preferences(vault)
     values = {
@@ -60,6 +60,7 @@ def settings_page(request: Request) -> Response:
 @router.post("/settings", dependencies=[Depends(require_csrf)])
 def save_settings(
     request: Request,
+    ctx: Case,
     country: Annotated[str, Form()] = "",
     timezone: Annotated[str, Form()] = "",
     auto_lock_minutes: Annotated[str, Form()] = "",
@@ -70,7 +71,7 @@ def save_settings(
     state: AppState = request.app.state.safetrail
     try:
         prefs = settings.save_preferences(
-            current_vault(request),
+            ctx,
             country,
             timezone,
             auto_lock_minutes,
@@ -101,7 +102,6 @@ def change_pass(
     confirm: Annotated[str, Form()] = "",
 ) -> Response:
     state: AppState = request.app.state.safetrail
-    current_vault(request)
     if new != confirm:
         return _page(
             request,
