@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from safetrail.analysis import scan_cache
 from safetrail.analysis.arranged import ArrangementCount, count_inside
 from safetrail.analysis.detectors import DetectorFailure, DetectorRegistry, detect
 from safetrail.analysis.escalation import Breach, Rules, Signal, TierStep, rate_marks
@@ -59,10 +60,11 @@ def _scan(
     its reason is reported by the threats detector."""
     try:
         threats = engine or default_engine()
-        incident_flags = threats.scan([f.text for f in table.facts])
+        # each distinct text read once, and not again in the next analysis (scan_cache)
+        incident_flags = scan_cache.scan(threats, [f.text for f in table.facts])
         log_texts = contacts.log.texts
         contact_texts = [log_texts[i] for i in contacts.index.tolist()] if log_texts else []
-        contact_flags = threats.scan(contact_texts)
+        contact_flags = scan_cache.scan(threats, contact_texts)
     except Exception as exc:  # reported as "could not be computed", never a crash
         return {}, {}, f"{type(exc).__name__}: {exc}"
     return incident_flags, contact_flags, None

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from safetrail.analysis import risk, self_check
+from safetrail.analysis import risk, scan_cache, self_check
 from safetrail.analysis.case import Analysis, analyse
 from safetrail.analysis.helplines import law_info, local_help
 from safetrail.analysis.loader import load_case
@@ -48,6 +48,7 @@ def analyse_vault(
     vault: CaseContext, today: date | None = None, with_impacts: bool = False
 ) -> Analysis:
     facts = load_case(vault, with_impacts=with_impacts)
+    scan_cache.forget_at_close(vault.on_close)  # texts read are forgotten at lock
     return analyse(facts, today or today_in(vault))
 
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from safetrail.analysis import scan_cache
 from safetrail.analysis.case import Analysis, analyse
 from safetrail.analysis.charts import ChartImage, report_charts
 from safetrail.analysis.escalation import THREAT_LABELS, Signal
@@ -101,6 +102,7 @@ def findings_for(vault: CaseContext, case: CaseData, charts: bool = True) -> Fin
             last = date.fromisoformat(options.to_day)
             until = _epoch(last + timedelta(days=1), case.timezone)
         facts = facts.within(frozenset(i.id for i in case.incidents), people, since, until)
+    scan_cache.forget_at_close(vault.on_close)  # texts read are forgotten at lock
     found = analyse(facts, report_day(case))
     flags: dict[str, ThreatFlag] = {}
     log = found.contacts.log
