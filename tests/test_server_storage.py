@@ -31,6 +31,7 @@ from safetrail.services.incidents import (
     record_incident,
     void_incident,
 )
+from safetrail.services.message_log import MessageFilter, browse
 from safetrail.services.people import PersonInput, add_person
 from safetrail.services.verify import verify
 from safetrail.storage.columns import CipherMissing
@@ -161,6 +162,11 @@ def test_records_services_import_and_evidence_on_a_server_case(
         chat = Path(__file__).parent / "samples" / "whatsapp" / "WhatsApp Chat with Alex Morgan.txt"
         report = run_import(case, [chat], ImportOptions(me="Jordan Lee"))
         assert report.records > 0 and report.records == report.new
+        # searching encrypted messages: matched after decryption, as SQL would match them
+        page = browse(case, MessageFilter(text="STATION"))
+        assert page.total == 1
+        assert (page.rows[0].text or "").startswith("I saw your car at the station.\n")
+        assert browse(case, MessageFilter(text="no such words")).total == 0
         photo = tmp_path / "note.txt"
         photo.write_bytes(b"a photo of the note on the windscreen")
         intake = add_evidence(case, photo, IntakeDetails(), incident=first.ref)

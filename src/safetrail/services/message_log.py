@@ -20,6 +20,7 @@ from safetrail.case import CaseContext
 from safetrail.errors import ValidationError
 from safetrail.i18n import _
 from safetrail.services import settings
+from safetrail.storage.columns import content_searchable_in_sql
 from safetrail.storage.comm_tables import communications as comms
 from safetrail.storage.records import utc_stamp
 from safetrail.storage.tables import people
@@ -89,7 +90,7 @@ def _conditions(
 ) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [comms.c.undone.is_(False), comms.c.system.is_(False)]
     text = given.text.strip()[:MAX_QUERY]
-    if text:
+    if text and content_searchable_in_sql():  # else matched in Python (see _needle)
         where.append(
             or_(
                 comms.c.text.icontains(text, autoescape=True),
@@ -113,6 +114,21 @@ def _conditions(
     if until is not None:
         where.append(comms.c.at < utc_stamp(until + timedelta(days=1)))
     return where
+
+
+def _needle(given: MessageFilter) -> str | None:
+    """The search text to match here rather than in SQL (content is encrypted: a server
+    case), lower-cased; None when SQL matches it or there is none."""
+    text = given.text.strip()[:MAX_QUERY]
+    return text.lower() if text and not content_searchable_in_sql() else None
+
+
+def _matches(raw: Any, needle: str | None) -> bool:
+    """What ``icontains`` on text, subject and counterpart does in SQL."""
+    if needle is None:
+        return True
+    values = (raw.text, raw.subject, raw.counterpart, raw.counterpart_name)
+    return any(needle in (value or "").lower() for value in values)
 
 
 def _people(conn: Connection, vault: CaseContext) -> dict[str, tuple[str, str]]:
@@ -178,9 +194,14 @@ def browse(vault: CaseContext, given: MessageFilter, per_page: int = PER_PAGE) -
             ).scalars()
         )
         choices = sorted(who.values())
+        needle = _needle(given)
         if given.flagged_only:
-            rows, more = _flagged_page(conn, where, zone, who, page, per_page)
+            rows, more = _flagged_page(conn, where, zone, who, page, per_page, needle)
             return MessagePage(rows, None, page, more, channels, choices)
+        if needle is not None:
+            total, raw = _matching_page(conn, where, needle, page, per_page)
+            rows = _marked([_row(r, zone, who) for r in raw])
+            return MessagePage(rows, total, page, page * per_page < total, channels, choices)
         total = int(
             conn.execute(select(func.count()).select_from(comms).where(*where)).scalar_one()
         )
@@ -202,10 +223,12 @@ def _flagged_page(
     who: dict[str, tuple[str, str]],
     page: int,
     per_page: int,
+    needle: str | None = None,
 ) -> tuple[list[MessageRow], bool]:
     skip, found = (page - 1) * per_page, []
     for batch in _batches(conn, where):
-        for row in _marked([_row(r, zone, who) for r in batch]):
+        kept = [r for r in batch if _matches(r, needle)]
+        for row in _marked([_row(r, zone, who) for r in kept]):
             if not row.flagged:
                 continue
             if skip:
@@ -215,3 +238,17 @@ def _flagged_page(
             if len(found) > per_page:
                 return found[:per_page], True
     return found, False
+
+
+def _matching_page(
+    conn: Connection, where: list[ColumnElement[bool]], needle: str, page: int, per_page: int
+) -> tuple[int, list[Any]]:
+    """(how many match, the rows of ``page``) when the text is matched here."""
+    first, total, kept = (page - 1) * per_page, 0, []
+    for batch in _batches(conn, where):
+        for row in batch:
+            if _matches(row, needle):
+                if first <= total < first + per_page:
+                    kept.append(row)
+                total += 1
+    return total, kept
