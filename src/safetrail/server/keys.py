@@ -39,7 +39,7 @@ _WRAP_VERSION = b"\x01"
 _SEAL_VERSION = b"\x01"
 _PUBLIC_BYTES = 32
 
-#: Argon2id cost for a sign-in: 64 MiB, 3 passes (about 0.2 s here); tests may ask for less
+#: Argon2id cost of a sign-in: 64 MiB (a personal vault's minimum), 3 passes; tests ask for less
 SERVER_MEMORY_KIB = 64 * 1024
 SERVER_ITERATIONS = 3
 
