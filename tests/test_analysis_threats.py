@@ -40,24 +40,24 @@ LANGUAGES = ("en", "ja", "ko")
 ROUNDS = ("blind", "blind2")
 GOAL_PRECISION, GOAL_RECALL = 0.90, 0.85
 # What the detector measured when this was written (precision, recall):
-#   blind  (first round):  en 0.881 / 0.821, ja 0.879 / 0.836, ko 0.895 / 0.842
-#   blind2 (second round): en 0.847 / 0.844, ja 0.833 / 0.814, ko 0.857 / 0.804
+#   blind  (first round):  en 0.891 / 0.850, ja 0.904 / 0.836, ko 0.902 / 0.849
+#   blind2 (second round): en 0.831 / 0.860, ja 0.853 / 0.811, ko 0.887 / 0.820
 # (blind2 before the second training round: en 0.822 / 0.866, ja 0.853 / 0.736,
 # ko 0.850 / 0.797). These floors sit just under them, so a change that makes either worse
 # fails; the goals above are tested separately.
 FLOORS = {
-    ("blind", "en"): (0.87, 0.81),
-    ("blind", "ja"): (0.87, 0.825),
-    ("blind", "ko"): (0.885, 0.83),
-    ("blind2", "en"): (0.835, 0.835),
-    ("blind2", "ja"): (0.82, 0.805),
-    ("blind2", "ko"): (0.845, 0.795),
+    ("blind", "en"): (0.88, 0.84),
+    ("blind", "ja"): (0.895, 0.825),
+    ("blind", "ko"): (0.89, 0.84),
+    ("blind2", "en"): (0.82, 0.85),
+    ("blind2", "ja"): (0.84, 0.80),
+    ("blind2", "ko"): (0.875, 0.81),
 }
 # Where recall 0.85 at precision 0.90 holds (the others are strict xfails: a pass fails).
 GOAL_MET: frozenset[tuple[str, str]] = frozenset()
-# Threats to kill or of violence named serious, at least (measured: blind 0.82 / 0.81 / 0.75,
-# blind2 0.84 / 0.75 / 0.72 for en / ja / ko).
-SERIOUS_FLOORS = {"blind": 0.74, "blind2": 0.71}
+# Threats to kill or of violence named serious, at least (measured: blind 0.81 / 0.81 / 0.77,
+# blind2 0.89 / 0.78 / 0.78 for en / ja / ko; of the ones flagged, 0.88-0.95).
+SERIOUS_FLOORS = {"blind": 0.76, "blind2": 0.77}
 
 
 def blind(lang: str, round_: str = "blind") -> list[dict[str, str | None]]:

@@ -56,6 +56,8 @@ __all__ = [
 ]
 
 BITS = 20
+C = 0.5  # the linear models' regularisation (five-fold cross-validation)
+NB_OFFSET = 0.5  # see ``_bucket_weights``
 ORDERS = (1, 2, 3, 4, 5)
 LANGUAGES = ("en", "ja", "ko")
 KINDS = (
@@ -195,6 +197,18 @@ def _matrix(normalised: Sequence[str]) -> Any:
     return csr_matrix((data, (rows, cols)), shape=(len(normalised), 1 << BITS))
 
 
+def _bucket_weights(matrix: Any, threat: Sequence[bool]) -> NDArray[np.float64]:
+    """How much each (trained) bucket says: ``NB_OFFSET + |log(p / q)|``, where p and q are
+    the smoothed shares of threats and of ordinary messages that contain it."""
+    labels = np.asarray(threat, dtype=np.bool_)
+    binary = matrix.copy()
+    binary.data[:] = 1.0
+    pos = np.asarray(binary[labels].sum(axis=0)).ravel() + 1.0
+    neg = np.asarray(binary[~labels].sum(axis=0)).ravel() + 1.0
+    ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
+    return np.asarray(NB_OFFSET + np.abs(ratio), dtype=np.float64)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelReading:
     """What the model says about one text."""
@@ -207,7 +221,7 @@ class ModelReading:
 class ThreatModel:
     """The three linear models, trained from ``examples`` (see the module docstring)."""
 
-    def __init__(self, examples: Sequence[Example], c: float = 1.0) -> None:
+    def __init__(self, examples: Sequence[Example], c: float = C, weighted: bool = True) -> None:
         from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
         if not examples:
@@ -218,11 +232,24 @@ class ThreatModel:
         # alone gives the same models, much faster.
         used = np.unique(full.indices)
         matrix = full[:, used]
+        # Each bucket is weighted by how unevenly it falls between threats and ordinary
+        # messages (the absolute log-count ratio, as in "NB-SVM"), plus NB_OFFSET so no
+        # bucket is silenced. The weighting is folded into the models' weights below, so
+        # scoring a text costs exactly what it did without it. Chosen on five-fold
+        # cross-validation of the training messages: recall at precision 0.90 rose from
+        # 0.69 / 0.80 / 0.79 to 0.73 / 0.85 / 0.82 (en / ja / ko).
+        if weighted:
+            scale = _bucket_weights(matrix, [e.threat for e in examples])
+        else:
+            scale = np.ones(used.shape[0], dtype=np.float64)
+        from scipy.sparse import diags
+
+        matrix = (matrix @ diags(scale)).tocsr()
         labels = np.array([e.threat for e in examples], dtype=np.int64)
         threat = LinearSVC(C=c, class_weight="balanced", random_state=0, max_iter=5000)
         threat.fit(matrix, labels)
         self.weights = np.zeros(1 << BITS, dtype=np.float32)
-        self.weights[used] = threat.coef_[0]
+        self.weights[used] = threat.coef_[0] * scale
         self.bias = float(threat.intercept_[0])
         self._columns = np.full(1 << BITS, -1, dtype=np.int32)  # bucket -> trained column
         self._columns[used] = np.arange(used.shape[0], dtype=np.int32)
@@ -231,13 +258,13 @@ class ThreatModel:
         kind_model = LinearSVC(C=c, random_state=0, max_iter=5000)
         kind_model.fit(matrix[kinds], [examples[i].kind for i in kinds])
         self.kinds: tuple[str, ...] = tuple(str(k) for k in kind_model.classes_)
-        self._kind_weights = np.asarray(kind_model.coef_, dtype=np.float32)
+        self._kind_weights = np.asarray(kind_model.coef_ * scale, dtype=np.float32)
         self._kind_bias = np.asarray(kind_model.intercept_, dtype=np.float64)
 
         rated = [i for i, e in enumerate(examples) if e.threat and e.severity]
         serious = LinearSVC(C=c, class_weight="balanced", random_state=0, max_iter=5000)
         serious.fit(matrix[rated], [examples[i].severity == "serious" for i in rated])
-        self._serious_weights = np.asarray(serious.coef_, dtype=np.float32)
+        self._serious_weights = np.asarray(serious.coef_ * scale, dtype=np.float32)
         self._serious_bias = float(serious.intercept_[0])
 
     # scoring -------------------------------------------------------------------------
@@ -304,4 +331,4 @@ class ThreatModel:
 @lru_cache(maxsize=1)
 def default_model() -> ThreatModel:
     """The model trained on the shipped examples, once per process."""
-    return ThreatModel(load_examples(), c=3.0)
+    return ThreatModel(load_examples())

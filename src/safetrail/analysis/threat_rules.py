@@ -1727,6 +1727,39 @@ CANCELS: tuple[str, ...] = (
     r"충전기|서류|파일)\s*(?:이|가)?\s*어디\s*(?:있는지|사는지|있는\s*지)",
 )
 
+# --- explicit severity ------------------------------------------------------------------
+# A flagged text that names killing, death, a weapon, fire, acid or bodily violence is
+# "serious", whatever the model's seriousness reading says: the words themselves decide.
+# Read only on texts already flagged, so an idiom ("this heat is killing me") never gets
+# here unless something else made it a threat.
+
+SERIOUS_WORDS: tuple[str, ...] = (
+    # English (word starts; normalised text, lower case)
+    r"\b(?:kill|murder|dead\b|die\b|dies\b|death|stab|shoot|shot\b|gun|knife|knives|blade"
+    r"|machete|acid|bleach|petrol|gasoline|burn|fire\b|set (?:you|it) alight|alight"
+    r"|strangl|chok|smother|drown|poison|bury|buried|grave\b|coffin|body ?bag|corpse"
+    r"|bleed|blood|beat(?:ing)? (?:you|u\b|the)|beat you|punch|kick(?:ing)? (?:you|ur|your|the)"
+    r"|break (?:your|ur|every|his|her)|broken (?:bones|legs|arms)|bones?\b|skull|throat"
+    r"|neck\b|teeth|jaw\b|smash (?:your|ur) face|hospital|wheelchair|hammer|crowbar"
+    r"|baseball bat|the bat\b|a bat\b|bullet|put you down|end you\b|end your life"
+    r"|finish you|six (?:feet|foot) under|in the ground|last breath|never wake up|hurt (?:you|u\b)"
+    r"|black and blue|bruise|scar (?:you|your)|slit|cut (?:you|your|ur)|rip |tie you up"
+    r"|torture|rape|kidnap|boiling water|hang myself|kill myself|end it all|overdose|pills)",
+    # Japanese
+    r"(?:殺|ころす|ころし|コロス|死ね|しね|死なす|死んでもら|命(?:ない|もら|取)|刺し|刺す|撃ち|撃つ|銃|拳銃"
+    r"|包丁|ナイフ|刃物|凶器|殴|蹴|ボコ|ぼこ|骨|折っ|折る|へし折|砕|燃や|火(?:を|ぃ|つけ|い|放)"
+    r"|灯油|ガソリン|硫酸|塩酸|熱湯|血|首(?:絞|しめ|を|へし|折)|埋め|沈め|毒|病院送り|半殺し"
+    r"|バット|ハンマー|金槌|スタンガン|息の根|あの世|地獄に送|墓|葬式|遺書|手首|飛び降り|首吊"
+    r"|自殺|練炭|死ぬ|死んだる|死んでや|痣|傷(?:つけ|を)|顔(?:ぐちゃ|つぶ|潰))",
+    # Korean
+    r"(?:죽이|죽여|죽인|죽일|죽는다|죽을 줄|죽어|죽고|죽을 거|죽음|숨통|목숨|찔러|찌를|칼|총|쏴"
+    r"|쏜다|흉기|패줄|팬다|팰 거|패버|때리|때려|때릴|맞아|밟아|부러뜨|부숴|뭉개|박살|작살"
+    r"|불 질|불 붙|불 놓|태워|휘발유|기름|염산|황산|끓는 물|피 볼|피떡|피바다|목 졸|목 꺾|묻어"
+    r"|독 타|독 먹|병원 보내|병원행|방망이|망치|쇠파이프|전기충격기|다구리|반 죽|흉터|멍들"
+    r"|무덤|장례식|유서|손목|뛰어내|목 매|밧줄|자살|번개탄|철로|약 (?:다|왕창|많이)|시체|저세상"
+    r"|지옥으로)",
+)
+
 DAMPERS: tuple[tuple[str, float, str], ...] = (
     (
         "fiction_or_news",

@@ -91,6 +91,8 @@ KIND_CATEGORIES = {
 _SERIOUS_KINDS = frozenset({"kill", "harm", "self_harm"})
 _FORM_KINDS = frozenset({"conditional", "veiled"})  # how a threat is put, not what it is
 _SERIOUS_CATEGORIES = frozenset({"kill", "self_harm"})
+# Words that make a flagged text serious on their own (see threat_rules.SERIOUS_WORDS).
+_SERIOUS_WORDS = re.compile("|".join(f"(?:{w})" for w in threat_rules.SERIOUS_WORDS))
 _EXCERPT = 120
 
 
@@ -330,6 +332,7 @@ class ThreatEngine:
             reading.serious >= 0.0
             or kind in _SERIOUS_KINDS
             or bool(set(ordered) & _SERIOUS_CATEGORIES)
+            or _SERIOUS_WORDS.search(plain) is not None
         )
         excerpt = " ".join(text.split())
         if len(excerpt) > _EXCERPT:
