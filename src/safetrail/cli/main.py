@@ -29,6 +29,7 @@ from safetrail.cli import (
 from safetrail.cli.help_i18n import localise
 from safetrail.errors import SafetrailError
 from safetrail.i18n import _
+from safetrail.server import cli as server_cli
 
 app = typer.Typer(
     name="safetrail",
@@ -48,6 +49,7 @@ device_cmds.register(app)
 timestamp_cmds.register(app)
 arrangement_cmds.register(app)
 lookout_cmds.register(app)
+server_cli.register(app)
 app.add_typer(incident.app, name="incident")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(person.app, name="person")
@@ -70,7 +72,7 @@ def run() -> None:
         common.err_console.print(_("Stopped."))
         sys.exit(130)
     except Exception as exc:
-        if os.environ.get("SAFETRAIL_DEBUG") == "1":
+        if common.settings(None).debug:
             raise
         fault = common.known_fault(exc)
         error, what_to_do = _("Error"), _("What to do")

@@ -460,6 +460,17 @@ def confirm_totp(conn: Connection, account_id: str, code: str, unix_now: float) 
     return new_recovery_codes(conn, account_id)
 
 
+def activate_pending_totp(conn: Connection, account_id: str) -> list[str]:
+    """Turn the pending secret on at once (``server init``: the secret is shown in the
+    operator's own terminal, and their first sign-in needs a code from it)."""
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(totp_secret=accounts.c.totp_pending, totp_pending=None, totp_last_step=None)
+    )
+    return new_recovery_codes(conn, account_id)
+
+
 def new_recovery_codes(conn: Connection, account_id: str) -> list[str]:
     codes = totp.new_recovery_codes()
     conn.execute(recovery_codes.delete().where(recovery_codes.c.account_id == account_id))

@@ -1,0 +1,228 @@
+"""``safetrail server init`` and ``safetrail server run`` as real processes: HTTPS with a
+test certificate, several web processes, the first operator signing in with a TOTP code."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import ipaddress
+import os
+import queue
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from safetrail.server import totp
+from tests.server_support import private_database
+
+pytestmark = pytest.mark.postgres
+
+SAFETRAIL = [sys.executable, "-m", "safetrail.cli.main"]
+OPERATOR_PASSWORD = "operator password 1"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFETRAIL_SERVER_")}
+    env.update(SAFETRAIL_LANG="en", SAFETRAIL_TEST_WEAK_KDF="1", COLUMNS="200", **extra)
+    return env
+
+
+def _certificate(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    with private_database() as url:
+        yield url
+
+
+def test_run_refuses_plain_http(database: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*SAFETRAIL, "server", "run", "--database", database, "--blobs", str(tmp_path)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 8
+    assert "will not start without HTTPS" in done.stderr
+    assert "Traceback" not in done.stderr
+    half = subprocess.run(
+        [*SAFETRAIL, "server", "run", "--behind-proxy", "not-an-address"],
+        env=_env(SAFETRAIL_SERVER_DATABASE=database, SAFETRAIL_SERVER_BLOBS=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert half.returncode == 8
+    assert "not-an-address is not an IP address or network" in half.stderr
+
+
+def test_run_before_init_says_what_to_do(tmp_path: Path) -> None:
+    with private_database() as url:
+        done = subprocess.run(
+            [*SAFETRAIL, "server", "run", "--database", url, "--blobs", str(tmp_path)],
+            env=_env(SAFETRAIL_SERVER_BEHIND_PROXY="127.0.0.1"),
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    assert done.returncode == 8
+    assert "safetrail server init" in done.stderr
+
+
+def _lines(stream: object, into: queue.Queue[str]) -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        into.put(line)
+
+
+def test_init_then_run_over_https(database: str, tmp_path: Path) -> None:
+    blobs = tmp_path / "blobs"
+    init = subprocess.run(
+        [*SAFETRAIL, "server", "init", "--operator", "Olu"],
+        env=_env(
+            SAFETRAIL_SERVER_DATABASE=database,
+            SAFETRAIL_SERVER_BLOBS=str(blobs),
+            SAFETRAIL_SERVER_OPERATOR_PASSWORD=OPERATOR_PASSWORD,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert init.returncode == 0, init.stderr
+    assert "First operator: olu" in init.stdout
+    assert "▀" in init.stdout or "█" in init.stdout  # the QR code, drawn in the terminal
+    key = re.search(r"type this key into the app: ([A-Z2-7 ]+)", init.stdout)
+    assert key is not None
+    typed = key.group(1).replace(" ", "").strip()
+    secret = base64.b32decode(typed + "=" * (-len(typed) % 8))
+    codes = re.findall(r"^  ([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})$", init.stdout, re.M)
+    assert len(codes) == 10
+    assert blobs.is_dir()
+    again = subprocess.run(
+        [*SAFETRAIL, "server", "init", "--database", database, "--blobs", str(blobs)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0
+    assert "already has an operator" in again.stdout
+
+    cert, key_file = _certificate(tmp_path)
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            *SAFETRAIL,
+            "server",
+            "run",
+            "--database",
+            database,
+            "--blobs",
+            str(blobs),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--checkin-workers",
+            "0",
+            "--tls-cert",
+            str(cert),
+            "--tls-key",
+            str(key_file),
+            "--log-level",
+            "info",
+        ],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_lines, args=(server.stdout, lines), daemon=True).start()
+    try:
+        started, seen = 0, []
+        while started < 2:
+            line = lines.get(timeout=180)
+            seen.append(line)
+            started += "Application startup complete" in line
+        assert any(f"https://127.0.0.1:{port}" in line for line in seen)
+        with httpx.Client(
+            base_url=f"https://127.0.0.1:{port}", verify=ssl.create_default_context(cafile=cert)
+        ) as client:
+            page = client.get("/signin")
+            assert page.status_code == 200
+            assert page.headers["strict-transport-security"] == "max-age=31536000"
+            assert page.headers["cache-control"] == "no-store, max-age=0"
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert csrf is not None
+            code = totp.code_at(secret, dt.datetime.now(dt.UTC).timestamp())
+            signed = client.post(
+                "/signin",
+                data={
+                    "csrf": csrf.group(1),
+                    "name": "olu",
+                    "password": OPERATOR_PASSWORD,
+                    "code": code,
+                },
+            )
+            assert signed.status_code == 303
+            assert signed.headers["location"] == "/operator"
+            cookie = signed.headers["set-cookie"]
+            assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=strict" in cookie
+            # Any of the web processes serves the session (stateless processes).
+            for _ in range(6):
+                assert client.get("/operator").status_code == 200
+            assert client.get("/").status_code == 403  # an operator never opens a case
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ConnectError)):  # no plain HTTP
+            httpx.get(f"http://127.0.0.1:{port}/signin", timeout=5)
+    finally:
+        server.terminate()
+        server.wait(30)
