@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import sys
 from datetime import UTC, datetime
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import segno
@@ -22,6 +23,8 @@ from safetrail.errors import ConfigError, WeakPassphrase
 from safetrail.i18n import _
 from safetrail.server import accounts, audit, totp
 from safetrail.server.accounts import OPERATOR
+from safetrail.server.cases import Server
+from safetrail.server.db import SERVER_SCHEMA
 from safetrail.server.settings import ENV_PREFIX, ServerSettings
 
 app = typer.Typer(
@@ -35,9 +38,7 @@ ISSUER = "SafeTrail"
 CHECKIN_WORKER_MODULE = "safetrail.server.alerts"
 
 
-def _connect(settings: ServerSettings):  # type: ignore[no-untyped-def]
-    from safetrail.server.cases import Server
-
+def _connect(settings: ServerSettings) -> Server:
     server = Server.connect(settings.database, settings.blobs)
     try:
         with server.engine.connect():
@@ -128,7 +129,7 @@ def init(
 def _require_initialised(settings: ServerSettings) -> None:
     server = _connect(settings)
     try:
-        names = set(inspect(server.engine).get_table_names(schema=accounts.metadata.schema))
+        names = set(inspect(server.engine).get_table_names(schema=SERVER_SCHEMA))
         ready = {"accounts", "sessions", "audit", "cases"} <= names
     finally:
         server.close()
@@ -164,7 +165,7 @@ def _export(settings: ServerSettings) -> None:
         os.environ[ENV_PREFIX + key] = value
 
 
-def _checkin_workers(settings: ServerSettings) -> list[multiprocessing.Process]:
+def _checkin_workers(settings: ServerSettings) -> list[BaseProcess]:
     if settings.checkin_workers == 0:
         return []
     if importlib.util.find_spec(CHECKIN_WORKER_MODULE) is None:
@@ -173,7 +174,7 @@ def _checkin_workers(settings: ServerSettings) -> list[multiprocessing.Process]:
         )
         return []
     target = importlib.import_module(CHECKIN_WORKER_MODULE).run_worker
-    started = []
+    started: list[BaseProcess] = []
     for number in range(settings.checkin_workers):
         worker = multiprocessing.get_context("spawn").Process(
             target=target, args=(settings,), name=f"safetrail-checkins-{number}", daemon=True
