@@ -355,3 +355,18 @@ def test_non_owner_case_access_is_audited_once_per_request(
             .where(audit.audit.c.action == audit.CASE_ACCESS)
         ).scalar_one()
     assert count == 2
+
+
+def test_exports_are_audited_for_the_owner_too(app, server: Server) -> None:  # type: ignore[no-untyped-def]
+    person, _key = sign_up(app, "ida")
+    pdf = person.get("/plan/pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    with server.engine.connect() as conn:
+        ida = accounts.find(conn, "ida")
+        assert ida is not None and ida.case_id is not None
+        entries = [(e.action, e.detail) for e in audit.for_case(conn, ida.case_id)]
+    assert entries[0] == (audit.EXPORT, "GET /plan/pdf")
+    assert [a for a, _d in entries].count(audit.EXPORT) == 1
+    assert audit.CASE_ACCESS not in [a for a, _d in entries]
+    assert "Exported" in person.get("/account/audit").text

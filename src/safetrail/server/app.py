@@ -133,41 +133,12 @@ def _resolve(runtime: ServerRuntime, cookie: str) -> sessions.Session | None:
 
 
 def case_route_modules() -> list[object]:
-    """The personal app's case pages, served per case (local-only pages are left out:
-    unlock/setup, the duress passphrase, the vault's own settings and passphrase)."""
-    from safetrail.web.routes import (
-        analysis,
-        arrangements,
-        checkins,
-        device,
-        events,
-        evidence,
-        home,
-        imports,
-        incidents,
-        integrity,
-        messages,
-        people,
-        planning,
-        reports,
-    )
+    """The personal app's case pages (``web.app.CASE_MODULES``), served per case; the
+    local-only modules (unlock/setup, the vault's settings, duress, acknowledgements by
+    link) are left out."""
+    from safetrail.web.app import CASE_MODULES
 
-    return [
-        home,
-        incidents,
-        evidence,
-        imports,
-        messages,
-        people,
-        events,
-        integrity,
-        analysis,
-        planning,
-        checkins,
-        reports,
-        device,
-        arrangements,
-    ]
+    return list(CASE_MODULES)
 
 
 def create_server_app(

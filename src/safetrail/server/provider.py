@@ -36,6 +36,24 @@ from safetrail.server.sessions import Session
 from safetrail.services.import_jobs import JobBoard
 
 ANON_CSRF_COOKIE = "st_pre"
+# Requests that take a case's content away (reports, bundles, exports, letters, plan PDF):
+# audited for everyone, the owner included.
+EXPORT_PATHS = (
+    "/reports/pdf",
+    "/reports/police-sheet",
+    "/reports/bundle",
+    "/reports/export/",
+    "/reports/letter/download",
+    "/plan/pdf",
+    "/guidance/supporting/pdf",
+)
+
+
+def is_export(request: Request) -> bool:
+    path = request.url.path
+    if request.method == "POST" and path == "/lookout":
+        return True
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in EXPORT_PATHS)
 
 
 def client_address(request: Request) -> str:
@@ -90,10 +108,11 @@ class ServerCaseProvider:
             access = accounts.permission(conn, fresh, session.case_id)
             if access is None:
                 raise RecordNotFound(_("There is nothing at this address."))
-            if not access.owner:
+            export = is_export(request)
+            if export or not access.owner:
                 audit.record(
                     conn,
-                    audit.CASE_ACCESS,
+                    audit.EXPORT if export else audit.CASE_ACCESS,
                     now,
                     account_id=fresh.id,
                     role=fresh.role,
