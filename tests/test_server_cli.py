@@ -4,6 +4,7 @@ test certificate, several web processes, the first operator signing in with a TO
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import ipaddress
 import os
@@ -226,3 +227,102 @@ def test_init_then_run_over_https(database: str, tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(30)
+
+
+@contextlib.contextmanager
+def _running(database: str, blobs: Path, *extra: str, workers: int = 1) -> Iterator[int]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            *SAFETRAIL,
+            "server",
+            "run",
+            "--database",
+            database,
+            "--blobs",
+            str(blobs),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--checkin-workers",
+            "0",
+            "--log-level",
+            "info",
+            *extra,
+        ],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_lines, args=(server.stdout, lines), daemon=True).start()
+    try:
+        started = 0
+        while started < workers:
+            started += "Application startup complete" in lines.get(timeout=180)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _failed_sign_in_address(database: str) -> list[str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT address FROM safetrail.audit WHERE action = 'sign-in-failed' "
+                    "AND detail = 'password' ORDER BY id"
+                )
+            )
+            return [str(row.address) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_forwarded_headers_only_from_trusted_proxies(database: str, tmp_path: Path) -> None:
+    blobs = tmp_path / "blobs"
+    init = subprocess.run(
+        [*SAFETRAIL, "server", "init", "--database", database, "--blobs", str(blobs)],
+        env=_env(SAFETRAIL_SERVER_OPERATOR_PASSWORD=OPERATOR_PASSWORD),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert init.returncode == 0, init.stderr
+    known = len(_failed_sign_in_address(database))
+    forwarded = {"x-forwarded-proto": "https", "x-forwarded-for": "198.51.100.7"}
+    for trusted, proxy in ((True, "127.0.0.1"), (False, "10.1.2.3")):
+        with _running(database, blobs, "--behind-proxy", proxy) as port:
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, headers=forwarded) as client:
+                page = client.get("/signin")
+                assert page.status_code == 200
+                token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+                assert token is not None
+                # The browser behind the proxy is on https://…; only a trusted proxy's
+                # word makes this request https, so only then does its Origin match.
+                # (the browser holds the form's cookie; it is Secure, so say it outright here)
+                cookie = {"cookie": f"st_pre={token.group(1)}"}
+                reply = client.post(
+                    "/signin",
+                    headers={"origin": f"https://127.0.0.1:{port}", **cookie},
+                    data={"csrf": token.group(1), "name": "olu", "password": "wrong pw 123"},
+                )
+                if trusted:
+                    assert reply.status_code == 401
+                else:
+                    assert reply.status_code == 400
+                    assert "did not come from a SafeTrail page" in reply.text
+                    plain = client.post(
+                        "/signin",
+                        headers={"origin": base, **cookie},
+                        data={"csrf": token.group(1), "name": "olu", "password": "wrong pw 12"},
+                    )
+                    assert plain.status_code == 401
+    assert _failed_sign_in_address(database)[known:] == ["198.51.100.7", "127.0.0.1"]
