@@ -23,7 +23,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from safetrail.errors import ConfigError
@@ -52,7 +52,6 @@ class ServerSettings:
     behind_proxy: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     idle_minutes: int = DEFAULT_IDLE_MINUTES
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def tls(self) -> bool:
