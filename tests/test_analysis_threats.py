@@ -40,21 +40,21 @@ LANGUAGES = ("en", "ja", "ko")
 ROUNDS = ("blind", "blind2")
 GOAL_PRECISION, GOAL_RECALL = 0.90, 0.85
 # What the detector measured when this was written (precision, recall):
-#   blind  (first round):  en 0.897 / 0.853, ja 0.923 / 0.823, ko 0.938 / 0.839
-#   blind2 (second round): en 0.839 / 0.860, ja 0.892 / 0.808, ko 0.895 / 0.810
+#   blind  (first round):  en 0.908 / 0.863, ja 0.924 / 0.836, ko 0.931 / 0.839
+#   blind2 (second round): en 0.853 / 0.850, ja 0.893 / 0.814, ko 0.903 / 0.820
 # (before the second training round: blind en 0.875 / 0.863, ja 0.888 / 0.803, ko 0.889 /
 # 0.819; blind2 en 0.822 / 0.866, ja 0.853 / 0.736, ko 0.850 / 0.797). These floors sit just
 # under them, so a change that makes either worse fails; the goals are tested separately.
 FLOORS = {
-    ("blind", "en"): (0.885, 0.845),
-    ("blind", "ja"): (0.915, 0.81),
-    ("blind", "ko"): (0.92, 0.825),
-    ("blind2", "en"): (0.825, 0.845),
+    ("blind", "en"): (0.90, 0.85),
+    ("blind", "ja"): (0.915, 0.825),
+    ("blind", "ko"): (0.92, 0.83),
+    ("blind2", "en"): (0.84, 0.84),
     ("blind2", "ja"): (0.88, 0.80),
     ("blind2", "ko"): (0.885, 0.80),
 }
 # Where recall 0.85 at precision 0.90 holds (the others are strict xfails: a pass fails).
-GOAL_MET: frozenset[tuple[str, str]] = frozenset()
+GOAL_MET = frozenset({("blind", "en")})
 # Threats to kill or of violence named serious, at least (measured: blind 0.82 / 0.78 / 0.75,
 # blind2 0.86 / 0.79 / 0.75 for en / ja / ko; of the ones flagged, 0.88-0.95).
 SERIOUS_FLOORS = {"blind": 0.74, "blind2": 0.74}

@@ -1900,6 +1900,9 @@ _EN_CUES = (
     "still think", "you think", "wrong with", "nobody", "no one",
     # the second training round's threats that had none of the above
     "survive", "kitchen", "laughing", "day will come",
+    # how threats are put (the future aimed at "you"), none of them in everyday filler
+    "you'll", "you will", "you're going", "youre going", "ur going", "gonna", "i know",
+    "i can see", "i'm going", "im going", "i am going",
 )  # fmt: skip
 
 _JA_CUES = (
@@ -1934,6 +1937,8 @@ _JA_CUES = (
     "手遅れ", "人生", "安心", "無視", "チャンス", "起き", "許", "恥", "仕返し", "復讐",
     # the second training round's threats that had none of the above
     "不幸", "生かし", "消す", "消したる", "何でも知", "一人で", "出歩", "ベランダ", "柵",
+    # how threats are put: "…したる", "…やる", "…ぞ", "…からな", "…けんな"
+    "たる", "やる", "ぞ", "からな", "けんな", "ちゃる", "てやろ",
 )  # fmt: skip
 
 _KO_CUES = (
@@ -1966,6 +1971,8 @@ _KO_CUES = (
     "한순간", "어딜 가도", "찾아낼", "무시", "용서", "창피", "두고 보", "두고보",
     # the second training round's threats that had none of the above
     "지금뿐", "하루아침", "악물", "눈깔", "다구리", "편할 날", "좋을 때", "조만간",
+    # how threats are put: "…버린다", "…해줄게", "…거다", "…줄까"
+    "버린", "버릴", "줄게", "해줄", "거다", "줄까", "알아서 해",
 )  # fmt: skip
 
 CUES: tuple[str, ...] = tuple(
