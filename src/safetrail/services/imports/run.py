@@ -45,7 +45,6 @@ from safetrail.importers.base import (
     Attachment,
     CsvMapping,
     Importer,
-    ParsedRecord,
     ParseOptions,
     Skipped,
 )
@@ -66,6 +65,8 @@ from safetrail.storage.comm_tables import communications
 from safetrail.storage.records import Record, format_ref, utc_stamp
 from safetrail.storage.tables import records
 
+from . import feed
+from .feed import Fed
 from .matching import Matcher
 from .report import ImportReport, PersonCount, SourceReport
 from .rows import (
@@ -403,7 +404,15 @@ def _parse_source(
     pending: list[Row] = []
     attachments: dict[int, tuple[Attachment, ...]] = {}
     matcher = run.matcher
-    items = iter(importer.parse(source, options))
+    items: Iterator[Fed | Skipped]
+    if run.commit and isinstance(source, FileSource) and feed.in_process(source):
+        # a large file: parsed and its rows built in a child process, on the other core
+        items = feed.fed_items(importer, source, options, run.region, zone, source_no)
+    else:
+        items = (
+            item if isinstance(item, Skipped) else feed.fed(builder, item)
+            for item in importer.parse(source, options)
+        )
     # A file refused at its first read (damaged, not really this format) leaves nothing
     # behind; once it reads, the export is kept as evidence and the import record made.
     first = next(items, None)
@@ -416,7 +425,7 @@ def _parse_source(
             if item.rest_lost:
                 rep.rest_lost = item.reason
             continue
-        row = builder.row(item)
+        row = item.row
         if row[WALL_TIME]:  # only the local time: read in the export's zone, and said so
             rep.local_times += 1
             rep.local_zone = zone
@@ -444,7 +453,7 @@ def _parse_source(
     _tick(run, source, rep, force=True)
 
 
-def _count_person(run: _Run, person: str | None, item: ParsedRecord, stamp: str) -> None:
+def _count_person(run: _Run, person: str | None, item: Fed, stamp: str) -> None:
     if person is None:
         if not item.system and (item.counterpart or item.counterpart_name):
             run.report.count_unmatched(str(item.counterpart or item.counterpart_name))

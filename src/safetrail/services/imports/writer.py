@@ -218,7 +218,8 @@ class Pending:
                 seen.add(key)
                 continue
             seen.add(key)
-            row[HASH] = digest_values(row[:N_HASHED])
+            if not row[HASH]:  # filled in already when the rows were built in a child process
+                row[HASH] = digest_values(row[:N_HASHED])
             fresh.append(row)
         if corrections:
             self.revised = self._revised(conn, import_id, batch_no, corrections, now, self.actor)
