@@ -8,8 +8,11 @@ the vault's Alembic migrations, grants, registry row); RLS creates one registry 
     .venv/bin/python bench/bench_isolation.py                  # 1,000 cases x 100 incidents
     .venv/bin/python bench/bench_isolation.py --cases 50 --incidents 20   # a quick look
 
-Everything lives in schemas named after this run and is dropped at the end (--keep
-leaves it). PostgreSQL: SAFETRAIL_TEST_POSTGRES_URL or the test database on 127.0.0.1.
+Everything lives in a database made for this run (``st_bench_<hex>``, next to the test
+database, so 1,000 schemas never slow down or break anyone's ``pg_dump`` of it) and is
+dropped at the end (--keep leaves it). PostgreSQL: SAFETRAIL_TEST_POSTGRES_URL or the
+test database on 127.0.0.1. The run also times a ``pg_dump`` of the whole database at
+full size: with a schema per case it takes a lock per table in one transaction.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -46,8 +50,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000, help="timed lists per layout")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    url = os.environ.get("SAFETRAIL_TEST_POSTGRES_URL", DEFAULT_URL)
+    base_url = make_url(os.environ.get("SAFETRAIL_TEST_POSTGRES_URL", DEFAULT_URL))
     run = uuid.uuid4().hex[:8]
+    database = f"st_bench_{run}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{database}"'))
+    url = base_url.set(database=database).render_as_string(hide_password=False)
     blobs = Path(tempfile.mkdtemp(prefix="bench-isolation-"))
     server = Server.connect(url, blobs / "blobs", server_schema=f"st_bench_{run}")
     server.init()
@@ -71,8 +80,9 @@ def main() -> None:
             if (number + 1) % 100 == 0:
                 _say(f"  schema per case: {number + 1} cases")
         grown = isolation.catalog(server.engine).minus(before)
-        with server.engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
+        with server.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))  # outside a transaction: one table at a time
+        dump = _time_dump(base_url.host or "127.0.0.1", base_url.username or "postgres", database)
         picks = [random.choice(made) for _ in range(args.queries)]
         shape = isolation.list_schema_case(server.engine, picks[0])
         schema_lat = isolation.timed(lambda c: isolation.list_schema_case(server.engine, c), picks)
@@ -115,6 +125,7 @@ def main() -> None:
             f"(page rows, total) of one list: schema {shape}, RLS {rls_shape}; "
             f"{schema_lat.runs} timed lists each"
         )
+        _say(f"pg_dump of the whole database with {args.cases} case schemas: {dump}")
         _say(
             f"schema per case: creating all {args.cases} cases took {sum(creating):.0f} s; "
             f"per case {grown.relations / args.cases:.0f} relations, "
@@ -129,6 +140,24 @@ def main() -> None:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "st_bench_{run}" CASCADE'))
             shutil.rmtree(blobs, ignore_errors=True)
         server.close()
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}"'))
+        admin.dispose()
+
+
+def _time_dump(host: str, user: str, database: str) -> str:
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["pg_dump", "-h", host, "-U", user, "-f", os.devnull, database],
+        capture_output=True,
+        text=True,
+    )
+    took = time.perf_counter() - started
+    if done.returncode == 0:
+        return f"ok in {took:.1f} s"
+    last = (done.stderr.strip().splitlines() or ["?"])[-1]
+    return f"FAILED after {took:.1f} s: {last}"
 
 
 if __name__ == "__main__":
