@@ -17,7 +17,15 @@ from sqlalchemy.exc import DBAPIError, StatementError
 
 from safetrail.errors import RecordNotFound, VaultBusy
 from safetrail.server import keys
-from safetrail.server.cases import Server, ServerCase, case_ids, create_case, open_case, remove_case
+from safetrail.server.cases import (
+    Server,
+    ServerCase,
+    case_ids,
+    create_case,
+    open_case,
+    remove_case,
+    upgrade_case,
+)
 from safetrail.server.crypto import ContentUnreadable
 from safetrail.server.db import case_engine
 from safetrail.services import settings
@@ -296,6 +304,28 @@ def test_a_case_role_cannot_read_another_case(server: Server) -> None:
     finally:
         case_a.close()
         case_b.close()
+
+
+def test_a_case_role_cannot_change_its_schema(server: Server) -> None:
+    case, case_key = _open(server)
+    case.close()
+    upgrade_case(server, case.case_id)  # nothing to do; grants renewed
+    case = open_case(server, case.case_id, case_key, "person:one")
+    try:
+        for statement in (
+            "CREATE TABLE extra (id integer)",
+            "DROP TABLE incidents",
+            "UPDATE alembic_version SET version_num = 'x'",
+        ):
+            with pytest.raises(DBAPIError) as refused, case.read() as conn:
+                conn.execute(text(statement))
+            assert "permission denied" in str(refused.value.orig) or "must be owner" in str(
+                refused.value.orig
+            ), statement
+        found, total = list_incidents(case, IncidentFilter())
+        assert total == 0 and found == []
+    finally:
+        case.close()
 
 
 def test_wrong_key_and_unknown_case_are_clear_errors(server: Server) -> None:
