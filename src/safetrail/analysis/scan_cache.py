@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from safetrail.analysis.threats import ThreatEngine, ThreatFlag
 
@@ -24,6 +24,8 @@ __all__ = ["LIMIT", "clear", "forget_at_close", "scan"]
 
 #: at most this many distinct texts are remembered per engine
 LIMIT = 1_500_000
+#: characters of text given to the detector at once
+PIECE_CHARS = 1_000_000
 
 _MISSING = object()
 _known: weakref.WeakKeyDictionary[ThreatEngine, dict[str, ThreatFlag | None]] = (
@@ -38,6 +40,20 @@ def clear() -> None:
         for known in _known.values():
             known.clear()
         _known.clear()
+
+
+def _pieces(texts: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """(start, stop) of consecutive pieces of ``texts`` of about ``PIECE_CHARS`` characters:
+    the detector's memory grows with the text it reads at once (its character n-grams),
+    so a case's texts are read piece by piece, each piece still large enough to be cheap."""
+    start = size = 0
+    for stop, text in enumerate(texts, start=1):
+        size += len(text)
+        if size >= PIECE_CHARS:
+            yield start, stop
+            start, size = stop, 0
+    if start < len(texts):
+        yield start, len(texts)
 
 
 def forget_at_close(on_close: list[Callable[[], None]]) -> None:
@@ -66,7 +82,9 @@ def scan(engine: ThreatEngine, texts: Sequence[str | None]) -> dict[int, ThreatF
     if not unread:
         return found
     fresh = list(unread)
-    flags = engine.scan(fresh)
+    flags: dict[int, ThreatFlag] = {}
+    for start, stop in _pieces(fresh):
+        flags.update((start + i, flag) for i, flag in engine.scan(fresh[start:stop]).items())
     if len(known) + len(fresh) > LIMIT:
         known.clear()
     for number, text in enumerate(fresh):
