@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import gettext
-import os
 import re
 from collections.abc import Iterator
 from contextvars import ContextVar, Token
@@ -31,6 +30,8 @@ from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_time as _babel_time
 from babel.numbers import format_decimal
+
+from safetrail import config
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "safetrail"
@@ -67,27 +68,23 @@ def normalise_language(tag: str | None) -> str | None:
     return code if code in LANGUAGES else None
 
 
-def _system_language() -> str | None:
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            # LANGUAGE may list several ("ja:en"); the first one we ship wins.
-            for part in value.split(":"):
-                found = normalise_language(part)
-                if found:
-                    return found
-            if name != "LANGUAGE":
-                return None
+def _system_language(variables: tuple[tuple[str, str], ...]) -> str | None:
+    for name, value in variables:
+        # LANGUAGE may list several ("ja:en"); the first one we ship wins.
+        for part in value.split(":"):
+            found = normalise_language(part)
+            if found:
+                return found
+        if name != "LANGUAGE":
+            return None
     return None
 
 
 def default_language() -> str:
-    """The language when nothing more specific was chosen: SAFETRAIL_LANG, then the system."""
-    return (
-        normalise_language(os.environ.get("SAFETRAIL_LANG"))
-        or _system_language()
-        or DEFAULT_LANGUAGE
-    )
+    """The language when nothing more specific was chosen: SAFETRAIL_LANG, then the system
+    (both from ``config``, where every environment variable is read)."""
+    chosen, system = config.languages()
+    return normalise_language(chosen) or _system_language(system) or DEFAULT_LANGUAGE
 
 
 def current_language() -> str:

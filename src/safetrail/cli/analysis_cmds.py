@@ -24,7 +24,7 @@ from safetrail.analysis.service import (
 )
 from safetrail.analysis.text import day_text, short_text
 from safetrail.cli import common
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.errors import ValidationError
 from safetrail.i18n import _
 
@@ -148,7 +148,7 @@ def analyze(
     vault: Path | None = VaultOption,
 ) -> None:
     """The pattern in your log and the changes worth noticing, with the incidents behind them."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = analyse_vault(opened_vault, _today(today))
     if as_json:
         console.print_json(json.dumps(analysis_json(found)))
@@ -250,7 +250,7 @@ def check(
     """Is this stalking? A guided self-check, answered from your log where it can be."""
     keys = [key for key, _t, _h in self_check.QUESTIONS]
     given = _parse_answers(answer, keys)
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = analyse_vault(opened_vault, with_impacts=True)
         form = self_check_for(found)
         console.print(form.summary)
@@ -352,7 +352,7 @@ def risk_command(
 ) -> None:
     """Risk screening: the red flags present, to talk through with a specialist. Saved, dated."""
     given = _parse_answers(answer, list(risk.QUESTIONS))
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         if list_saved:
             saved = assessments(opened_vault)
             if not saved:

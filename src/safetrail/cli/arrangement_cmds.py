@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safetrail.cli.common import VaultOption, console, interactive, ok, opened
+from safetrail.cli.common import VaultOption, console, interactive, ok, open_case
 from safetrail.i18n import _
 from safetrail.services import arrangement_review, arrangements
 from safetrail.services.arrangements import ArrangementInput, arrangement_summary
@@ -43,7 +43,7 @@ def add(
         person, channel, window, about, child, place, source, order, evidence, starts_on, ends_on
     )
     given.timezone, given.note = timezone, note
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record = arrangements.add_arrangement(opened_vault, given)
     ok(
         _(
@@ -56,7 +56,7 @@ def add(
 @app.command("list")
 def list_all(vault: Path | None = VaultOption) -> None:
     """List arrangements."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = arrangements.list_arrangements(opened_vault, include_voided=True)
     table = Table(_("Ref"), _("About"), _("How and when"), _("From"), _("Until"))
     for record in found:
@@ -73,7 +73,7 @@ def list_all(vault: Path | None = VaultOption) -> None:
 @app.command("show")
 def show(ref: str, vault: Path | None = VaultOption) -> None:
     """Show one arrangement and how many records are marked inside it."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         view = arrangements.arrangement_view(opened_vault, ref)
     table = Table(show_header=False)
     for label, value in view.rows():
@@ -92,7 +92,7 @@ def end(
     vault: Path | None = VaultOption,
 ) -> None:
     """Record that an arrangement ended (the earlier version is kept)."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record = arrangements.end_arrangement(opened_vault, ref, on, reason)
     ok(_("{ref} now ends on {day}.").format(ref=record.ref, day=on))
 
@@ -108,7 +108,7 @@ def mark(
     """Mark records inside an arrangement, or outside all of them."""
     if (inside is None) == (not outside):
         raise typer.BadParameter(_("Give either --inside AR-001 or --outside."))
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         saved = arrangements.mark(opened_vault, refs, inside, reason)
     ok(_("Marks saved: {n}.").format(n=len(saved)))
 
@@ -120,7 +120,7 @@ def review(
     vault: Path | None = VaultOption,
 ) -> None:
     """Suggestions: messages that look like permitted contact. You confirm each one."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = arrangement_review.suggest(opened_vault, arrangement)
         if not found:
             console.print(_("Nothing new looks like permitted contact."))

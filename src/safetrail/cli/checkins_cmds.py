@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -13,13 +12,12 @@ import typer
 from rich.table import Table
 
 from safetrail.checkins.runner import DAEMON_INTERVAL_SECONDS, run_daemon
-from safetrail.cli.common import VaultOption, ask_passphrase, console, interactive, ok, opened
+from safetrail.cli.common import VaultOption, ask_passphrase, console, interactive, ok, open_case
 from safetrail.cli.common import settings as cli_settings
 from safetrail.errors import ValidationError
 from safetrail.i18n import _
 from safetrail.services import checkins
 from safetrail.services.checkins import AlertSettingsInput, CheckinInput, ContactInput
-from safetrail.services.vault import open_vault
 
 contact_app = typer.Typer(
     help="Trusted contacts: who SafeTrail alerts, and in which order.", no_args_is_help=True
@@ -62,7 +60,7 @@ def contact_add(
 ) -> None:
     """Add a trusted contact (alerted after those already on the list)."""
     secret = _secret_prompt(_("Webhook signing secret")) if webhook and ask_webhook_secret else None
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         added = checkins.add_contact(
             opened_vault, ContactInput(name, relationship, email, sms, webhook, secret)
         )
@@ -77,7 +75,7 @@ def contact_add(
 @contact_app.command("list")
 def contact_list(vault: Path | None = VaultOption) -> None:
     """List trusted contacts in the order they are alerted."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = checkins.list_contacts(opened_vault)
     if not found:
         console.print(_("No trusted contacts yet. Add one with 'safetrail contact add'."))
@@ -99,7 +97,7 @@ def contact_test(
     vault: Path | None = VaultOption,
 ) -> None:
     """Send a test message now, to see that the settings work."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         results = checkins.send_test(opened_vault, None if ref.lower() == "me" else ref)
     for result in results:
         mark = "[green]✓[/green]" if result.ok else "[red]✗[/red]"
@@ -114,7 +112,7 @@ def contact_remove(
     vault: Path | None = VaultOption,
 ) -> None:
     """Stop alerting a contact (the history keeps them)."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         checkins.remove_contact(opened_vault, ref)
     ok(_("{ref} will not be alerted any more.").format(ref=ref))
 
@@ -138,7 +136,7 @@ def checkin_start(
     vault: Path | None = VaultOption,
 ) -> None:
     """Start a check-in: your contacts are alerted if you do not check in in time."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record = checkins.start_checkin(
             opened_vault,
             CheckinInput(
@@ -163,7 +161,7 @@ def checkin_start(
 
 
 def _close(ref: str, vault: Path | None, how: str) -> None:
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         code = None
         if checkins.codes_required(opened_vault):
             code = _secret_prompt(_("Your check-in code"))
@@ -193,7 +191,7 @@ def checkin_cancel(
 @checkin_app.command("list")
 def checkin_list(vault: Path | None = VaultOption) -> None:
     """Running check-ins and recent ones."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         active, closed = checkins.list_checkins(opened_vault)
     if not active and not closed:
         console.print(_("No check-ins yet. Start one with 'safetrail checkin start'."))
@@ -210,7 +208,7 @@ def checkin_ack(
     vault: Path | None = VaultOption,
 ) -> None:
     """Record a contact's confirmation code (for example read out over the phone)."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         counted = checkins.acknowledge_code(opened_vault, code)
     if counted:
         ok(_("Recorded: the contact is dealing with it, and the alert stops escalating."))
@@ -265,7 +263,7 @@ def checkin_setup(
     if set_codes:
         changes["checkin_code"] = _secret_prompt(_("Check-in code"))
         changes["duress_code"] = _secret_prompt(_("Emergency code (must be different)"))
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         form = checkins.settings_form(checkins.alert_place(opened_vault))
         for item in fields(AlertSettingsInput):
             if item.name in changes:
@@ -279,8 +277,8 @@ def checkin_setup(
 
 def _daemon_passphrase(passphrase_file: Path | None) -> str:
     if passphrase_file is None:
-        credentials = os.environ.get("CREDENTIALS_DIRECTORY")  # systemd LoadCredential=
-        candidate = Path(credentials) / CREDENTIAL_NAME if credentials else None
+        credentials = cli_settings(None).credentials_directory  # systemd LoadCredential=
+        candidate = credentials / CREDENTIAL_NAME if credentials else None
         if candidate is not None and candidate.is_file():
             passphrase_file = candidate
     if passphrase_file is not None:
@@ -304,12 +302,8 @@ def daemon(
     ours = logging.getLogger("safetrail")  # only SafeTrail's own lines: no contents, no keys
     ours.addHandler(handler)
     ours.setLevel(logging.INFO)
-    config = cli_settings(vault)
-    opened_vault = open_vault(config.vault, _daemon_passphrase(passphrase_file))
-    try:
-        code = run_daemon(opened_vault, interval=interval, once=once)
-    finally:
-        opened_vault.close()
+    with open_case(vault, _daemon_passphrase(passphrase_file)) as case:
+        code = run_daemon(case, interval=interval, once=once)
     raise typer.Exit(code)
 
 

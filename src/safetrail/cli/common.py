@@ -1,9 +1,14 @@
-"""Shared CLI plumbing: options, passphrase, opening the vault, printing."""
+"""Shared CLI plumbing: options, passphrase, opening the case, printing.
+
+Every command reaches a case through :func:`open_case` (a ``CaseContext``: the personal
+vault here). The few local-only commands that need the vault folder itself (creating a
+vault, backup, restore, the duress passphrase) use :func:`open_local_vault` or the
+``Vault`` factories, and only from here and ``vault_cmds``/``duress_cmds``.
+"""
 
 from __future__ import annotations
 
 import getpass
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +17,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from safetrail.case import CaseContext
 from safetrail.config import Settings
 from safetrail.errors import SafetrailError, WrongPassphrase
 from safetrail.i18n import _, restore_language, set_language, use_language
@@ -35,7 +41,7 @@ def interactive() -> bool:
 
 
 def ask_passphrase(prompt: str | None = None, confirm: bool = False) -> str:
-    env = os.environ.get("SAFETRAIL_PASSPHRASE")
+    env = settings(None).passphrase
     if env:
         return env
     if not interactive():
@@ -66,13 +72,24 @@ def _speak_until_command_ends(language: str | None) -> None:
 
 
 @contextmanager
-def opened(vault_path: Path | None) -> Iterator[Vault]:
+def open_case(vault_path: Path | None, passphrase: str | None = None) -> Iterator[CaseContext]:
+    """The case a command works on, speaking the case's language until the command ends;
+    closed when the block ends. Asks for the passphrase unless ``passphrase`` is given."""
+    with open_local_vault(vault_path, passphrase) as vault:
+        yield vault
+
+
+@contextmanager
+def open_local_vault(vault_path: Path | None, passphrase: str | None = None) -> Iterator[Vault]:
+    """The vault folder itself, for local-only commands (backup, duress); otherwise use
+    :func:`open_case`."""
     config = settings(vault_path)
-    vault = open_vault(config.vault, ask_passphrase())
+    vault = open_vault(config.vault, ask_passphrase() if passphrase is None else passphrase)
     try:
         # From here on the command speaks the vault's language (when one is set), including
         # what it prints after the vault is closed again.
         language = preferences(vault).language
+        vault.language = language
         _speak_until_command_ends(language)
         with use_language(language):
             yield vault

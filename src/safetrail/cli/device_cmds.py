@@ -9,14 +9,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from safetrail.analysis.helplines import local_help
-from safetrail.cli.common import VaultOption, console, interactive, ok, opened
+from safetrail.case import CaseContext
+from safetrail.cli.common import VaultOption, console, interactive, ok, open_case
 from safetrail.devicecheck import guide, iphone
 from safetrail.devicecheck.model import SECTION_LABELS
 from safetrail.errors import ValidationError
 from safetrail.i18n import _
 from safetrail.services import devicecheck, settings
 from safetrail.services.devicecheck import CheckView
-from safetrail.services.vault import Vault
 
 app = typer.Typer(
     help="Check a phone for stalkerware and other warning signs (see docs/devicecheck.md).",
@@ -43,7 +43,7 @@ def show_guide() -> None:
     console.print(_("The web page (Phone check) shows the same steps with simple pictures."))
 
 
-def _print_help(vault: Vault) -> None:
+def _print_help(vault: CaseContext) -> None:
     found = local_help(settings.current(vault).country)
     who = _("Who can help")
     console.print(f"\n[bold]{who}[/bold]")
@@ -53,7 +53,7 @@ def _print_help(vault: Vault) -> None:
         console.print(f"  {line.name}: {line.number}{hours}")
 
 
-def _print_check(vault: Vault, view: CheckView) -> None:
+def _print_check(vault: CaseContext, view: CheckView) -> None:
     data = view.data
     device = data.get("device", {})
     name = device.get("model") or device.get("serial") or _("phone")
@@ -95,7 +95,7 @@ def _print_check(vault: Vault, view: CheckView) -> None:
     _print_help(vault)
 
 
-def _offer_incidents(vault: Vault, view: CheckView) -> None:
+def _offer_incidents(vault: CaseContext, view: CheckView) -> None:
     if not interactive():
         if view.findings:
             console.print(
@@ -129,7 +129,7 @@ def check(
     First turn on USB debugging: 'safetrail device guide' shows how, and how to turn it
     off again. Nothing on the phone is changed. The raw listing is kept as evidence.
     """
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         if from_folder is not None:
             view = devicecheck.check_folder(opened_vault, from_folder)
         else:
@@ -153,7 +153,7 @@ def record(
     vault: Path | None = VaultOption,
 ) -> None:
     """Record a finding as an incident ("tracking with technology"), with the listing."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         view = devicecheck.get_check(opened_vault, check_ref)
         chosen = next((f for f in view.findings if f.id == finding), None)
         if chosen is None:
@@ -182,7 +182,7 @@ def record(
 @app.command("list")
 def list_checks(vault: Path | None = VaultOption) -> None:
     """Phone checks done so far, newest first."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = devicecheck.list_checks(opened_vault)
     if not found:
         console.print(_("No phone checks yet."))
@@ -210,7 +210,7 @@ def show(
     vault: Path | None = VaultOption,
 ) -> None:
     """Show one phone check again."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         view = devicecheck.get_check(opened_vault, check_ref)
         if view.data.get("platform") == "iphone":
             _print_iphone(view.data, view.record.ref)
@@ -225,7 +225,7 @@ def update_indicators(
     vault: Path | None = VaultOption,
 ) -> None:
     """Load a newer copy of the stalkerware/watchware indicator files into the vault."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         saved = devicecheck.update_indicators(opened_vault, files, date)
     counts = saved.data["counts"]
     ok(
@@ -296,7 +296,7 @@ def iphone_check(
             given[question.id] = typer.prompt(
                 _("Answer yes, no or not sure (Enter to skip)"), default="", show_default=False
             )
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         saved = devicecheck.save_iphone_answers(opened_vault, given, backup)
         _print_iphone(saved.data, saved.ref)
         _print_help(opened_vault)

@@ -4,7 +4,6 @@ decoy case (see ``services.duress``)."""
 from __future__ import annotations
 
 import getpass
-import os
 from pathlib import Path
 
 import typer
@@ -14,13 +13,12 @@ from safetrail.cli.common import VaultOption, ok
 from safetrail.errors import WeakPassphrase
 from safetrail.i18n import _
 from safetrail.services import duress
-from safetrail.services.vault import open_vault
 
 app = typer.Typer(help="A duress passphrase that opens a decoy case instead of yours.")
 
 
 def _new_duress() -> str:
-    given = os.environ.get("SAFETRAIL_DURESS_PASSPHRASE")
+    given = common.settings(None).duress_passphrase
     if given:
         return given
     if not common.interactive():
@@ -59,13 +57,10 @@ def set_cmd(vault: Path | None = VaultOption, alert_contacts: bool | None = Aler
     """Set (or replace) the duress passphrase; it opens a fresh decoy case."""
     config = common.settings(vault)
     passphrase = common.ask_passphrase(_("Your passphrase: "))
-    opened = open_vault(config.vault, passphrase)
-    try:
+    with common.open_local_vault(config.vault, passphrase) as opened:
         duress_passphrase = _new_duress()
         alert = _alert_choice(alert_contacts)
         duress.set_duress_passphrase(opened, passphrase, duress_passphrase, alert=alert)
-    finally:
-        opened.close()
     ok(
         _(
             "Duress passphrase set. If someone forces you to unlock SafeTrail, type it instead "
@@ -86,11 +81,8 @@ def remove_cmd(vault: Path | None = VaultOption) -> None:
     """Stop the duress passphrase from working and clear its decoy case."""
     config = common.settings(vault)
     passphrase = common.ask_passphrase(_("Your passphrase: "))
-    opened = open_vault(config.vault, passphrase)
-    try:
+    with common.open_local_vault(config.vault, passphrase) as opened:
         duress.remove_duress_passphrase(opened, passphrase)
-    finally:
-        opened.close()
     ok(_("Duress passphrase removed."))
 
 

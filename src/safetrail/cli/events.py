@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.i18n import _
 from safetrail.services import events
 from safetrail.services.events import NoticeInput, OrderInput
@@ -28,7 +28,7 @@ def add_notice(
     vault: Path | None = VaultOption,
 ) -> None:
     """Record that you told them, once, to stop all contact."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record = events.add_notice(
             opened_vault, NoticeInput(sent_on, method, person, summary, evidence)
         )
@@ -38,7 +38,7 @@ def add_notice(
 @notice_app.command("list")
 def list_notices(vault: Path | None = VaultOption) -> None:
     """List no-contact notices."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = events.list_events(opened_vault, "notice")
     table = Table(_("Ref"), _("Date"), _("How"), _("Summary"))
     for record in found:
@@ -64,7 +64,7 @@ def add_order(
     vault: Path | None = VaultOption,
 ) -> None:
     """Record a protective order."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record = events.add_order(
             opened_vault,
             OrderInput(
@@ -77,7 +77,7 @@ def add_order(
 @order_app.command("list")
 def list_orders(vault: Path | None = VaultOption) -> None:
     """List protective orders."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = events.list_events(opened_vault, "order")
     table = Table(_("Ref"), _("Type"), _("From"), _("Until"), _("Reference"))
     for record in found:

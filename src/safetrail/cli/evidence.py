@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.i18n import _
 from safetrail.services import evidence
 from safetrail.services.evidence import IntakeDetails
@@ -41,7 +41,7 @@ def add(
     """Add evidence files. Each is encrypted, hashed (SHA-256) and numbered as an exhibit."""
     details = IntakeDetails(source_device, source_account, method, performer, description)
     with (
-        opened(vault) as opened_vault,
+        open_case(vault) as opened_vault,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -95,7 +95,7 @@ def add(
 @app.command("list")
 def list_(vault: Path | None = VaultOption) -> None:
     """List exhibits."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = evidence.list_evidence(opened_vault)
     if not found:
         console.print(_("No evidence yet. Add files with 'safetrail evidence add FILE'."))
@@ -122,6 +122,6 @@ def export(
     vault: Path | None = VaultOption,
 ) -> None:
     """Write a decrypted copy where you choose; recorded in the chain of custody."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         path = evidence.export_evidence(opened_vault, ref, output, performer, purpose)
     ok(_("Copied to {path}. This export is recorded in the exhibit's history.").format(path=path))

@@ -14,7 +14,8 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from safetrail.cli.common import VaultOption, console, err_console, interactive, ok, opened
+from safetrail.case import CaseContext
+from safetrail.cli.common import VaultOption, console, err_console, interactive, ok, open_case
 from safetrail.i18n import _
 from safetrail.importers.base import CsvMapping
 from safetrail.importers.registry import all_importers
@@ -27,7 +28,6 @@ from safetrail.services.imports.run import (
     run_import,
     undo_import,
 )
-from safetrail.services.vault import Vault
 
 
 def _day(stamp: str | None) -> str:
@@ -116,7 +116,7 @@ def _stop_on_ctrl_c(cancel: threading.Event) -> Iterator[None]:
 
 
 def _run(
-    vault: Vault, paths: list[Path], options: ImportOptions, commit: bool, quiet: bool
+    vault: CaseContext, paths: list[Path], options: ImportOptions, commit: bool, quiet: bool
 ) -> ImportReport:
     cancel = threading.Event()
     if quiet:
@@ -177,7 +177,7 @@ def import_command(
     vault: Path | None = VaultOption,
 ) -> None:
     """Import messages and calls from phone and app exports, as evidence."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         mapping: CsvMapping | None = None
         if mapping_name:
             mapping = mappings.find_mapping(opened_vault, mapping_name)
@@ -254,7 +254,7 @@ def _print_outcome(report: ImportReport) -> None:
 
 def imports_command(vault: Path | None = VaultOption) -> None:
     """Imports done so far, newest first."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = list_imports(opened_vault)
     if not found:
         console.print(_("Nothing has been imported yet."))
@@ -280,7 +280,7 @@ def undo_command(
     vault: Path | None = VaultOption,
 ) -> None:
     """Take an import back. Its records stay in the history, marked as undone."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         report = undo_import(opened_vault, ref, reason)
     ok(
         _("{ref} undone; {v} summary incidents voided, {a} updated.").format(

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from safetrail.cli import common
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.domain import vocab
 from safetrail.domain.when import OccurredAt, parse_when
 from safetrail.errors import ValidationError
@@ -97,7 +97,7 @@ def add(
             _("Please describe what happened."),
             _('Add --what "…", or run the command in a terminal.'),
         )
-    with opened(vault) as opened_vault:  # unlock first, then ask
+    with open_case(vault) as opened_vault:  # unlock first, then ask
         if common.interactive() and (what is None or quick):
             tz = settings.current(opened_vault).timezone
             what, when, tactic = _prompt_missing(what, when, tactic, tz)
@@ -149,7 +149,7 @@ def list_(
     vault: Path | None = VaultOption,
 ) -> None:
     """List incidents, newest first."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         tz = settings.current(opened_vault).timezone
         found, total = incidents.list_incidents(
             opened_vault,
@@ -226,7 +226,7 @@ def show(
     vault: Path | None = VaultOption,
 ) -> None:
     """Show one incident and its full history."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record, history = incidents.show_incident(opened_vault, ref)
         links = incidents.linked_refs(opened_vault, record)
     voided = _("voided")
@@ -274,7 +274,7 @@ def amend(
     }
     if tactic:
         changes["tactics"] = tactic
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record = incidents.amend_incident(opened_vault, ref, changes, reason)
     ok(_("{ref} updated to version {n}.").format(ref=record.ref, n=record.head.version))
 
@@ -286,6 +286,6 @@ def void(
     vault: Path | None = VaultOption,
 ) -> None:
     """Withdraw an incident. It stays in the history, marked as voided."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record = incidents.void_incident(opened_vault, ref, reason)
     ok(_("{ref} is voided; its history is kept.").format(ref=record.ref))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.errors import ValidationError
 from safetrail.i18n import _, use_language
 from safetrail.reports.lookout import LookoutInput, write_lookout
@@ -54,7 +54,7 @@ def lookout(
         _day(given_on),
         not no_name,
     )
-    with opened(vault) as opened_vault, use_language(written_in):
+    with open_case(vault) as opened_vault, use_language(written_in):
         sheet = write_lookout(opened_vault, given, output)
     ok(_("Lookout sheet written to {path} (for: {who}).").format(path=output, who=given_to))
     console.print(_("SHA-256 of the file: {h}").format(h=sheet.sha256))

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.i18n import _
 from safetrail.services import people
 from safetrail.services.people import PersonInput, Vehicle
@@ -36,7 +36,7 @@ def add(
     vault: Path | None = VaultOption,
 ) -> None:
     """Add a person."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record = people.add_person(
             opened_vault,
             PersonInput(
@@ -55,7 +55,7 @@ def add(
 @app.command("list")
 def list_(vault: Path | None = VaultOption) -> None:
     """List people."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         found = people.list_people(opened_vault)
     if not found:
         console.print(_("No people yet. Add the person stalking you with 'safetrail person add'."))
@@ -77,7 +77,7 @@ def show(
     ref: str = typer.Argument(..., help="Person ref, e.g. P-001."), vault: Path | None = VaultOption
 ) -> None:
     """Show a person and the history of their details."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         record, history = people.show_person(opened_vault, ref)
     data = record.data
     table = Table(title=record.ref, show_header=False)

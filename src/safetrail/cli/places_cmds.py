@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.i18n import _
 from safetrail.services import places
 
@@ -25,7 +25,7 @@ def import_(
     vault: Path | None = VaultOption,
 ) -> None:
     """Import where you were, as a private track (never in a shared output)."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         report = places.import_places(opened_vault, path)
     ok(
         _("{n} places read, {new} new, {dup} already in your vault.").format(
@@ -43,7 +43,7 @@ def near(
     vault: Path | None = VaultOption,
 ) -> None:
     """Where you were around an incident's time."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         ref, found = places.places_near_incident(opened_vault, incident, timedelta(hours=hours))
     if not found:
         console.print(_("No place of yours is known around {ref}.").format(ref=ref))

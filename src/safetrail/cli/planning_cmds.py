@@ -7,15 +7,15 @@ person's country and their own local contacts.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from safetrail.cli import common
 from safetrail.cli import events as events_cli
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.errors import ValidationError
 from safetrail.i18n import _
 from safetrail.planning import plan as model
@@ -152,13 +152,13 @@ def resources(
     if country:
         print_resources(dataset.lookup(country, region), [])
         return
-    if not os.environ.get("SAFETRAIL_PASSPHRASE"):
+    if not common.settings(None).passphrase:
         console.print(
             "[dim]"
             + escape(_("Tip: 'safetrail resources --country GB' works without your passphrase."))
             + "[/dim]"
         )
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         code = settings.current(opened_vault).country
         contacts = planning.list_contacts(opened_vault)
         found = planning.place_resources(opened_vault, region)
@@ -181,7 +181,7 @@ def resources(
 @plan_app.command("show")
 def plan_show(vault: Path | None = VaultOption) -> None:
     """Print your safety plan as it is now."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         view = planning.current_plan(opened_vault)
         reminders = events.order_reminders(opened_vault)
         today = planning.today(opened_vault)
@@ -239,7 +239,7 @@ def plan_show(vault: Path | None = VaultOption) -> None:
 @plan_app.command("history")
 def plan_history(vault: Path | None = VaultOption) -> None:
     """List every saved version of your plan."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         revisions = planning.plan_history(opened_vault)
     if not revisions:
         console.print(_("No version saved yet."))
@@ -270,7 +270,7 @@ def plan_pdf(
         )
     if not output.parent.is_dir():
         raise ValidationError(_("The folder {path} does not exist.").format(path=output.parent))
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         content = planning.plan_pdf_bytes(opened_vault, version)
     with output.open("xb") as handle:
         handle.write(content)
@@ -289,7 +289,7 @@ def order_breach(
     vault: Path | None = VaultOption,
 ) -> None:
     """Record that an order was breached: an incident linked to the order."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         incident = events.record_breach(opened_vault, ref, BreachInput(what, when, where))
     ok(
         _(

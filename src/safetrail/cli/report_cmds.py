@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import typer
 from rich.table import Table
 
 from safetrail.cli import common
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.domain.when import zone
 from safetrail.errors import ValidationError, WeakPassphrase
 from safetrail.i18n import _, use_language
@@ -100,7 +99,7 @@ def report(
         prepared_by,
     )
     with (
-        opened(vault) as opened_vault,
+        open_case(vault) as opened_vault,
         console.status(_("Writing the report…")),
         use_language(written_in),
     ):
@@ -117,7 +116,7 @@ def report(
 
 
 def _new_bundle_passphrase() -> str:
-    given = os.environ.get(BUNDLE_PASSPHRASE_ENV)
+    given = common.settings(None).bundle_passphrase
     if given:
         return given
     if not common.interactive():
@@ -160,7 +159,7 @@ def bundle(
         communications_appendix,
         prepared_by,
     )
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         passphrase = _new_bundle_passphrase() if encrypt else None
         with console.status(_("Writing the case bundle…")), use_language(written_in):
             made = bundles.write_bundle(opened_vault, chosen, output, passphrase)
@@ -186,7 +185,7 @@ def open_bundle(
     output: Path = typer.Option(..., "--output", "-o", help="The zip file to write."),
 ) -> None:
     """Decrypt a case bundle someone sent you (no vault needed)."""
-    passphrase = os.environ.get(BUNDLE_PASSPHRASE_ENV) or (
+    passphrase = common.settings(None).bundle_passphrase or (
         getpass.getpass(_("Bundle passphrase: ")) if common.interactive() else ""
     )
     if not passphrase:
@@ -212,7 +211,7 @@ def police_sheet(
 ) -> None:
     """Write the one-page police report preparation sheet."""
     written_in = _language(language)
-    with opened(vault) as opened_vault, use_language(written_in):
+    with open_case(vault) as opened_vault, use_language(written_in):
         sheet = write_sheet(opened_vault, _options(from_day, to_day, offender, []), output)
     ok(_("Police sheet written to {path}.").format(path=output))
     console.print(_("SHA-256 of the file: {h}").format(h=sheet.sha256))
@@ -259,7 +258,7 @@ def letter(
             _("Say where to write the letter with --output, or use --mark-sent."),
             _("For example: --output notice.pdf"),
         )
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         if output is not None:
             with use_language(written_in):
                 made, digest = letter_service.write_letter(opened_vault, given, output)
@@ -284,7 +283,7 @@ def letter(
 
 def exports_cmd(vault: Path | None = VaultOption) -> None:
     """List every report, bundle, letter and export made from the vault, with its SHA-256."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         tz = settings.current(opened_vault).timezone
         with opened_vault.read() as conn:
             found = opened_vault.store.load(conn, opened_vault.store.list_ids(conn, "export"))
@@ -315,7 +314,7 @@ def export_communications(
     vault: Path | None = VaultOption,
 ) -> None:
     """Export imported communications as CSV."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         case = gather(opened_vault, ReportOptions())
         payload = communications_csv(communications_section(opened_vault, case), case.refs).encode(
             "utf-8-sig"

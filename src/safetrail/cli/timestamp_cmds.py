@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.i18n import N_, _
 from safetrail.timestamps import service
 
@@ -35,7 +35,7 @@ def timestamp(
     Off until you turn it on. Only a SHA-256 hash is sent, never your records. When it is
     on, reports and bundles also get a fresh timestamp if a network is available.
     """
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         if on or off or server or default_servers:
             chosen = service.configure(
                 opened_vault,

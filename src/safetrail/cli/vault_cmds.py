@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from pathlib import Path
 
 import typer
@@ -11,13 +10,13 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from safetrail.cli import common, serve
-from safetrail.cli.common import VaultOption, console, ok, opened
+from safetrail.cli.common import VaultOption, console, ok, open_case
 from safetrail.domain import vocab
 from safetrail.errors import VaultNotFound, WeakPassphrase
 from safetrail.i18n import LANGUAGES, _, use_language
 from safetrail.services import backup as backup_service
 from safetrail.services import exports, settings, summary
-from safetrail.services.vault import Vault, create_vault, open_vault
+from safetrail.services.vault import Vault, create_vault
 from safetrail.services.verify import VerifyReport, verify
 from safetrail.vault import session
 
@@ -64,13 +63,14 @@ def start(
     layout = session.VaultLayout(config.vault)
     if not layout.header.exists() and not layout.database.exists():
         console.print(_("Welcome. SafeTrail keeps a private, encrypted record of what happens."))
-        opened_vault = _create(config.vault, country, timezone)
-    else:
-        opened_vault = open_vault(config.vault, common.ask_passphrase())
-    try:
-        show_summary(summary.summarise(opened_vault))
-    finally:
-        opened_vault.close()
+        created = _create(config.vault, country, timezone)
+        try:
+            show_summary(summary.summarise(created))
+        finally:
+            created.close()
+        return
+    with open_case(config.vault) as case:
+        show_summary(summary.summarise(case))
 
 
 def show_summary(case: summary.CaseSummary) -> None:
@@ -105,7 +105,7 @@ def passwd(vault: Path | None = VaultOption) -> None:
     """Change the passphrase (only the key wrapping changes; your data is untouched)."""
     config = common.settings(vault)
     old = common.ask_passphrase(_("Current passphrase: "))
-    new = os.environ.get("SAFETRAIL_NEW_PASSPHRASE") or _prompt_new()
+    new = config.new_passphrase or _prompt_new()
     session.change_passphrase(config.vault, old, new)
     ok(_("Passphrase changed. Use the new one from now on."))
 
@@ -156,7 +156,7 @@ def verify_cmd(
 ) -> None:
     """Check that nothing in the vault was changed or lost."""
     with (
-        opened(vault) as opened_vault,
+        open_case(vault) as opened_vault,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -181,7 +181,10 @@ def backup(
     vault: Path | None = VaultOption,
 ) -> None:
     """Write the whole vault to one encrypted backup file."""
-    with opened(vault) as opened_vault, console.status(_("Writing the backup…")):
+    with (
+        common.open_local_vault(vault) as opened_vault,
+        console.status(_("Writing the backup…")),
+    ):
         size = backup_service.create_backup(opened_vault, output)
     ok(
         _("Backup written to {path} ({mb:.1f} MB). It opens with your current passphrase.").format(
@@ -211,7 +214,7 @@ def export(
     vault: Path | None = VaultOption,
 ) -> None:
     """Export the log as JSON or CSV (private notes are never included)."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         path, digest = exports.export(opened_vault, fmt.lower(), output)
     ok(_("Exported to {path} (SHA-256 {h}).").format(path=path, h=digest))
 
@@ -233,7 +236,7 @@ def settings_cmd(
     ),
 ) -> None:
     """Show or change the vault's country, time zone and language."""
-    with opened(vault) as opened_vault:
+    with open_case(vault) as opened_vault:
         if country or timezone or language:
             settings.update(
                 opened_vault,

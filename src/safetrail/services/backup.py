@@ -7,6 +7,10 @@ The preamble holds the vault header (needed to unlock with the passphrase) and t
 per-backup key wrapped under the vault's backup key. The tar holds a consistent
 snapshot of the (already encrypted) database, the checkpoint and every blob.
 Restore refuses anything but regular files at the expected paths.
+
+Local-only: a backup copies the vault folder (header, database file, checkpoint file,
+the duress second files), so it takes a ``Vault``, never a bare ``CaseContext``; a
+server case is backed up with the database's own tools.
 """
 
 from __future__ import annotations

@@ -13,6 +13,10 @@ encrypted database and a signature look like random bytes to anyone without the 
 The decoy uses the same evidence folder (addresses are keyed per case, so they never
 collide); the real vault's ``verify`` counts a decoy's evidence files as files that belong
 to no exhibit, which it reports as harmless.
+
+Local-only: the second key slot and the decoy's files are parts of the vault folder, so
+everything here takes a ``Vault`` (with its ``layout`` and ``header``), never a bare
+``CaseContext``.
 """
 
 from __future__ import annotations

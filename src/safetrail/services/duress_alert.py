@@ -1,5 +1,8 @@
 """The silent alert a duress unlock sends: the sealed alert package and its sender.
 
+Local-only (part of the duress passphrase): the package is a file in the vault folder,
+so this module takes a ``Vault``.
+
 A duress session has only the decoy case's keys; the trusted contacts and the mail,
 text and webhook settings live in the real vault, which stays locked. So while the real
 vault is open, SafeTrail writes what the alert needs into ``vault-2.alert``, sealed for

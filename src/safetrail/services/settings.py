@@ -7,7 +7,6 @@ the time zone is how times without an offset are read and how times are shown.
 from __future__ import annotations
 
 import locale
-import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import phonenumbers
 from sqlalchemy import Connection, select
 
+from safetrail import config
 from safetrail.errors import ValidationError
 from safetrail.i18n import LANGUAGES, _, normalise_language
 from safetrail.storage.records import RecordStore
@@ -85,7 +85,7 @@ def _zone_table_country(timezone: str) -> str | None:
 
 
 def system_country(timezone: str | None = None) -> str | None:
-    for name in (os.environ.get("LC_ALL"), os.environ.get("LANG"), locale.getlocale()[0]):
+    for name in (*config.current().system_locale, locale.getlocale()[0]):
         if name and "_" in name:
             code = name.split(".")[0].split("_")[1].upper()
             if code in phonenumbers.SUPPORTED_REGIONS:

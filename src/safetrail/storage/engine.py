@@ -13,13 +13,14 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.pool import NullPool
 
+from safetrail import config
 from safetrail.errors import DatabaseCorrupt, VaultBusy
 from safetrail.i18n import _
 from safetrail.storage import faults
 from safetrail.storage.columns import allow_clear_content
 from safetrail.vault.keys import scrub_text
 
-DEFAULT_BUSY_SECONDS = 10.0
+DEFAULT_BUSY_SECONDS = config.DEFAULT_BUSY_SECONDS
 WRITE_OPTION = "safetrail_write"
 
 
@@ -38,10 +39,7 @@ registry.register("sqlite.safetrail_sqlcipher", __name__, "SQLCipherDialect")
 
 
 def busy_seconds() -> float:
-    try:
-        return float(os.environ.get("SAFETRAIL_BUSY_TIMEOUT", DEFAULT_BUSY_SECONDS))
-    except ValueError:
-        return DEFAULT_BUSY_SECONDS
+    return config.current().busy_timeout
 
 
 #: how a vault database is opened (see :func:`open_sqlcipher`)

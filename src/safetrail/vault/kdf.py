@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from argon2.low_level import Type, hash_secret_raw
 
+from safetrail import config
+
 MIN_MEMORY_KIB = 64 * 1024
 MAX_MEMORY_KIB = 1024 * 1024
 TARGET_SECONDS = 1.0
@@ -19,7 +21,7 @@ SALT_BYTES = 16
 KEY_BYTES = 32
 
 # Tests create hundreds of vaults; this flag (and only this flag) allows a tiny cost.
-WEAK_KDF_ENV = "SAFETRAIL_TEST_WEAK_KDF"
+WEAK_KDF_ENV = config.WEAK_KDF_ENV
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ def _int(value: object) -> int:
 
 
 def weak_kdf_allowed() -> bool:
-    return os.environ.get(WEAK_KDF_ENV) == "1"
+    return config.current().weak_kdf
 
 
 def derive_kek(passphrase: str, params: KdfParams) -> bytes:
