@@ -55,9 +55,11 @@ FLOORS = {
 }
 # Where recall 0.85 at precision 0.90 holds (the others are strict xfails: a pass fails).
 GOAL_MET = frozenset({("blind", "en")})
-# Threats to kill or of violence named serious, at least (measured: blind 0.82 / 0.78 / 0.75,
-# blind2 0.86 / 0.79 / 0.75 for en / ja / ko; of the ones flagged, 0.88-0.95).
-SERIOUS_FLOORS = {"blind": 0.74, "blind2": 0.74}
+# Threats to kill or of violence named serious, at least (measured: blind 0.85 / 0.81 / 0.78,
+# blind2 0.86 / 0.84 / 0.80 for en / ja / ko; of the flagged ones 0.87-0.96). The first
+# round labels most threats aimed at family or pets serious, however veiled ("tell your dad
+# to mind how he goes"); the second only those that name violence.
+SERIOUS_FLOORS = {"blind": 0.76, "blind2": 0.78}
 
 
 def blind(lang: str, round_: str = "blind") -> list[dict[str, str | None]]:

@@ -1744,20 +1744,29 @@ SERIOUS_WORDS: tuple[str, ...] = (
     r"|baseball bat|the bat\b|a bat\b|bullet|put you down|end you\b|end your life"
     r"|finish you|six (?:feet|foot) under|in the ground|last breath|never wake up|hurt (?:you|u\b)"
     r"|black and blue|bruise|scar (?:you|your)|slit|cut (?:you|your|ur)|rip |tie you up"
-    r"|torture|rape|kidnap|boiling water|hang myself|kill myself|end it all|overdose|pills)",
+    r"|torture|rape|kidnap|boiling water|hang myself|kill myself|end it all|overdose|pills"
+    r"|injur|maim|crippl|disfigur|slice (?:you|ur|your)|carve|\baxe\b|sledgehammer|thrash"
+    r"|pummel|batter|kneecap|torch (?:you|your|ur)|set (?:you|your|ur) on fire|glass you"
+    r"|bottle you|deck you|do you in|take you out|bump you off|snuff|waste you|cap you"
+    r"|smoke you|harm (?:you|u\b|your|ur))",
     # Japanese
     r"(?:殺|ころす|ころし|コロス|死ね|しね|死なす|死んでもら|命(?:ない|もら|取)|刺し|刺す|撃ち|撃つ|銃|拳銃"
     r"|包丁|ナイフ|刃物|凶器|殴|蹴|ボコ|ぼこ|骨|折っ|折る|へし折|砕|燃や|火(?:を|ぃ|つけ|い|放)"
     r"|灯油|ガソリン|硫酸|塩酸|熱湯|血|首(?:絞|しめ|を|へし|折)|埋め|沈め|毒|病院送り|半殺し"
     r"|バット|ハンマー|金槌|スタンガン|息の根|あの世|地獄に送|墓|葬式|遺書|手首|飛び降り|首吊"
-    r"|自殺|練炭|死ぬ|死んだる|死んでや|痣|傷(?:つけ|を)|顔(?:ぐちゃ|つぶ|潰))",
+    r"|自殺|練炭|死ぬ|死んだる|死んでや|痣|傷(?:つけ|を)|顔(?:ぐちゃ|つぶ|潰)"
+    r"|ぶっ飛ば|しば(?:く|いた|き倒|いたる)|いてま|いてこま|どつ|痛めつけ|痛い目|怪我|ケガ|車椅子"
+    r"|寝たきり|切り刻|切り落と|切りつけ|潰し|潰す|焼き殺|火あぶり|拉致|監禁|レイプ|犯す|犯した)",
     # Korean
     r"(?:죽이|죽여|죽인|죽일|죽는다|죽을 줄|죽어|죽고|죽을 거|죽음|숨통|목숨|찔러|찌를|칼|총|쏴"
     r"|쏜다|흉기|패줄|팬다|팰 거|패버|때리|때려|때릴|맞아|밟아|부러뜨|부숴|뭉개|박살|작살"
     r"|불 질|불 붙|불 놓|태워|휘발유|기름|염산|황산|끓는 물|피 볼|피떡|피바다|목 졸|목 꺾|묻어"
     r"|독 타|독 먹|병원 보내|병원행|방망이|망치|쇠파이프|전기충격기|다구리|반 죽|흉터|멍들"
     r"|무덤|장례식|유서|손목|뛰어내|목 매|밧줄|자살|번개탄|철로|약 (?:다|왕창|많이)|시체|저세상"
-    r"|지옥으로)",
+    r"|지옥으로|뒤져|뒤지게|쥑|살려 두|살려두|목을|베어|난도질|두들겨|불태|태울|불질|총으로|쏠 거"
+    r"|피가|피를|피투성|다리몽둥이|생매장|매장|땅에 묻|칼로|해치|다치게|다칠|아프게|응급실|휠체어"
+    r"|불구|병신 만들|반병신|조져|족쳐|담가|담근다|찢어|으깨|지져|깨버|때릴|맞을|패서|패고"
+    r"|죽는 줄|때린|불 잘 붙|목매|목 매달|못 일어서|살아남을 생각)",
 )
 
 DAMPERS: tuple[tuple[str, float, str], ...] = (
