@@ -7,8 +7,9 @@ Prints, in one run:
 * training the model from the shipped data (once per process in the app);
 * the model alone reading ``--messages`` synthetic messages (margins, numpy);
 * scanning them with the rules alone (the detector before the model) and with rules + model;
-* precision and recall per language and recall per kind on the blind sets
-  (``tests/data/threats``), with the prefilter and without it, and for the rules alone.
+* precision and recall per language and recall per kind on both blind rounds
+  (``tests/data/threats/blind_*`` and ``blind2_*``), with the prefilter and without it, and
+  for the rules alone; and how many threats to kill or of violence are named serious.
 """
 
 from __future__ import annotations
@@ -49,10 +50,25 @@ def median_times(work: Callable[[], Any], runs: int) -> tuple[float, float, Any]
     return statistics.median(times), statistics.median(cpu), result
 
 
-def blind_figures(engine: ThreatEngine, lang: str) -> tuple[float, float, dict[str, float]]:
-    rows = [
-        json.loads(x) for x in (BLIND / f"blind_{lang}.jsonl").read_text("utf-8").split("\n") if x
-    ]
+def blind_rows(lang: str, round_: str) -> list[dict[str, Any]]:
+    path = BLIND / f"{round_}_{lang}.jsonl"
+    return [json.loads(x) for x in path.read_text("utf-8").split("\n") if x]
+
+
+def serious_named(engine: ThreatEngine, lang: str, round_: str) -> float:
+    """The share of threats labelled serious that are flagged and named serious."""
+    rows = [r for r in blind_rows(lang, round_) if r["severity"] == "serious"]
+    named = 0
+    for row in rows:
+        flag = engine.assess(row["text"])
+        named += bool(flag and flag.severity == "serious")
+    return named / max(len(rows), 1)
+
+
+def blind_figures(
+    engine: ThreatEngine, lang: str, round_: str = "blind"
+) -> tuple[float, float, dict[str, float]]:
+    rows = blind_rows(lang, round_)
     tp = fp = fn = 0
     caught: Counter[str] = Counter()
     wanted: Counter[str] = Counter()
@@ -88,17 +104,24 @@ def main() -> None:
     took_new, cpu_new, flags_new = median_times(lambda: new.scan(texts), args.runs)
     print(f"scan, rules alone (before): {took_old:.3f} s ({cpu_old:.3f} s CPU), {len(flags_old):,}")
     print(f"scan, rules + model:        {took_new:.3f} s ({cpu_new:.3f} s CPU), {len(flags_new):,}")
+    per = took_new / max(len(texts), 1) * 1e6
+    print(f"  = {per:.2f} µs a message, {len(texts) / max(took_new, 1e-9):,.0f} messages a second")
 
-    print("\nblind sets: precision / recall (recall by kind)")
-    for lang in ("en", "ja", "ko"):
-        for name, engine in (
-            ("rules + model", new),
-            ("  no prefilter", default_engine(False)),
-            ("  rules alone", old),
-        ):
-            precision, recall, kinds = blind_figures(engine, lang)
-            by_kind = " ".join(f"{k} {v:.2f}" for k, v in kinds.items())
-            print(f"  {lang} {name:<14} P {precision:.3f} R {recall:.3f}  ({by_kind})")
+    for round_ in ("blind", "blind2"):
+        print(f"\n{round_}: precision / recall (recall by kind); serious named serious")
+        for lang in ("en", "ja", "ko"):
+            for name, engine in (
+                ("rules + model", new),
+                ("  no prefilter", default_engine(False)),
+                ("  rules alone", old),
+            ):
+                precision, recall, kinds = blind_figures(engine, lang, round_)
+                by_kind = " ".join(f"{k} {v:.2f}" for k, v in kinds.items())
+                serious = serious_named(engine, lang, round_)
+                print(
+                    f"  {lang} {name:<14} P {precision:.3f} R {recall:.3f} serious {serious:.2f}"
+                    f"  ({by_kind})"
+                )
 
 
 if __name__ == "__main__":
