@@ -31,9 +31,11 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from safetrail.case import CaseContext
-from safetrail.errors import RecordNotFound, SafetrailError
+from safetrail.errors import Forbidden, RecordNotFound, SafetrailError
 from safetrail.i18n import _
+from safetrail.services import settings
 from safetrail.services.import_jobs import JobBoard
+from safetrail.services.vault import Vault
 from safetrail.web.templating import render
 
 if TYPE_CHECKING:
@@ -120,6 +122,10 @@ class PersonalCaseProvider:
             "exit_url": state.exit_url,
         }
 
+    def preferences_changed(self, prefs: settings.Preferences) -> None:
+        """The vault's settings were saved: lock time, discreet mode and language follow."""
+        self.state.apply(prefs)
+
     def acknowledge(self, kind: str, text: str) -> None:
         from safetrail.checkins.acks import AckInbox  # local: keeps this module light
         from safetrail.services import checkins
@@ -143,25 +149,41 @@ def case_context(request: Request) -> Iterator[CaseContext]:
     """THE dependency of every case route: the request's case from the app's provider."""
     provider = case_provider(request)
     ctx = provider.case_for(request)
-    request.state.case = ctx  # for the route's page helpers: see case_of
+    request.state.case = ctx  # for the provider's page context (e.g. discreet mode)
     try:
         yield ctx
     finally:
         provider.release(ctx)
 
 
-def case_of(request: Request) -> CaseContext:
-    """The case :func:`case_context` gave this request (for page helpers that a route calls).
+Case = Annotated[CaseContext, Depends(case_context)]
 
-    Only for routes that have the dependency (every case router has it for all its routes):
-    a helper never finds a case any other way."""
-    ctx: CaseContext | None = getattr(request.state, "case", None)
-    if ctx is None:
-        raise RuntimeError("case_of() called for a route without the case_context dependency")
+
+def _local_only() -> Forbidden:
+    return Forbidden(
+        _("This page belongs to the personal app, where the vault is a folder on this computer."),
+        _("Go back to the start page."),
+    )
+
+
+def local_vault(ctx: Case) -> Vault:
+    """For the local-only pages (the vault's passphrase, the duress passphrase): the case as
+    the vault folder it is in personal mode; ``Forbidden`` for any other case."""
+    if not isinstance(ctx, Vault):
+        raise _local_only()
     return ctx
 
 
-Case = Annotated[CaseContext, Depends(case_context)]
+def personal_provider(request: Request) -> PersonalCaseProvider:
+    """The personal app's provider (for its settings page); ``Forbidden`` in server mode."""
+    provider = case_provider(request)
+    if not isinstance(provider, PersonalCaseProvider):
+        raise _local_only()
+    return provider
+
+
+LocalVault = Annotated[Vault, Depends(local_vault)]
+Personal = Annotated[PersonalCaseProvider, Depends(personal_provider)]
 #: for a router whose every route is a case route: ``APIRouter(dependencies=CASE_ROUTES)``
 CASE_ROUTES = [Depends(case_context)]
 

@@ -1,11 +1,12 @@
 """Giving memory back after the vault is locked (what Python allows; see docs/security.md).
 
-Locking drops every reference to the unlocked vault: its caches (analysis results are
-keyed by the vault object and vanish with it), its database engine, and its keys, which
-are zeroed first. A garbage collection then frees what only cycles still held, and on
-Linux with glibc ``malloc_trim`` hands whole free pages back to the system, so text that
-sat in them is no longer part of the process. Freed memory that stays inside the process
-is not overwritten: Python gives no way to do that for strings and bytes it made itself.
+Locking drops every reference to the unlocked vault: its caches (the case's own cache,
+``CaseContext.cache``, holding the analysis results, is cleared on close and vanishes with
+it), its database engine, and its keys, which are zeroed first. A garbage collection then
+frees what only cycles still held, and on Linux with glibc ``malloc_trim`` hands whole
+free pages back to the system, so text that sat in them is no longer part of the process.
+Freed memory that stays inside the process is not overwritten: Python gives no way to do
+that for strings and bytes it made itself.
 """
 
 from __future__ import annotations

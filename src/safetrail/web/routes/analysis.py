@@ -21,10 +21,11 @@ from safetrail.analysis.service import (
     self_check_for,
 )
 from safetrail.analysis.text import day_text, weekday_name
+from safetrail.case import CaseContext
 from safetrail.errors import RecordNotFound, SafetrailError
 from safetrail.i18n import _
 from safetrail.services.analysis_cache import case_analysis
-from safetrail.web.deps import CASE_ROUTES, Case, case_of, problem
+from safetrail.web.deps import CASE_ROUTES, Case, problem
 from safetrail.web.routes.incidents import not_found
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
@@ -85,13 +86,13 @@ def chart(request: Request, ctx: Case, name: str) -> Response:
 
 def _check_page(
     request: Request,
+    vault: CaseContext,
     status_code: int = 200,
     answers: dict[str, str] | None = None,
     ticked: list[str] | None = None,
     outcome: self_check.CheckResult | None = None,
     saved: str | None = None,
 ) -> Response:
-    vault = case_of(request)
     check = self_check_for(case_analysis(vault, with_impacts=True))
     if answers is None:
         answers = {q.key: q.suggested or "" for q in check.questions}
@@ -112,23 +113,23 @@ def _check_page(
 
 
 @router.get("/analysis/check")
-def check_page(request: Request) -> Response:
-    return _check_page(request)
+def check_page(request: Request, ctx: Case) -> Response:
+    return _check_page(request, ctx)
 
 
 @router.post("/analysis/check", dependencies=[Depends(require_csrf)])
-async def check_answers(request: Request) -> Response:
+async def check_answers(request: Request, ctx: Case) -> Response:
     form = await request.form()
     answers = {key: str(form.get(key, "")) for key, _text, _help in self_check.QUESTIONS}
     ticked = [str(v) for v in form.getlist("tactic")]
     keep = form.get("keep") == "1"
 
     def work() -> Response:
-        vault = case_of(request)
+        vault = ctx
         check = self_check_for(case_analysis(vault, with_impacts=True))
         outcome = self_check.result(check, answers, ticked)
         saved = save_self_check(vault, outcome).ref if keep else None
-        return _check_page(request, 200, answers, list(outcome.tactics), outcome, saved)
+        return _check_page(request, ctx, 200, answers, list(outcome.tactics), outcome, saved)
 
     return await run_in_threadpool(work)
 
@@ -138,12 +139,12 @@ async def check_answers(request: Request) -> Response:
 
 def _risk_page(
     request: Request,
+    vault: CaseContext,
     status_code: int = 200,
     answers: dict[str, str] | None = None,
     error: str | None = None,
     hint: str | None = None,
 ) -> Response:
-    vault = case_of(request)
     found = case_analysis(vault, with_impacts=True)
     questions = risk_questions(found)
     if answers is None:
@@ -164,25 +165,25 @@ def _risk_page(
 
 
 @router.get("/analysis/risk")
-def risk_page(request: Request) -> Response:
-    return _risk_page(request)
+def risk_page(request: Request, ctx: Case) -> Response:
+    return _risk_page(request, ctx)
 
 
 @router.post("/analysis/risk", dependencies=[Depends(require_csrf)])
-async def risk_answers(request: Request) -> Response:
+async def risk_answers(request: Request, ctx: Case) -> Response:
     form = await request.form()
     answers = {key: str(form.get(key, "")) for key in risk.QUESTIONS}
     answers = {k: v for k, v in answers.items() if v in risk.ANSWERS}
 
     def work() -> Response:
-        vault = case_of(request)
+        vault = ctx
         found = case_analysis(vault, with_impacts=True)
         evidence = {q.key: q.from_log for q in risk_questions(found)}
         try:
             record, _outcome = save_risk(vault, answers, evidence)
         except SafetrailError as exc:
             message, hint = problem(exc)
-            return _risk_page(request, 400, answers, message, hint)
+            return _risk_page(request, ctx, 400, answers, message, hint)
         return RedirectResponse(f"/analysis/risk/{record.ref}?saved=1", status_code=303)
 
     return await run_in_threadpool(work)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from safetrail.case import CaseContext
 from safetrail.errors import SafetrailError, ValidationError
 from safetrail.i18n import LANGUAGES, _, use_language
 from safetrail.reports.lookout import LookoutInput, build_lookout, record_lookout
@@ -15,7 +16,7 @@ from safetrail.services import arrangement_review, arrangements, settings
 from safetrail.services.arrangements import ArrangementInput
 from safetrail.services.evidence import list_evidence
 from safetrail.services.people import person_choices
-from safetrail.web.deps import CASE_ROUTES, Case, case_of, problem
+from safetrail.web.deps import CASE_ROUTES, Case, problem
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
@@ -42,8 +43,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.replace(",\n", "\n").splitlines() if line.strip()]
 
 
-def _page(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    vault = case_of(request)
+def _page(request: Request, vault: CaseContext, status_code: int = 200, **extra: Any) -> Response:
     values = extra.pop("values", None) or {k: "" for k in (*FIELDS, *FIELDS_MORE)}
     return render(
         request,
@@ -61,8 +61,8 @@ def _page(request: Request, status_code: int = 200, **extra: Any) -> Response:
 
 
 @router.get("/arrangements")
-def arrangements_page(request: Request) -> Response:
-    return _page(request)
+def arrangements_page(request: Request, ctx: Case) -> Response:
+    return _page(request, ctx)
 
 
 @router.post("/arrangements", dependencies=[Depends(require_csrf)])
@@ -106,7 +106,7 @@ def add_arrangement(
             )
         )
         values.update(starts_on=starts_on, ends_on=ends_on)
-        return _page(request, 400, values=values, error=message, hint=hint)
+        return _page(request, ctx, 400, values=values, error=message, hint=hint)
     return RedirectResponse(f"/arrangements?saved={record.ref}#list", status_code=303)
 
 
@@ -144,7 +144,7 @@ async def confirm_marks(request: Request, vault: Case) -> Response:
             count += len(saved)
     except SafetrailError as exc:
         message, hint = problem(exc)
-        return _page(request, 400, mark_error=message, mark_hint=hint)
+        return _page(request, vault, 400, mark_error=message, mark_hint=hint)
     return RedirectResponse(f"/arrangements?marked={count}#review", status_code=303)
 
 
@@ -156,15 +156,16 @@ def end_arrangement(
         record = arrangements.end_arrangement(ctx, ref, ends_on, reason)
     except SafetrailError as exc:
         message, hint = problem(exc)
-        return _page(request, 400, error=message, hint=hint)
+        return _page(request, ctx, 400, error=message, hint=hint)
     return RedirectResponse(f"/arrangements?saved={record.ref}#list", status_code=303)
 
 
 # --- the lookout sheet ---------------------------------------------------------------------
 
 
-def _lookout_page(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    vault = case_of(request)
+def _lookout_page(
+    request: Request, vault: CaseContext, status_code: int = 200, **extra: Any
+) -> Response:
     photos = [
         r for r in list_evidence(vault) if str(r.data.get("media_type") or "").startswith("image/")
     ]
@@ -183,8 +184,8 @@ def _lookout_page(request: Request, status_code: int = 200, **extra: Any) -> Res
 
 
 @router.get("/lookout")
-def lookout_page(request: Request) -> Response:
-    return _lookout_page(request)
+def lookout_page(request: Request, ctx: Case) -> Response:
+    return _lookout_page(request, ctx)
 
 
 @router.post("/lookout", dependencies=[Depends(require_csrf)])
@@ -239,7 +240,7 @@ def make_lookout(
             sheet = build_lookout(vault, given)
     except SafetrailError as exc:
         message, hint = problem(exc)
-        return _lookout_page(request, 400, values=values, error=message, hint=hint)
+        return _lookout_page(request, vault, 400, values=values, error=message, hint=hint)
     record_lookout(vault, sheet, sheet.file_name, given)
     return Response(
         sheet.pdf,

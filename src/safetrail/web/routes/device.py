@@ -9,19 +9,21 @@ from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from safetrail.analysis.helplines import local_help
+from safetrail.case import CaseContext
 from safetrail.devicecheck import guide, iphone
 from safetrail.errors import SafetrailError, ValidationError
 from safetrail.i18n import _
 from safetrail.services import devicecheck, settings
-from safetrail.web.deps import CASE_ROUTES, Case, case_of
+from safetrail.web.deps import CASE_ROUTES, Case
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
 router = APIRouter(dependencies=CASE_ROUTES)
 
 
-def _start_page(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    vault = case_of(request)
+def _start_page(
+    request: Request, vault: CaseContext, status_code: int = 200, **extra: Any
+) -> Response:
     indicators = devicecheck.indicator_info(devicecheck.current_indicators(vault))
     return render(
         request,
@@ -39,8 +41,8 @@ def _start_page(request: Request, status_code: int = 200, **extra: Any) -> Respo
 
 
 @router.get("/device")
-def device_page(request: Request) -> Response:
-    return _start_page(request)
+def device_page(request: Request, ctx: Case) -> Response:
+    return _start_page(request, ctx)
 
 
 @router.post("/device/check", dependencies=[Depends(require_csrf)])
@@ -58,6 +60,7 @@ def run_check(
     except SafetrailError as exc:
         return _start_page(
             request,
+            vault,
             status_code=400,
             error=exc.message,
             hint=exc.hint,

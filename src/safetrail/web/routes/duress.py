@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from safetrail.errors import SafetrailError, WrongPassphrase
 from safetrail.i18n import _
 from safetrail.services import duress
-from safetrail.web.deps import CASE_ROUTES, Case
+from safetrail.web.deps import CASE_ROUTES, LocalVault
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
@@ -48,7 +48,7 @@ def duress_page(request: Request) -> Response:
 @router.post("/settings/duress", dependencies=[Depends(require_csrf)])
 def set_duress(
     request: Request,
-    vault: Case,
+    vault: LocalVault,
     current: Annotated[str, Form()] = "",
     duress_passphrase: Annotated[str, Form()] = "",
     confirm: Annotated[str, Form()] = "",
@@ -66,7 +66,9 @@ def set_duress(
 
 
 @router.post("/settings/duress/remove", dependencies=[Depends(require_csrf)])
-def remove_duress(request: Request, vault: Case, current: Annotated[str, Form()] = "") -> Response:
+def remove_duress(
+    request: Request, vault: LocalVault, current: Annotated[str, Form()] = ""
+) -> Response:
     try:
         duress.remove_duress_passphrase(vault, current)
     except SafetrailError as exc:

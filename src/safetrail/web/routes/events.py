@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from safetrail.case import CaseContext
 from safetrail.errors import SafetrailError
 from safetrail.services import events
 from safetrail.services.events import NoticeInput, OrderInput
-from safetrail.web.deps import CASE_ROUTES, Case, case_of, problem
+from safetrail.web.deps import CASE_ROUTES, Case, problem
 from safetrail.web.security import require_csrf
 from safetrail.web.templating import render
 
@@ -30,12 +31,13 @@ EMPTY_ORDER = {
 
 def _page(
     request: Request,
+    ctx: CaseContext,
     status_code: int = 200,
     notice: dict[str, str] | None = None,
     order: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    overview = events.overview(case_of(request))
+    overview = events.overview(ctx)
     return render(
         request,
         "events.html",
@@ -51,8 +53,8 @@ def _page(
 
 
 @router.get("/events")
-def events_page(request: Request) -> Response:
-    return _page(request)
+def events_page(request: Request, ctx: Case) -> Response:
+    return _page(request, ctx)
 
 
 @router.post("/events/notice", dependencies=[Depends(require_csrf)])
@@ -71,7 +73,7 @@ def add_notice(
     except SafetrailError as exc:
         message, hint = problem(exc)
         values = {"sent_on": sent_on, "method": method, "person": person, "summary": summary}
-        return _page(request, 400, notice=values, notice_error=message, notice_hint=hint)
+        return _page(request, vault, 400, notice=values, notice_error=message, notice_hint=hint)
     return RedirectResponse(f"/events?saved={record.ref}#notices", status_code=303)
 
 
@@ -109,5 +111,5 @@ def add_order(
             "conditions": conditions,
             "person": person,
         }
-        return _page(request, 400, order=values, order_error=message, order_hint=hint)
+        return _page(request, vault, 400, order=values, order_error=message, order_hint=hint)
     return RedirectResponse(f"/events?saved={record.ref}#orders", status_code=303)
