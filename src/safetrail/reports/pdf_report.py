@@ -18,7 +18,7 @@ from safetrail.analysis.escalation import Signal
 from safetrail.analysis.text import ngettext
 from safetrail.case import CaseContext
 from safetrail.domain import vocab
-from safetrail.i18n import _
+from safetrail.i18n import _, use_language
 from safetrail.reports.findings import (
     CAVEAT,
     Findings,
@@ -371,6 +371,106 @@ def _provenance(message: QuotedMessage, findings: Findings) -> str:
     return "\n".join(x for x in lines if x)
 
 
+#: a run of at least this many messages with the same words is shown as one row
+RUN_MIN = 3
+
+
+def _same_words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def quoted_runs(quoted: Sequence[QuotedMessage]) -> list[list[QuotedMessage]]:
+    """Flagged messages in order, consecutive ones with the same words (spacing aside),
+    sender, channel and export taken together; every message is in exactly one run."""
+    runs: list[list[QuotedMessage]] = []
+    key: tuple[str, ...] | None = None
+    for message in quoted:
+        this = (
+            _same_words(message.text),
+            message.sender,
+            message.identifier,
+            message.channel,
+            message.exhibit_ref or message.import_ref,
+        )
+        if runs and this == key:
+            runs[-1].append(message)
+        else:
+            runs.append([message])
+            key = this
+    return runs
+
+
+def _numbered(runs: list[list[QuotedMessage]]) -> Iterator[tuple[int, list[QuotedMessage]]]:
+    number = 1
+    for run in runs:
+        yield number, run
+        number += len(run)
+
+
+def _positions(run: Sequence[QuotedMessage]) -> str:
+    """Where each message of a run is: "lines 120-124, 130" when the positions are one
+    word and a number, else every position in full."""
+    words = [m.position.rsplit(" ", 1) for m in run]
+    if all(len(w) == 2 and w[1].isdigit() and w[0] == words[0][0] for w in words):
+        numbers = [int(w[1]) for w in words]
+        parts: list[str] = []
+        start = previous = numbers[0]
+        for n in [*numbers[1:], None]:
+            if n is not None and n == previous + 1:
+                previous = n
+                continue
+            parts.append(str(start) if start == previous else f"{start}-{previous}")
+            if n is not None:
+                start = previous = n
+        return f"{words[0][0]} {', '.join(parts)}"
+    return "; ".join(m.position for m in run)
+
+
+def _quoted_row(
+    run: list[QuotedMessage], number: int, case: CaseData, findings: Findings
+) -> list[str]:
+    first = run[0]
+    if len(run) < RUN_MIN:
+        return [
+            str(number),
+            stamp_text(first.at, case.timezone),
+            _sender(first),
+            first.channel,
+            first.text,
+            _provenance(first, findings),
+        ]
+    last = run[-1]
+    when = _("{start} to {end}").format(
+        start=stamp_text(first.at, case.timezone), end=stamp_text(last.at, case.timezone)
+    )
+    text = (
+        first.text
+        + "\n"
+        + _("(sent {n} times in a row, the same words each time)").format(n=len(run))
+    )
+    lines = [
+        _("{exhibit}, {position}").format(
+            exhibit=first.exhibit_ref or _("export not kept"), position=_positions(run)
+        )
+    ]
+    kinds = findings.threat_kinds(first.ref)
+    if kinds:
+        lines.append(_("Threat: {kinds}").format(kinds=kinds))
+    incidents = list(dict.fromkeys(m.incident_ref for m in run if m.incident_ref))
+    if len(incidents) == 1:
+        lines.append(_("Incident {ref}").format(ref=incidents[0]))
+    elif incidents:
+        lines.append(_("Incidents {refs}").format(refs=", ".join(incidents)))
+    return [
+        f"{number}-{number + len(run) - 1}",
+        when,
+        _sender(first),
+        first.channel,
+        text,
+        "\n".join(lines),
+    ]
+
+
 def what_they_wrote(doc: Doc, case: CaseData, findings: Findings) -> None:
     """Every message the threat detector flagged, word for word, oldest first."""
     doc.new_page("L")
@@ -388,6 +488,17 @@ def what_they_wrote(doc: Doc, case: CaseData, findings: Findings) -> None:
     if not findings.quoted:
         doc.para(_("No imported message was flagged as threatening."))
         return
+    runs = quoted_runs(findings.quoted)
+    if any(len(run) >= RUN_MIN for run in runs):
+        doc.para(
+            _(
+                "When they sent the same words again and again in a row, the message is "
+                "quoted once, with how many times it was sent, when the first and the last "
+                "were sent, and where each one is in the export."
+            ),
+            SMALL,
+            color=MUTED,
+        )
     doc.grid_table(
         [
             Column(_("No."), 4, align="R"),
@@ -397,17 +508,7 @@ def what_they_wrote(doc: Doc, case: CaseData, findings: Findings) -> None:
             Column(_("Message (exactly as written)"), 46),
             Column(_("Exhibit, position"), 20),
         ],
-        (
-            [
-                str(number),
-                stamp_text(m.at, case.timezone),
-                _sender(m),
-                m.channel,
-                m.text,
-                _provenance(m, findings),
-            ]
-            for number, m in enumerate(findings.quoted, start=1)
-        ),
+        (_quoted_row(run, first, case, findings) for first, run in _numbered(runs)),
     )
     exports: dict[str, tuple[str, str]] = {}
     for m in findings.quoted:
@@ -916,6 +1017,13 @@ def integrity_statement(
 def build_report(vault: CaseContext, options: ReportOptions) -> Report:
     """Gather, lay out and return the PDF. Nothing is written or recorded here, except a
     trusted timestamp of the ledger head when the person turned those on."""
+    # The language is looked up once for the whole build (not from the environment for
+    # each of the hundreds of thousands of strings and dates of a large report).
+    with use_language(None):
+        return _build_report(vault, options)
+
+
+def _build_report(vault: CaseContext, options: ReportOptions) -> Report:
     timestamps.auto_stamp(vault)
     stamps = timestamps.stamps(vault)
     case = gather(vault, options)
