@@ -25,7 +25,7 @@ __all__ = ["LIMIT", "clear", "forget_at_close", "scan"]
 #: at most this many distinct texts are remembered per engine
 LIMIT = 1_500_000
 #: characters of text given to the detector at once
-PIECE_CHARS = 1_000_000
+PIECE_CHARS = 250_000
 
 _MISSING = object()
 _known: weakref.WeakKeyDictionary[ThreatEngine, dict[str, ThreatFlag | None]] = (
