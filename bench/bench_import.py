@@ -92,6 +92,13 @@ def main() -> None:
         f"full import: {rate:,.0f} records/s wall, {per_cpu:,.0f} records/CPU-s "
         f"(goal >= 100,000), peak RSS {full['rss_mb']:.0f} MB (goal < 300 MB)"
     )
+    if full.get("child_cpu"):
+        both = full["cpu"] + full["child_cpu"]
+        print(
+            f"  its parser process: {full['child_cpu']:.2f} CPU s, peak RSS "
+            f"{full['child_rss_mb']:.0f} MB; both processes {both:.2f} CPU s = "
+            f"{full['records'] / both:,.0f} records per CPU-second of the two together"
+        )
     for floor in ("rawdb", "walfloor"):
         if floor in done:
             base = done[floor]

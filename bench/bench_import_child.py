@@ -156,7 +156,20 @@ def main() -> None:
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "cpu": cpu, "records": count, "rss_mb": rss}))
+    # the import's parser process (services/imports/feed.py), when it had one
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": cpu,
+                "records": count,
+                "rss_mb": rss,
+                "child_cpu": children.ru_utime + children.ru_stime,
+                "child_rss_mb": children.ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 PASSPHRASE = "correct horse battery staple"
 SENTENCES = [
@@ -50,6 +51,76 @@ SENTENCES = [
     "회사 앞에서 기다리고 있다가 집까지 따라왔다.",
 ]
 TACTICS = ["unwanted_calls", "unwanted_messages", "following", "watching", "showing_up", "threats"]
+#: what the imported chat says: everyday messages, hard negatives, and a few percent of
+#: threats from them (THREAT_SHARE), a tenth of which start a run of the same threat sent
+#: again and again within minutes (RUN_LENGTH), as harassers do
+EVERYDAY = [
+    "where are you",
+    "please answer me",
+    "why won't you talk to me",
+    "call me back when you can",
+    "are you at work today?",
+    "good morning",
+    "did you get the flowers",
+    "I miss you so much",
+    "we need to talk about the car",
+    "answer your phone",
+    "I saw your post from the weekend",
+    "are you ignoring me",
+    "I'm sorry, I'll change, I promise",
+    "can we meet for coffee on Saturday",
+    "the kids asked about you",
+    "ok",
+    "fine",
+    "whatever",
+]
+HARD_NEGATIVES = [
+    "I'm dying to see you",
+    "this is killing me",
+    "I know where the cafe is",
+    "I'd never hurt you",
+    "the match last night was murder",
+]
+THREATS = [
+    "I know where you live",
+    "If I can't have you nobody will",
+    "you'll regret this",
+    "I'm outside your house right now",
+    "I know what time you finish work",
+    "I will kill you if you go to the police",
+    "I'll post your photos everywhere",
+]
+REPLIES = [
+    "please leave me alone",
+    "stop messaging me",
+    "I have told you not to contact me",
+    "I'm at work",
+    "ok",
+]
+THREAT_SHARE = 0.025
+RUN_LENGTH = (5, 40)
+
+
+def realistic_chat(offender: str) -> Any:
+    """A ``say`` for gen_whatsapp.generate: realistic texts, mostly ordinary."""
+    run: list[str] = []
+
+    def say(rng: random.Random, sender: str) -> str:
+        if sender != offender:
+            return rng.choice(REPLIES)
+        if run:
+            return run.pop()
+        roll = rng.random()
+        if roll < THREAT_SHARE:
+            text = rng.choice(THREATS)
+            if rng.random() < 0.1:
+                run.extend([text] * rng.randint(*RUN_LENGTH))
+            return text
+        if roll < THREAT_SHARE + 0.03:
+            return rng.choice(HARD_NEGATIVES)
+        return rng.choice(EVERYDAY)
+
+    return say
 
 
 def _quiet() -> None:
@@ -111,7 +182,7 @@ def populate(root: Path, count: int, seed: int, messages: int = 0) -> None:
 
         people.add_person(vault, PersonInput(names=[PEOPLE[0]]))
         chat = root / f"WhatsApp Chat with {PEOPLE[0]}.txt"
-        generate(chat, messages, seed)
+        generate(chat, messages, seed, realistic_chat(PEOPLE[0]))
         run_import(vault, [chat], options=ImportOptions(me=PEOPLE[1]))
     vault.close()
 
@@ -188,6 +259,9 @@ def main() -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--appendix", action="store_true")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="fill vaults here once, reuse them, keep them"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -196,10 +270,15 @@ def main() -> int:
     print(f"cpus: {os.cpu_count()}  load: {os.getloadavg()[0]:.2f}")
     goals = {1000: 10.0, 10000: 30.0}
     for size in args.sizes:
-        root = Path(tempfile.mkdtemp(prefix="st-bench-report-", dir=args.dir))
+        if args.keep:
+            root = args.keep / f"report-{size}-{args.messages}-{args.seed}"
+        else:
+            root = Path(tempfile.mkdtemp(prefix="st-bench-report-", dir=args.dir))
         try:
             started = time.perf_counter()
-            populate(root, size, args.seed, args.messages)
+            if not (root / "vault").exists():
+                root.mkdir(parents=True, exist_ok=True)
+                populate(root, size, args.seed, args.messages)
             filled = time.perf_counter() - started
             done = subprocess.run(
                 [sys.executable, __file__, "--child", str(root)]
@@ -230,7 +309,8 @@ def main() -> int:
                 alone = baseline(root, rows)
                 print(f"        baseline: fpdf2 table() for {rows} rows alone: {alone:.2f} s")
         finally:
-            shutil.rmtree(root, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(root, ignore_errors=True)
     return 0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,7 +50,14 @@ def sentence(rng: random.Random) -> str:
     return text[0].upper() + text[1:]
 
 
-def generate(path: Path, messages: int, seed: int) -> dict[str, int]:
+def generate(
+    path: Path,
+    messages: int,
+    seed: int,
+    say: Callable[[random.Random, str], str] | None = None,
+) -> dict[str, int]:
+    """Write the chat; ``say(rng, sender)`` chooses each message's text (default: word
+    salad from ``WORDS``, which is what the parser benchmarks read)."""
     rng = random.Random(seed)
     at = datetime(2019, 1, 14, 7, 30)
     counts = {"messages": 0, "system": 0, "with_sender": 0, "lines": 0, "media": 0}
@@ -85,12 +93,12 @@ def generate(path: Path, messages: int, seed: int) -> dict[str, int]:
                 lines += 1
             elif roll < 0.13:
                 extra = rng.randint(1, 3)
-                write(f"{head}{name}: {sentence(rng)}\n")
+                write(f"{head}{name}: {say(rng, name) if say else sentence(rng)}\n")
                 for _ in range(extra):
                     write(sentence(rng) + "\n")
                 lines += 1 + extra
             else:
-                write(f"{head}{name}: {sentence(rng)}\n")
+                write(f"{head}{name}: {say(rng, name) if say else sentence(rng)}\n")
                 lines += 1
         counts["messages"] = messages
         counts["lines"] = lines
