@@ -79,6 +79,8 @@ def test_phone_sign_up_record_and_sign_out(served: str) -> None:
         page.fill("#name", "phone-person")
         page.fill("#password", PASSWORD)
         page.fill("#confirm", PASSWORD)
+        page.fill("#country", "JP")
+        page.fill("#timezone", "Asia/Tokyo")
         page.click("form[action='/signup'] button[type=submit]")
         key = page.text_content("#recovery-key") or ""
         assert len(key.split("-")) == 8

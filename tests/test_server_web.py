@@ -72,7 +72,14 @@ def sign_up(app, name: str) -> tuple[TestClient, str]:  # type: ignore[no-untype
     page = browser.get("/signup")
     done = browser.post(
         "/signup",
-        data={"csrf": csrf(page.text), "name": name, "password": PASSWORD, "confirm": PASSWORD},
+        data={
+            "csrf": csrf(page.text),
+            "name": name,
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "country": "GB",
+            "timezone": "Europe/London",
+        },
     )
     assert done.status_code == 200
     key = re.search(r'id="recovery-key">([^<]+)<', done.text)
@@ -370,3 +377,46 @@ def test_exports_are_audited_for_the_owner_too(app, server: Server) -> None:  # 
     assert [a for a, _d in entries].count(audit.EXPORT) == 1
     assert audit.CASE_ACCESS not in [a for a, _d in entries]
     assert "Exported" in person.get("/account/audit").text
+
+
+def test_case_settings_discreet_mode(app) -> None:  # type: ignore[no-untyped-def]
+    person, _key = sign_up(app, "jo")
+    page = person.get("/account/case-settings")
+    assert page.status_code == 200
+    saved = person.post(
+        "/account/case-settings",
+        data={
+            "csrf": csrf(page.text),
+            "country": "GB",
+            "timezone": "Europe/London",
+            "discreet": "on",
+            "exit_url": "/away",
+            "language": "auto",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    home = person.get("/")
+    assert "<title>Notes</title>" in home.text
+    assert 'href="/manifest.webmanifest?discreet=1"' in home.text
+    assert "/static/neutral.svg" in home.text
+
+
+def test_sign_up_checks_the_place(app) -> None:  # type: ignore[no-untyped-def]
+    browser = client(app)
+    page = browser.get("/signup")
+    refused = browser.post(
+        "/signup",
+        data={
+            "csrf": csrf(page.text),
+            "name": "kim",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "country": "XX",
+            "timezone": "Europe/London",
+        },
+    )
+    assert refused.status_code == 400
+    assert "XX is not a country code SafeTrail knows." in refused.text
+    assert 'value="kim"' in refused.text
+    assert browser.get("/", follow_redirects=False).headers["location"] == "/signin"

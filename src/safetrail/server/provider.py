@@ -165,18 +165,19 @@ class ServerCaseProvider:
     def page_context(self, request: Request) -> Mapping[str, Any]:
         session = session_of(request)
         case: CaseContext | None = getattr(request.state, "case", None)
-        discreet = False
+        discreet, exit_url = False, "/away"
         if case is not None:
             from safetrail.services import settings
 
-            discreet = settings.preferences(case).discreet
+            prefs = settings.preferences(case)
+            discreet, exit_url = prefs.discreet, prefs.exit_url
         return {
             "unlocked": session is not None and session.case_key is not None,
             "signed_in": session is not None,
             "account": None if session is None else session.account,
             "discreet": discreet,
             "auto_lock_seconds": self.idle_seconds,
-            "exit_url": "/away",
+            "exit_url": exit_url,
             "server_mode": True,
         }
 

@@ -9,11 +9,14 @@ import segno
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from safetrail.errors import SafetrailError
-from safetrail.i18n import _
+from safetrail.case import CaseContext
+from safetrail.errors import Forbidden, SafetrailError
+from safetrail.i18n import LANGUAGES, _
 from safetrail.server import accounts, audit, sessions, totp
 from safetrail.server.accounts import PERSON
 from safetrail.server.provider import client_address
+from safetrail.services import settings
+from safetrail.web.deps import Case
 from safetrail.web.routes.server_auth import home_of, runtime, signed_in
 from safetrail.web.security import SESSION_COOKIE, require_csrf
 from safetrail.web.templating import render
@@ -239,3 +242,80 @@ def audit_page(request: Request) -> Response:
             found += audit.for_case(conn, account.case_id)
     entries = sorted({e.id: e for e in found}.values(), key=lambda e: e.id, reverse=True)
     return render(request, "server/audit.html", title_key="audit", entries=entries, me=account)
+
+
+def _case_settings_page(
+    request: Request, ctx: CaseContext, status: int = 200, **context: object
+) -> Response:
+    place = settings.current(ctx)
+    prefs = settings.preferences(ctx)
+    values = {
+        "country": place.country,
+        "timezone": place.timezone,
+        "discreet": prefs.discreet,
+        "exit_url": prefs.exit_url,
+        "language": prefs.language,
+    }
+    values.update(context.pop("values", {}))  # type: ignore[call-overload]
+    return render(
+        request,
+        "server/case_settings.html",
+        status_code=status,
+        title_key="settings",
+        values=values,
+        zones=settings.timezone_names(),
+        languages=LANGUAGES,
+        saved=request.query_params.get("saved", ""),
+        error=context.get("error"),
+    )
+
+
+def _owner_only(request: Request) -> None:
+    if signed_in(request).account.role != PERSON:
+        raise Forbidden(
+            _("Only the person whose case it is can change its settings."),
+            _("Ask them to change it."),
+        )
+
+
+@router.get("/account/case-settings")
+def case_settings_page(request: Request, ctx: Case) -> Response:
+    """The case's own settings on the server (discreet mode, language, place, quick exit);
+    the idle timeout is the server's."""
+    _owner_only(request)
+    return _case_settings_page(request, ctx)
+
+
+@router.post("/account/case-settings", dependencies=[Depends(require_csrf)])
+def save_case_settings(
+    request: Request,
+    ctx: Case,
+    country: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
+    discreet: Annotated[str, Form()] = "",
+    exit_url: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "auto",
+) -> Response:
+    _owner_only(request)
+    current = settings.preferences(ctx)
+    try:
+        settings.save_preferences(
+            ctx,
+            country,
+            timezone,
+            current.auto_lock_minutes,
+            discreet == "on",
+            exit_url,
+            _("settings changed in the app"),
+            language=language,
+        )
+    except SafetrailError as exc:
+        values = {
+            "country": country,
+            "timezone": timezone,
+            "discreet": discreet == "on",
+            "exit_url": exit_url,
+            "language": language,
+        }
+        return _case_settings_page(request, ctx, 400, error=exc.message, values=values)
+    return RedirectResponse("/account/case-settings?saved=1", status_code=303)

@@ -51,9 +51,9 @@ async def require_anon_csrf(request: Request) -> None:
         raise HTTPException(403, _("This form has expired. Reload the page and try again."))
 
 
-def _page(request: Request, name: str, status: int = 200, **context: object) -> Response:
+def _page(request: Request, template: str, status: int = 200, **context: object) -> Response:
     """A page with a form shown before sign-in: its token's cookie goes with it."""
-    page = render(request, name, status_code=status, **context)
+    page = render(request, template, status_code=status, **context)
     token = request.app.state.cases.csrf_token(request)
     page.set_cookie(
         ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=True, path="/"
@@ -120,9 +120,28 @@ def signin(
     return response
 
 
+def _signup_page(
+    request: Request, status: int = 200, error: str | None = None, **values: str
+) -> Response:
+    from safetrail.services import settings
+
+    zone = values.get("timezone") or settings.system_timezone()
+    country = values.get("country") or settings.system_country(zone) or ""
+    return _page(
+        request,
+        "server/signup.html",
+        status,
+        title_key="signup",
+        error=error,
+        country=country,
+        timezone=zone,
+        account_name=values.get("name", ""),
+    )
+
+
 @router.get("/signup")
 def signup_page(request: Request) -> Response:
-    return _page(request, "server/signup.html", title_key="signup", error=None)
+    return _signup_page(request)
 
 
 @router.post("/signup", dependencies=[Depends(require_anon_csrf)])
@@ -131,22 +150,31 @@ def signup(
     name: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     confirm: Annotated[str, Form()] = "",
+    country: Annotated[str, Form()] = "",
+    timezone: Annotated[str, Form()] = "",
 ) -> Response:
     """A person's account and their own, new case; the recovery key is shown once."""
-    from safetrail.server.cases import create_case
+    from safetrail.server.cases import create_case, open_case
     from safetrail.server.keys import wipe
+    from safetrail.services import settings
 
     run = runtime(request)
+    given = {"name": name, "country": country, "timezone": timezone}
     if password != confirm:
-        error = _("The two passwords are different.")
-        return _page(request, "server/signup.html", 400, title_key="signup", error=error)
+        return _signup_page(request, 400, _("The two passwords are different."), **given)
     now = run.now()
     try:
+        country, timezone = settings.validate_place(country, timezone)
         with run.server.engine.begin() as conn:
             account, kek = accounts.create_account(conn, name, password, PERSON, now)
     except SafetrailError as exc:
-        return _page(request, "server/signup.html", 400, title_key="signup", error=exc.message)
+        return _signup_page(request, 400, exc.message, **given)
     case_id, case_key = create_case(run.server, account.id)
+    ctx = open_case(run.server, case_id, case_key, account.actor, clock=run.clock)
+    try:
+        settings.initialise(ctx, country, timezone)
+    finally:
+        ctx.close()
     try:
         with run.server.engine.begin() as conn:
             recovery_key = accounts.attach_case(conn, account, case_id, case_key, kek, now)
