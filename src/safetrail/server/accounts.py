@@ -152,9 +152,10 @@ def _account(row: object) -> Account:
 
 def install(engine: Engine) -> None:
     """Create the global schema: every global table (idempotent) and the audit trigger."""
-    from safetrail.server import audit, db, sessions, throttle
+    from safetrail.server import audit, caseload, db, sessions, sharing, throttle
 
     assert sessions.sessions.metadata is throttle.sign_in_failures.metadata  # one schema
+    assert sharing.organisations.metadata is caseload.caseload_facts.metadata  # sharing too
     db.create_server_tables(engine)
     audit.install(engine)
 
@@ -372,6 +373,10 @@ def change_password(conn: Connection, account_id: str, old: str, new: str, now: 
     if account.case_id is not None and not account.case_locked:
         case_key = open_case_key(conn, account.id, account.case_id, "password", old_kek)
     new_kek = _set_password(conn, account.id, new)
+    if account.role == ADVOCATE:  # the advocate's private key follows the password
+        from safetrail.server import sharing
+
+        sharing.rewrap_private_key(conn, account.id, old_kek, new_kek)
     if case_key is not None and account.case_id is not None:
         store_case_key(conn, account.id, account.case_id, "password", new_kek, case_key, now)
     conn.execute(

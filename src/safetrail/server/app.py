@@ -26,7 +26,6 @@ from safetrail.errors import SafetrailError
 from safetrail.i18n import _
 from safetrail.server import sessions
 from safetrail.server.cases import Server
-from safetrail.server.provider import ServerCaseProvider
 from safetrail.server.settings import ServerSettings
 from safetrail.web.language import LanguageMiddleware
 from safetrail.web.security import (
@@ -53,6 +52,7 @@ OPEN_PATHS = (
     "/manifest.webmanifest",
     "/static/",
     "/favicon.ico",
+    "/invite/",
 )
 # Reachable in a half-finished session (second factor to set up, password to change).
 STAGE_PAGES = {
@@ -146,19 +146,30 @@ def create_server_app(
     server: Server | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    from safetrail.web.routes import server_account, server_auth, server_operator
+    from safetrail.server.sharing import SharingCaseProvider, install_scopes
+    from safetrail.web.routes import (
+        server_account,
+        server_auth,
+        server_caseload,
+        server_operator,
+        server_orgs,
+        server_share,
+    )
 
     opened = server or Server.connect(settings.database, settings.blobs)
     runtime = ServerRuntime(settings, opened, clock)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.server_runtime = runtime
     app.state.safetrail = runtime  # what shared routes read: upload limit, TLS
-    app.state.cases = ServerCaseProvider(opened, settings.idle_seconds, runtime.clock)
+    app.state.cases = SharingCaseProvider(opened, settings.idle_seconds, runtime.clock)
     app.add_middleware(ServerSecurityMiddleware)
     app.add_middleware(LanguageMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (server_auth, server_account, server_operator, *case_route_modules()):
+    accounts_pages = (server_auth, server_account, server_operator)
+    sharing_pages = (server_share, server_caseload, server_orgs)
+    for module in (*accounts_pages, *sharing_pages, *case_route_modules()):
         app.include_router(module.router)  # type: ignore[attr-defined]
+    install_scopes(app)
     _error_handlers(app)
     return app
 

@@ -266,4 +266,7 @@ def run(
 
 
 def register(root: typer.Typer) -> None:
+    from safetrail.server import advocates_cli
+
+    advocates_cli.register(app)  # safetrail server org … / advocate …
     root.add_typer(app, name="server")

@@ -341,6 +341,10 @@ def sign_in(
         agent=agent,
         second_factor=factor is not None,
     )
+    if account.role == accounts.ADVOCATE:  # their private key, for this session only
+        from safetrail.server import sharing
+
+        sharing.on_sign_in(conn, account, kek, cookie)
     audit.record(
         conn,
         audit.SIGN_IN,

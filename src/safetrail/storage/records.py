@@ -61,6 +61,7 @@ REF_PREFIX = {
     "timestamp": "TS-",
     "arrangement": "AR-",
     "arrangement_mark": "AM-",
+    "advocate_note": "AN-",  # server mode: a note an advocate wrote on a shared case
 }
 REF_WIDTH = {"evidence": 4, "incident": 4}
 # ASCII digits only (str.isdigit() also accepts "²" and "①", which int() refuses), and few

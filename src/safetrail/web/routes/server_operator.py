@@ -189,10 +189,7 @@ def change_role(request: Request, account_id: str, role: Annotated[str, Form()] 
 
 @router.get("/cases")
 def caseload(request: Request) -> Response:
-    """An advocate's shared cases (the caseload page grows in the sharing issue)."""
+    """An advocate's shared cases: the caseload page (``server_caseload``)."""
     account = signed_in(request).account
     accounts.require_role(account, ADVOCATE)
-    run = runtime(request)
-    with run.server.engine.begin() as conn:
-        shared = accounts.shared_cases(conn, account)
-    return render(request, "server/cases.html", title_key="cases", shared=shared)
+    return RedirectResponse("/caseload", status_code=303)

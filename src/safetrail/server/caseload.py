@@ -1,0 +1,340 @@
+"""An advocate's caseload: one row per case shared with them, most urgent first.
+
+What a row shows comes from the same places the case's own pages use: incidents from the
+incident projection (through the share's :class:`~safetrail.server.sharing.SharedCase`,
+so a date-range share counts only its dates), serious signals from the analysis
+(``analysis.service.analyse_vault``), the last risk screening from the saved assessments,
+check-ins from the scheduler's rows. Nothing of a case that is not shared (or no longer
+shared) is read: the list starts from the advocate's live shares.
+
+Opening 200 cases and analysing each on every view would be slow, so each row's figures
+are kept per advocate and case, encrypted under a key derived from the advocate's private
+key (the operator cannot read them) and tied to the case's ledger head: any change to the
+case (a new or amended record) makes them stale and they are computed again at the next
+view. Check-in state changes without the ledger, so it is read fresh on every view, in
+one query over the shared cases' schemas.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+)
+
+from safetrail.server import accounts, audit, sharing
+from safetrail.server.cases import Server
+from safetrail.server.db import case_schema
+from safetrail.server.db import server_metadata as metadata
+from safetrail.server.sessions import Session
+from safetrail.storage.records import utc_stamp
+from safetrail.storage.tables import incidents
+
+#: the analysis signals the caseload counts as serious (design: approach to home,
+#: threats, contact after a notice, breach of an order)
+SERIOUS = ("approach_places", "threats", "after_notice", "order_breach")
+SORTS = ("urgency", "name", "last", "week", "month", "signals", "screening")
+
+caseload_facts = Table(
+    "caseload_facts",
+    metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("case_id", String(64), primary_key=True),
+    Column("head_seq", Integer, nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass
+class Facts:
+    """What the caseload keeps of one case (all within the share's scope)."""
+
+    last_incident: str | None = None
+    recent: list[str] = field(default_factory=list)  # incident starts of the 28 days before
+    signals: list[str] = field(default_factory=list)
+    screening_on: str | None = None
+    red_flags: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "last": self.last_incident,
+            "recent": self.recent,
+            "signals": self.signals,
+            "screening_on": self.screening_on,
+            "red_flags": self.red_flags,
+        }
+
+    @classmethod
+    def from_json(cls, body: dict[str, object]) -> Facts:
+        return cls(
+            last_incident=body.get("last"),  # type: ignore[arg-type]
+            recent=list(body.get("recent") or []),  # type: ignore[call-overload]
+            signals=list(body.get("signals") or []),  # type: ignore[call-overload]
+            screening_on=body.get("screening_on"),  # type: ignore[arg-type]
+            red_flags=body.get("red_flags"),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True)
+class Row:
+    case_id: str
+    person: str
+    scope: sharing.Scope
+    access: str
+    since: datetime
+    last_incident: str | None
+    week: int
+    month: int
+    signals: tuple[str, ...]
+    screening_on: str | None
+    red_flags: int | None
+    alerting: int
+    overdue: int
+
+    @property
+    def urgency(self) -> tuple[int, int, int, int, int, str]:
+        return (
+            self.alerting,
+            self.overdue,
+            len(self.signals),
+            self.week,
+            self.month,
+            self.last_incident or "",
+        )
+
+
+def _cache_key(private: bytes | bytearray) -> bytes:
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"safetrail/server/v1/caseload"
+    )
+    return hkdf.derive(bytes(private))
+
+
+def _aad(account_id: str, case_id: str, head: int) -> bytes:
+    return f"caseload\x1f{account_id}\x1f{case_id}\x1f{head}".encode()
+
+
+def _seal(key: bytes, aad: bytes, facts: Facts) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(key).encrypt(nonce, json.dumps(facts.to_json()).encode(), aad)
+
+
+def _open(key: bytes, aad: bytes, sealed: bytes) -> Facts | None:
+    try:
+        plain = AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
+    except (InvalidTag, ValueError):
+        return None
+    return Facts.from_json(json.loads(plain))
+
+
+def compute(ctx: sharing.SharedCase, now: datetime) -> Facts:
+    """One case's figures, read through the share (its scope applies)."""
+    from safetrail.analysis.service import analyse_vault, assessments
+
+    since, until = (
+        ctx.store.bounds if isinstance(ctx.store, sharing.ScopedRecordStore) else (None, None)
+    )
+    live = incidents.c.voided.is_(False)
+    conditions = [live]
+    if since:
+        conditions.append(incidents.c.occurred_start >= since)
+    if until:
+        conditions.append(incidents.c.occurred_start < until)
+    window = utc_stamp(now - timedelta(days=28))
+    with ctx.read() as conn:
+        last = conn.execute(
+            select(func.max(incidents.c.occurred_start)).where(*conditions)
+        ).scalar()
+        recent = [
+            str(s)
+            for s in conn.execute(
+                select(incidents.c.occurred_start).where(
+                    *conditions, incidents.c.occurred_start >= window
+                )
+            ).scalars()
+        ]
+    facts = Facts(last_incident=None if last is None else str(last), recent=sorted(recent))
+    if ctx.scope.kind == sharing.ALL:
+        analysis = analyse_vault(ctx)
+        facts.signals = [s.kind for s in analysis.signals if s.kind in SERIOUS]
+        saved = assessments(ctx)
+        if saved:
+            newest = saved[-1].result
+            facts.screening_on = newest.taken_on.isoformat()
+            facts.red_flags = len(newest.flags)
+    return facts
+
+
+_LIVE_STATE = """SELECT '{case_id}' AS case_id,
+  (SELECT coalesce(max(seq), 0) FROM "{schema}".ledger) AS head,
+  (SELECT count(*) FROM "{schema}".checkin_schedule WHERE phase IN ('alerting', 'duress'))
+    AS alerting,
+  (SELECT count(*) FROM "{schema}".checkin_schedule
+    WHERE phase = 'waiting' AND next_at IS NOT NULL AND next_at < :now) AS overdue"""
+
+
+def _live_state(
+    conn: Connection, case_ids: list[str], now: datetime
+) -> dict[str, tuple[int, int, int]]:
+    """Ledger head, alerting and overdue check-ins of each case, in one query (the
+    server's own login reads the case schemas' structure columns; nothing encrypted)."""
+    if not case_ids:
+        return {}
+    parts = [_LIVE_STATE.format(case_id=c, schema=case_schema(c)) for c in case_ids]
+    rows = conn.execute(text("\nUNION ALL\n".join(parts)), {"now": utc_stamp(now)})
+    return {str(r.case_id): (int(r.head), int(r.alerting), int(r.overdue)) for r in rows}
+
+
+def caseload(
+    server: Server,
+    session: Session,
+    cookie: str,
+    now: datetime,
+    clock: Callable[[], datetime],
+    address: str | None = None,
+) -> list[Row]:
+    """The advocate's caseload, most urgent first."""
+    account = session.account
+    with server.engine.begin() as conn:
+        shares = conn.execute(
+            select(
+                accounts.case_access.c.case_id,
+                accounts.case_access.c.scope,
+                accounts.case_access.c.access,
+                accounts.case_access.c.granted_at,
+                accounts.accounts.c.name,
+            )
+            .join(accounts.accounts, accounts.accounts.c.case_id == accounts.case_access.c.case_id)
+            .where(
+                (accounts.case_access.c.account_id == account.id)
+                & accounts.case_access.c.revoked_at.is_(None)
+                & accounts.case_access.c.sealed_key.is_not(None)
+            )
+        ).all()
+        ids = [str(s.case_id) for s in shares]
+        state = _live_state(conn, ids, now)
+        cached = {
+            str(r.case_id): (int(r.head_seq), bytes(r.sealed))
+            for r in conn.execute(
+                select(caseload_facts).where(
+                    (caseload_facts.c.account_id == account.id) & caseload_facts.c.case_id.in_(ids)
+                )
+            )
+        }
+        with sharing.private_key(conn, session, cookie) as private:
+            key = _cache_key(private)
+            found: dict[str, Facts] = {}
+            stale: list[str] = []
+            for case_id in ids:
+                head = state[case_id][0]
+                held = cached.get(case_id)
+                facts = None
+                if held is not None and held[0] == head:
+                    facts = _open(key, _aad(account.id, case_id, head), held[1])
+                if facts is None:
+                    stale.append(case_id)
+                else:
+                    found[case_id] = facts
+    for case_id in stale:
+        with server.engine.begin() as conn:
+            with sharing.private_key(conn, session, cookie) as private:
+                ctx = sharing.open_as_advocate(server, conn, session, private, case_id, clock)
+            if ctx is None:
+                continue
+            try:
+                facts = compute(ctx, now)
+            finally:
+                ctx.close()
+            head = state[case_id][0]
+            sealed = _seal(key, _aad(account.id, case_id, head), facts)
+            conn.execute(
+                caseload_facts.delete().where(
+                    (caseload_facts.c.account_id == account.id)
+                    & (caseload_facts.c.case_id == case_id)
+                )
+            )
+            conn.execute(
+                insert(caseload_facts).values(
+                    account_id=account.id,
+                    case_id=case_id,
+                    head_seq=head,
+                    sealed=sealed,
+                    computed_at=now,
+                )
+            )
+            audit.record(
+                conn,
+                audit.CASE_ACCESS,
+                now,
+                account_id=account.id,
+                role=account.role,
+                case_id=case_id,
+                detail="GET /caseload",
+                address=address,
+            )
+            found[case_id] = facts
+    week, month = utc_stamp(now - timedelta(days=7)), utc_stamp(now - timedelta(days=28))
+    rows = []
+    for share in shares:
+        case_id = str(share.case_id)
+        facts = found.get(case_id)
+        if facts is None:
+            continue
+        scope = sharing.Scope.parse(share.scope)
+        _head, alerting, overdue = state[case_id]
+        if scope.kind != sharing.ALL:
+            alerting = overdue = 0  # check-ins are part of "everything" shares only
+        rows.append(
+            Row(
+                case_id=case_id,
+                person=str(share.name),
+                scope=scope,
+                access=str(share.access),
+                since=share.granted_at,
+                last_incident=facts.last_incident,
+                week=sum(1 for s in facts.recent if s >= week),
+                month=sum(1 for s in facts.recent if s >= month),
+                signals=tuple(facts.signals),
+                screening_on=facts.screening_on,
+                red_flags=facts.red_flags,
+                alerting=alerting,
+                overdue=overdue,
+            )
+        )
+    return sort_rows(rows, "urgency")
+
+
+def sort_rows(rows: list[Row], by: str) -> list[Row]:
+    """``urgency`` (most urgent first), or by a column (newest / largest first)."""
+    keys: dict[str, Callable[[Row], object]] = {
+        "name": lambda r: r.person,
+        "last": lambda r: r.last_incident or "",
+        "week": lambda r: r.week,
+        "month": lambda r: r.month,
+        "signals": lambda r: len(r.signals),
+        "screening": lambda r: r.screening_on or "",
+        "urgency": lambda r: r.urgency,
+    }
+    key = keys.get(by, keys["urgency"])
+    ordered = sorted(rows, key=lambda r: r.person)  # ties keep a stable, readable order
+    return sorted(ordered, key=key, reverse=by != "name")  # type: ignore[arg-type,return-value]
