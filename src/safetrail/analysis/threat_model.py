@@ -12,13 +12,15 @@ and it has learnt from ordinary messages that "we killed it at the gig" and "ボ
 
 Features are *hashed*: each character n-gram goes to one of ``2**BITS`` buckets, so there is
 no vocabulary to store, and a message's score is a sum of bucket weights divided by the square
-root of its number of n-grams. That sum is computed with numpy for thousands of messages at a
-time (``ThreatModel.threat_scores``), which is what lets a phone backup of a million messages
-be scanned in about a second.
+root of its number of n-grams. While training, each bucket is weighted by how unevenly it
+falls between threats and ordinary messages (``_bucket_weights``); that weighting is folded
+into the stored weights, so scoring is the same sum. That sum is computed with numpy for
+thousands of messages at a time (``ThreatModel.margins``), which is what lets a phone backup
+of a million messages be scanned in about a second.
 
 How the model ships, and why: it is **trained at first use** from the labelled messages in
 ``threat_data/*.jsonl`` that ship inside the package, and kept for the life of the process
-(``default_model``; training takes a second or two). Training is deterministic (linear
+(``default_model``; training takes about a second). Training is deterministic (linear
 support vector machines from liblinear, fixed seeds, data in file order), so every install
 computes the same weights from the same files, and there is no pickle or weights file that
 could stop loading, or silently change meaning, when scikit-learn changes version. Nothing
