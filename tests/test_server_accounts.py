@@ -337,3 +337,15 @@ def test_audit_entries_exact_and_append_only(engine: Engine) -> None:
             conn.exec_driver_sql(statement)
     with engine.begin() as conn:
         assert len(audit.for_case(conn, case_id("audrey"))) == 2
+
+
+def test_sessions_end_after_twelve_hours_however_busy(engine: Engine) -> None:
+    _person(engine, "abe")
+    result = _sign_in(engine, "abe", address="192.0.2.60")
+    assert isinstance(result, SignedIn)
+    moment = T0
+    with engine.begin() as conn:
+        while moment < T0 + timedelta(hours=12) - timedelta(minutes=10):
+            moment += timedelta(minutes=10)
+            assert sessions.resolve(conn, result.cookie, moment) is not None
+        assert sessions.resolve(conn, result.cookie, T0 + timedelta(hours=12)) is None

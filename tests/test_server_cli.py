@@ -222,6 +222,11 @@ def test_init_then_run_over_https(database: str, tmp_path: Path) -> None:
             for _ in range(6):
                 assert client.get("/operator").status_code == 200
             assert client.get("/").status_code == 403  # an operator never opens a case
+            # Signing out on one process ends the session on every process.
+            assert client.post("/signout").status_code == 303
+            for _ in range(6):
+                after = client.get("/operator", follow_redirects=False)
+                assert after.status_code == 303 and after.headers["location"] == "/signin"
         with pytest.raises((httpx.RemoteProtocolError, httpx.ConnectError)):  # no plain HTTP
             httpx.get(f"http://127.0.0.1:{port}/signin", timeout=5)
     finally:
