@@ -19,6 +19,9 @@ The cipher is the one :func:`using_cipher` made active for the current transacti
 (``RecordStore.reading()``/``writing()`` set it from ``store.cipher``). On PostgreSQL a
 missing cipher is an error, never plaintext, unless the engine was made with
 :func:`allow_clear_content` (the personal schema on PostgreSQL in development and tests).
+The cipher lives in a ``ContextVar``: a generator must not keep a transaction open across
+a ``yield`` that a web response resumes in another thread (each step gets a fresh copy of
+the context there); open and close the transaction between two ``yield``s instead.
 """
 
 from __future__ import annotations
