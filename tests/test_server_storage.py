@@ -345,6 +345,12 @@ def test_wrong_key_and_unknown_case_are_clear_errors(server: Server) -> None:
         CaseColumnCipher(keys.new_key(), case.case_id).open(
             CaseColumnCipher(case_key, case.case_id).seal("text")
         )
+    closed = CaseColumnCipher(case_key, case.case_id)
+    sealed = closed.seal_match("+447700900123")
+    assert sealed == CaseColumnCipher(case_key, case.case_id).seal_match("+447700900123")
+    closed.wipe()
+    with pytest.raises(CipherMissing):
+        closed.open_match(sealed)
 
 
 def test_content_never_goes_to_postgres_in_clear(server: Server) -> None:

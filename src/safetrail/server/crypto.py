@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from safetrail.errors import DatabaseCorrupt
 from safetrail.i18n import _
+from safetrail.storage.columns import CipherMissing
 from safetrail.vault.keys import held, scrub
 
 NONCE_BYTES = 12
@@ -59,33 +60,46 @@ class CaseColumnCipher:
     def __init__(self, case_key: bytes | bytearray, case_id: str) -> None:
         self._secret_key = _derive(case_key, case_id, "secret", 32)
         self._match_key = _derive(case_key, case_id, "match", 64)
-        self._secret = AESGCM(self._secret_key)
-        self._match = AESSIV(self._match_key)
+        self._secret: AESGCM | None = AESGCM(self._secret_key)
+        self._match: AESSIV | None = AESSIV(self._match_key)
+
+    def _gcm(self) -> AESGCM:
+        if self._secret is None:
+            raise CipherMissing("the case was closed: its column keys are wiped")
+        return self._secret
+
+    def _siv(self) -> AESSIV:
+        if self._match is None:
+            raise CipherMissing("the case was closed: its column keys are wiped")
+        return self._match
 
     def seal(self, text: str) -> str:
         nonce = os.urandom(NONCE_BYTES)
-        sealed = nonce + self._secret.encrypt(nonce, text.encode("utf-8"), None)
+        sealed = nonce + self._gcm().encrypt(nonce, text.encode("utf-8"), None)
         return base64.b64encode(sealed).decode("ascii")
 
     def open(self, sealed: str) -> str:
         try:
             raw = base64.b64decode(sealed, validate=True)
-            plain = self._secret.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None)
+            plain = self._gcm().decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None)
         except (InvalidTag, ValueError, binascii.Error):
             raise _unreadable() from None
         return plain.decode("utf-8")
 
     def seal_match(self, text: str) -> str:
-        return base64.b64encode(self._match.encrypt(text.encode("utf-8"), None)).decode("ascii")
+        return base64.b64encode(self._siv().encrypt(text.encode("utf-8"), None)).decode("ascii")
 
     def open_match(self, sealed: str) -> str:
         try:
-            plain = self._match.decrypt(base64.b64decode(sealed, validate=True), None)
+            plain = self._siv().decrypt(base64.b64decode(sealed, validate=True), None)
         except (InvalidTag, ValueError, binascii.Error):
             raise _unreadable() from None
         return plain.decode("utf-8")
 
     def wipe(self) -> None:
+        # the library objects hold their own copies of the keys: drop them as well
+        self._secret = None
+        self._match = None
         scrub(self._secret_key)
         scrub(self._match_key)
 
