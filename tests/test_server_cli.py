@@ -331,3 +331,62 @@ def test_forwarded_headers_only_from_trusted_proxies(database: str, tmp_path: Pa
                     )
                     assert plain.status_code == 401
     assert _failed_sign_in_address(database)[known:] == ["198.51.100.7", "127.0.0.1"]
+
+
+def test_reset_operator_from_the_command_line(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from safetrail.server import accounts
+
+    with private_database() as url:
+        env = _env(
+            SAFETRAIL_SERVER_DATABASE=url,
+            SAFETRAIL_SERVER_BLOBS=str(tmp_path / "blobs"),
+            SAFETRAIL_SERVER_OPERATOR_PASSWORD=OPERATOR_PASSWORD,
+        )
+        first = subprocess.run(
+            [*SAFETRAIL, "server", "init", "--operator", "olu"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert first.returncode == 0, first.stderr
+        old_key = re.search(r"type this key into the app: ([A-Z2-7 ]+)", first.stdout)
+        env["SAFETRAIL_SERVER_OPERATOR_PASSWORD"] = "a brand new password"
+        reset = subprocess.run(
+            [*SAFETRAIL, "server", "reset-operator", "OLU"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert reset.returncode == 0, reset.stderr
+        assert "olu has a new password and new sign-in codes." in reset.stdout
+        new_key = re.search(r"type this key into the app: ([A-Z2-7 ]+)", reset.stdout)
+        assert old_key is not None and new_key is not None
+        assert old_key.group(1) != new_key.group(1)
+        assert len(re.findall(r"^  [a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$", reset.stdout, re.M)) == 10
+        unknown = subprocess.run(
+            [*SAFETRAIL, "server", "reset-operator", "nobody"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert unknown.returncode == 8
+        assert "There is no operator called nobody." in unknown.stderr
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                assert accounts.check_password(conn, "olu", OPERATOR_PASSWORD) is None
+                assert accounts.check_password(conn, "olu", "a brand new password") is not None
+                actions = conn.exec_driver_sql(
+                    "SELECT action, detail FROM safetrail.audit ORDER BY id"
+                ).all()
+        finally:
+            engine.dispose()
+        assert [tuple(a) for a in actions] == [
+            ("account-created", "server init"),
+            ("password-reset", "command line"),
+        ]

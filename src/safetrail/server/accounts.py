@@ -266,6 +266,17 @@ def check_password(conn: Connection, name: str, password: str) -> tuple[Account,
     return _account(row), kek
 
 
+def set_password(conn: Connection, account_id: str, password: str) -> bytes:
+    """A new password for an account without a case (operators, from the command line)."""
+    if get(conn, account_id).case_id is not None:
+        raise ValidationError(_("This account owns a case: reset it on the server's pages."))
+    kek = _set_password(conn, account_id, password)
+    conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(must_change_password=False)
+    )
+    return kek
+
+
 def _set_password(conn: Connection, account_id: str, password: str) -> bytes:
     check_new_password(password)
     params = _password_params()

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from safetrail.cli.common import console, err_console, interactive, ok
 from safetrail.errors import ConfigError, WeakPassphrase
 from safetrail.i18n import _
-from safetrail.server import accounts, audit, totp
+from safetrail.server import accounts, audit, sessions, totp
 from safetrail.server.accounts import OPERATOR
 from safetrail.server.cases import Server
 from safetrail.server.db import SERVER_SCHEMA
@@ -112,18 +112,55 @@ def init(
                 detail="server init",
             )
         ok(_("SafeTrail Server is set up. First operator: {name}").format(name=account.name))
-        console.print(
-            _("Scan this with an authenticator app; it asks for a code at every sign-in:")
-        )
-        _print_qr(totp.provisioning_uri(secret, account.name, ISSUER))
-        console.print(
-            _("Or type this key into the app: {key}").format(key=totp.secret_text(secret))
-        )
-        console.print(_("Recovery codes (each signs in once without the app; keep them safe):"))
-        for code in codes:
-            console.print(f"  {code}")
+        _show_enrolment(secret, account.name, codes)
     finally:
         server.close()
+
+
+@app.command("reset-operator")
+def reset_operator(
+    name: str = typer.Argument(..., help="The operator's account name."),
+    database: str | None = typer.Option(None, "--database", help="PostgreSQL URL."),
+    blobs: Path | None = typer.Option(None, "--blobs", help="Folder for evidence files."),
+) -> None:
+    """Give an operator who lost their password or phone a new password and sign-in codes."""
+    settings = ServerSettings.from_env(database=database, blobs=blobs)
+    server = _connect(settings)
+    try:
+        now = datetime.now(UTC)
+        with server.engine.begin() as conn:
+            account = accounts.find(conn, name)
+        if account is None or account.role != OPERATOR:
+            raise ConfigError(
+                _("There is no operator called {name}.").format(name=name),
+                _("People and advocates are reset by an operator on the server's pages."),
+            )
+        password = _operator_password()
+        with server.engine.begin() as conn:
+            accounts.set_password(conn, account.id, password)
+            secret = accounts.begin_totp(conn, account.id)
+            codes = accounts.activate_pending_totp(conn, account.id)
+            sessions.revoke_all(conn, account.id, now)
+            audit.record(
+                conn,
+                audit.PASSWORD_RESET,
+                now,
+                subject_id=account.id,
+                detail="command line",
+            )
+        ok(_("{name} has a new password and new sign-in codes.").format(name=account.name))
+        _show_enrolment(secret, account.name, codes)
+    finally:
+        server.close()
+
+
+def _show_enrolment(secret: bytes, name: str, codes: list[str]) -> None:
+    console.print(_("Scan this with an authenticator app; it asks for a code at every sign-in:"))
+    _print_qr(totp.provisioning_uri(secret, name, ISSUER))
+    console.print(_("Or type this key into the app: {key}").format(key=totp.secret_text(secret)))
+    console.print(_("Recovery codes (each signs in once without the app; keep them safe):"))
+    for code in codes:
+        console.print(f"  {code}")
 
 
 def _require_initialised(settings: ServerSettings) -> None:
