@@ -14,11 +14,10 @@ is kept per process, so two requests in two languages never mix.
 
 from __future__ import annotations
 
-import os
-
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from safetrail import config
 from safetrail.i18n import (
     _,
     accept_language,
@@ -34,7 +33,7 @@ def request_language(saved: str | None, accept: str | None) -> str:
     """The language for one request (see the module docstring for the order)."""
     return (
         normalise_language(saved)
-        or normalise_language(os.environ.get("SAFETRAIL_LANG"))
+        or normalise_language(config.languages()[0])
         or accept_language(accept)
         or default_language()
     )
@@ -67,7 +66,7 @@ def first_run_language(state: AppState, accept: str | None) -> None:
     Nothing is stored when SAFETRAIL_LANG chose the language or the browser asks for none we
     ship: the vault then follows the environment, as the command line does.
     """
-    if state.vault is None or normalise_language(os.environ.get("SAFETRAIL_LANG")):
+    if state.vault is None or normalise_language(config.languages()[0]):
         return
     chosen = accept_language(accept)
     if chosen is None:
