@@ -3,6 +3,7 @@ sessions (list, revoke, idle), roles, case pages per case, reset and recovery, a
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -57,8 +58,15 @@ def app(server: Server, clock: Clock):  # type: ignore[no-untyped-def]
     return create_server_app(settings, server, clock)
 
 
+_ADDRESSES = itertools.count(1)
+
+
 def client(app) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(app, base_url="https://testserver")
+    """A browser of its own, at an address of its own (the back-off per address then
+    depends only on what that browser does, whatever ran before in this module)."""
+    number = next(_ADDRESSES)
+    address = f"198.51.{100 + number // 250}.{number % 250 + 1}"
+    return TestClient(app, base_url="https://testserver", client=(address, 50000))
 
 
 def csrf(html: str) -> str:
