@@ -338,6 +338,18 @@ class ScopedRecordStore(RecordStore):
             raise RecordNotFound(_("No record with id {id}.").format(id=record_id))
         return self._scoped(record)
 
+    def list_ids(self, conn: Connection, kind: str) -> list[str]:
+        since, until = self.bounds
+        if kind != "incident" or (since is None and until is None):
+            return super().list_ids(conn, kind)
+        query = select(incident_rows.c.record_id)
+        if since is not None:
+            query = query.where(incident_rows.c.occurred_start >= since)
+        if until is not None:
+            query = query.where(incident_rows.c.occurred_start < until)
+        inside = {str(i) for i in conn.execute(query).scalars()}
+        return [i for i in super().list_ids(conn, kind) if i in inside]
+
     def history(self, conn: Connection, record_id: str) -> list[Version]:
         found = self.get(conn, record_id)  # refuses what is out of scope
         return [
@@ -398,13 +410,8 @@ def clamp_selection(ctx: object, from_day: str, to_day: str) -> tuple[str, str]:
     start, end = str(ctx.scope.start), str(ctx.scope.end)
     first = max(from_day.strip() or start, start)
     last = min(to_day.strip() or end, end)
-    if last < first:
-        raise ValidationError(
-            _("The dates you chose are outside what the person shared ({start} to {end}).").format(
-                start=start, end=end
-            ),
-            _("Choose dates within the shared range."),
-        )
+    # Dates wholly outside the share give an empty, refused range ("from" after "to"):
+    # the report page says so; nothing outside the share is ever read.
     return first, last
 
 
@@ -1036,6 +1043,9 @@ class SharingCaseProvider(ServerCaseProvider):
         return ctx
 
     def page_context(self, request: Request) -> Mapping[str, Any]:
+        case = getattr(request.state, "case", None)
+        if case is not None and not self.alive(case):
+            request.state.case = None  # an error page after the case was closed
         found = dict(super().page_context(request))
         session = session_of(request)
         if session is not None and session.account.role == ADVOCATE:
@@ -1061,6 +1071,9 @@ __all__ = [
 ]
 
 
+_Field = Annotated[str, Form()]
+
+
 def install_scopes(app: Any) -> None:
     """Reports, police sheets and bundles made through a date-range share are limited to
     its dates: the report form is read through :func:`clamp_selection`."""
@@ -1070,14 +1083,14 @@ def install_scopes(app: Any) -> None:
 
     def scoped_selection(
         request: Request,
-        from_day: reports.Field = "",
-        to_day: reports.Field = "",
+        from_day: _Field = "",
+        to_day: _Field = "",
         offenders: Annotated[list[str] | None, Form()] = None,
-        incidents: reports.Field = "",
-        witness_contacts: reports.Field = "",
-        communications_appendix: reports.Field = "",
-        prepared_by: reports.Field = "",
-    ) -> reports.Selection:
+        incidents: _Field = "",
+        witness_contacts: _Field = "",
+        communications_appendix: _Field = "",
+        prepared_by: _Field = "",
+    ) -> Any:
         first, last = clamp_selection(getattr(request.state, "case", None), from_day, to_day)
         return original(
             first,
