@@ -40,26 +40,26 @@ LANGUAGES = ("en", "ja", "ko")
 ROUNDS = ("blind", "blind2")
 GOAL_PRECISION, GOAL_RECALL = 0.90, 0.85
 # What the detector measured when this was written (precision, recall):
-#   blind  (first round):  en 0.907 / 0.853, ja 0.922 / 0.852, ko 0.935 / 0.845
-#   blind2 (second round): en 0.862 / 0.857, ja 0.897 / 0.821, ko 0.907 / 0.827
-# (before the second training round: blind en 0.875 / 0.863, ja 0.888 / 0.803, ko 0.889 /
-# 0.819; blind2 en 0.822 / 0.866, ja 0.853 / 0.736, ko 0.850 / 0.797). These floors sit just
+#   blind  (first round):  en 0.910 / 0.857, ja 0.940 / 0.872, ko 0.941 / 0.842
+#   blind2 (second round): en 0.873 / 0.879, ja 0.900 / 0.850, ko 0.919 / 0.850
+# (before the third training round: blind en 0.907 / 0.853, ja 0.922 / 0.852, ko 0.935 /
+# 0.845; blind2 en 0.862 / 0.857, ja 0.897 / 0.821, ko 0.907 / 0.827). These floors sit just
 # under them, so a change that makes either worse fails; the goals are tested separately.
 FLOORS = {
-    ("blind", "en"): (0.90, 0.85),
-    ("blind", "ja"): (0.915, 0.85),
-    ("blind", "ko"): (0.93, 0.84),
-    ("blind2", "en"): (0.85, 0.845),
-    ("blind2", "ja"): (0.89, 0.815),
-    ("blind2", "ko"): (0.90, 0.82),
+    ("blind", "en"): (0.905, 0.85),
+    ("blind", "ja"): (0.935, 0.865),
+    ("blind", "ko"): (0.935, 0.835),
+    ("blind2", "en"): (0.865, 0.87),
+    ("blind2", "ja"): (0.895, 0.845),
+    ("blind2", "ko"): (0.91, 0.845),
 }
 # Where recall 0.85 at precision 0.90 holds (the others are strict xfails: a pass fails).
-GOAL_MET = frozenset({("blind", "en"), ("blind", "ja")})
-# Threats to kill or of violence named serious, at least (measured: blind 0.83 / 0.82 / 0.77,
-# blind2 0.86 / 0.84 / 0.80 for en / ja / ko; of the flagged ones 0.87-0.96). The first
+GOAL_MET = frozenset({("blind", "en"), ("blind", "ja"), ("blind2", "ja")})
+# Threats to kill or of violence named serious, at least (measured: blind 0.83 / 0.84 / 0.79,
+# blind2 0.87 / 0.84 / 0.81 for en / ja / ko). The first
 # round labels most threats aimed at family or pets serious, however veiled ("tell your dad
 # to mind how he goes"); the second only those that name violence.
-SERIOUS_FLOORS = {"blind": 0.76, "blind2": 0.78}
+SERIOUS_FLOORS = {"blind": 0.77, "blind2": 0.80}
 
 
 def blind(lang: str, round_: str = "blind") -> list[dict[str, str | None]]:
