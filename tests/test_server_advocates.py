@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from safetrail.server import accounts, totp
+from safetrail.server import accounts, audit, sharing, totp
 from safetrail.server.accounts import OPERATOR
 from safetrail.server.app import create_server_app
 from safetrail.server.cases import Server
@@ -482,3 +482,136 @@ def test_advocate_notes_and_screening_together(world: World) -> None:
     ref = together.headers["location"].split("?")[0].rsplit("/", 1)[1]
     assert pia.browser.get(f"/analysis/risk/{ref}").status_code == 200
     assert ada.browser.get(f"/analysis/risk/{ref}").status_code == 200
+
+
+def test_consent_twice_and_revoke_twice(world: World) -> None:
+    pia, abe = world.people["pia"], world.advocates["abe"]
+    with world.server.engine.connect() as conn:
+        before = {s.account_id: s for s in sharing.shares_of(conn, pia.case_id)}
+    world.clock.now += timedelta(minutes=1)
+    share(pia, "org:North Advocacy", "all", "read")  # the same people again, read only now
+    with world.server.engine.connect() as conn:
+        after = {s.account_id: s for s in sharing.shares_of(conn, pia.case_id)}
+        shared = [e for e in audit.for_case(conn, pia.case_id) if e.action == sharing.SHARED]
+    assert after.keys() == before.keys() and len(after) == 2
+    for account_id, found in after.items():
+        assert found.access == "read" and found.revoked_at is None
+        assert found.granted_at == before[account_id].granted_at  # "since" stays the first
+    assert len(shared) == 4
+    page = pia.browser.get("/sharing")
+    first = pia.browser.post(
+        f"/sharing/{abe.id}/revoke", data={"csrf": csrf(page.text)}, follow_redirects=False
+    )
+    assert first.headers["location"] == "/sharing?saved=revoked"
+    second = pia.browser.post(
+        f"/sharing/{abe.id}/revoke", data={"csrf": csrf(page.text)}, follow_redirects=False
+    )
+    assert second.headers["location"] == "/sharing?saved=already"
+    with world.server.engine.connect() as conn:
+        ended = [e for e in audit.for_case(conn, pia.case_id) if e.action == sharing.SHARE_REVOKED]
+        row = conn.execute(
+            accounts.case_access.select().where(
+                (accounts.case_access.c.case_id == pia.case_id)
+                & (accounts.case_access.c.account_id == abe.id)
+            )
+        ).one()
+    assert len(ended) == 1 and row.sealed_key is None and row.revoked_at is not None
+    assert 'data-person="pia"' not in abe.browser.get("/caseload").text
+    shown = pia.browser.get("/sharing").text
+    assert 'id="ended"' in shown and "abe" in shown.split('id="ended"')[1]
+
+
+def test_revocation_refuses_the_next_request_of_every_session(world: World) -> None:
+    pia, ada = world.people["pia"], world.advocates["ada"]
+    assert open_case(world, ada, pia) == 303
+    older = new_session(world, ada)  # a second session, opened before the revoke
+    assert open_case(world, ada, pia, older) == 303
+    assert older.get("/incidents/I-0001").status_code == 200
+    token_ada = csrf(ada.browser.get("/shared").text)
+    token_older = csrf(older.get("/shared").text)
+    page = pia.browser.get("/sharing")
+    done = pia.browser.post(
+        f"/sharing/{ada.id}/revoke", data={"csrf": csrf(page.text)}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    gets = (
+        "/shared",
+        "/",
+        "/incidents",
+        "/incidents/I-0001",
+        "/analysis",
+        "/analysis/chart/rate.png",
+        "/evidence",
+        "/evidence/EX-0001/raw",
+        "/reports",
+        "/plan",
+    )
+    for browser, token in ((ada.browser, token_ada), (older, token_older)):
+        for path in gets:
+            reply = browser.get(path)
+            assert reply.status_code == 404, path
+            assert b"MARK-" not in reply.content
+        for path in ("/reports/pdf", "/reports/bundle", "/reports/export/json", "/shared/notes"):
+            reply = browser.post(path, data={"csrf": token, "text": "x"})
+            assert reply.status_code == 404, path
+            assert b"MARK-" not in reply.content
+        assert (
+            browser.post(f"/caseload/{pia.case_id}/open", data={"csrf": token}).status_code == 404
+        )
+        assert 'data-person="pia"' not in browser.get("/caseload").text
+
+
+def test_revoked_during_an_export(world: World) -> None:
+    """An export authorised before the revoke is handed over whole (it is in the audit log
+    before the revoke); the next request is refused."""
+    quin, bea = world.people["quin"], world.advocates["bea"]
+    assert open_case(world, bea, quin) == 303
+    token = csrf(bea.browser.get("/shared").text)
+    with bea.browser.stream("POST", "/reports/bundle", data={"csrf": token}) as reply:
+        assert reply.status_code == 200
+        chunks = reply.iter_bytes()
+        first = next(chunks)
+        page = quin.browser.get("/sharing")
+        ended = quin.browser.post(
+            f"/sharing/{bea.id}/revoke", data={"csrf": csrf(page.text)}, follow_redirects=False
+        )
+        assert ended.headers["location"] == "/sharing?saved=revoked"
+        payload = first + b"".join(chunks)
+    assert "MARK-quin-MARCH" in bundle_text(payload)
+    assert bea.browser.get("/shared").status_code == 404
+    assert bea.browser.post("/reports/bundle", data={"csrf": token}).status_code == 404
+    with world.server.engine.connect() as conn:
+        actions = [e.action for e in audit.for_case(conn, quin.case_id)][::-1]
+    assert actions.index(sharing.SHARE_REVOKED) > max(
+        i for i, a in enumerate(actions) if a == audit.EXPORT
+    )
+
+
+def test_the_person_sees_exactly_the_accesses_made(world: World) -> None:
+    sol, bea = world.people["sol"], world.advocates["bea"]
+    share(sol, "advocate:bea", "all", "read")
+    expected: list[str] = []
+    assert 'data-person="sol"' in bea.browser.get("/caseload").text
+    expected.append("GET /caseload")  # the caseload read the new case's figures once
+    bea.browser.get("/caseload")  # unchanged case: figures kept, nothing read
+    assert open_case(world, bea, sol) == 303
+    for path in ("/shared", "/incidents", "/incidents/I-0002", "/analysis"):
+        assert bea.browser.get(path).status_code == 200, path
+        expected.append(f"GET {path}")
+    assert export(bea.browser, "/reports/pdf").status_code == 200  # type: ignore[attr-defined]
+    expected += ["GET /shared", "POST /reports/pdf"]  # export() reads the form's token
+    assert bea.browser.get("/incidents/I-0009").status_code == 404  # audited: it asked
+    expected.append("GET /incidents/I-0009")
+    assert bea.browser.get("/checkins/contacts").status_code == 403  # refused before any read
+    add(sol, "MARK-sol-LATER", IN_RANGE)
+    bea.browser.get("/caseload")
+    expected.append("GET /caseload")  # the case changed: its figures read again
+    with world.server.engine.connect() as conn:
+        made = [e for e in sharing.accesses(conn, sol.case_id) if e.account_id == bea.id]
+    assert [e.detail for e in made] == expected
+    page = sol.browser.get("/sharing").text
+    table = page.split('id="accesses"')[1].split("</table>")[0]
+    assert table.count("<tr>") == len(expected) + 1  # the header row
+    for detail in expected:
+        assert f"<code>{detail}</code>" in table
+    assert "MARK-" not in page.replace("MARK-sol", "")
