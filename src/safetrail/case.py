@@ -368,6 +368,11 @@ class CaseContext:
     def public_key_hex(self) -> str:
         return self.keys.ledger_signing_key().public_key().public_bytes_raw().hex()
 
+    def checkins_changed(self) -> None:
+        """Check-in state changed (a check-in started or closed, contacts or alert settings
+        changed). Nothing to do for a personal vault, whose scheduler reads the vault
+        itself; a server case publishes what its alerts need for the check-in workers."""
+
     def close(self) -> None:
         closing, self.on_close = self.on_close, []
         for step in closing:

@@ -53,6 +53,7 @@ OPEN_PATHS = (
     "/static/",
     "/favicon.ico",
     "/invite/",
+    "/ack/",  # trusted contacts acknowledge a check-in alert (server.alert_jobs)
 )
 # Reachable in a half-finished session (second factor to set up, password to change).
 STAGE_PAGES = {
@@ -148,6 +149,7 @@ def create_server_app(
 ) -> FastAPI:
     from safetrail.server.sharing import SharingCaseProvider, install_scopes
     from safetrail.web.routes import (
+        ack,
         server_account,
         server_auth,
         server_caseload,
@@ -167,7 +169,7 @@ def create_server_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     accounts_pages = (server_auth, server_account, server_operator)
     sharing_pages = (server_share, server_caseload, server_orgs)
-    for module in (*accounts_pages, *sharing_pages, *case_route_modules()):
+    for module in (*accounts_pages, *sharing_pages, ack, *case_route_modules()):
         app.include_router(module.router)  # type: ignore[attr-defined]
     install_scopes(app)
     _error_handlers(app)

@@ -280,6 +280,12 @@ class ServerCase(CaseContext):
             language=language,
         )
 
+    def checkins_changed(self) -> None:
+        """Publish what this case's check-in alerts need (``server.alert_jobs``)."""
+        from safetrail.server import alert_jobs  # local: it imports the check-in code
+
+        alert_jobs.publish(self)
+
     def close(self) -> None:
         """Run the close steps and wipe the keys; the shared pool stays open."""
         closing, self.on_close = self.on_close, []

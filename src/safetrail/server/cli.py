@@ -82,13 +82,22 @@ def init(
         None, "--blobs", help="Folder for the encrypted evidence files (may be a shared mount)."
     ),
     operator: str = typer.Option("operator", "--operator", help="Name of the first operator."),
+    alert_key: Path | None = typer.Option(
+        None,
+        "--alert-key",
+        help="File for the check-in workers' private alert key (default: alert.key beside "
+        "the blobs folder).",
+    ),
 ) -> None:
     """Create the server's tables and the first operator account (with sign-in codes)."""
-    settings = ServerSettings.from_env(database=database, blobs=blobs)
+    settings = ServerSettings.from_env(database=database, blobs=blobs, alert_key=alert_key)
     server = _connect(settings)
     try:
         accounts.install(server.engine)
         server.init()
+        from safetrail.server import alert_key as alert_keys
+
+        alert_keys.ensure(server.engine, settings.alert_key_path)
         now = datetime.now(UTC)
         with server.engine.begin() as conn:
             existing = conn.execute(
@@ -194,6 +203,7 @@ def _export(settings: ServerSettings) -> None:
         "BEHIND_PROXY": ",".join(settings.behind_proxy),
         "NAMES": ",".join(settings.names),
         "IDLE_MINUTES": str(settings.idle_minutes),
+        "ALERT_KEY": str(settings.alert_key_path),
     }
     if settings.tls_cert is not None and settings.tls_key is not None:
         values["TLS_CERT"] = str(settings.tls_cert)
@@ -210,6 +220,13 @@ def _checkin_workers(settings: ServerSettings) -> list[BaseProcess]:
             _("Check-in alerts are not run by this server version yet (no check-in worker).")
         )
         return []
+    from safetrail.server import alert_key as alert_keys
+
+    server = _connect(settings)
+    try:
+        alert_keys.ensure(server.engine, settings.alert_key_path)  # made on the first run
+    finally:
+        server.close()
     target = importlib.import_module(CHECKIN_WORKER_MODULE).run_worker
     started: list[BaseProcess] = []
     for number in range(settings.checkin_workers):

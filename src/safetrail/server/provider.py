@@ -18,6 +18,7 @@ nothing of it stays in the process between requests.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import Callable, Mapping
@@ -31,9 +32,11 @@ from safetrail.errors import Forbidden, NotSignedIn, RecordNotFound, SafetrailEr
 from safetrail.i18n import _
 from safetrail.server import accounts, audit
 from safetrail.server.accounts import OPERATOR
-from safetrail.server.cases import Server, open_case
+from safetrail.server.cases import Server, ServerCase, open_case
 from safetrail.server.sessions import Session
 from safetrail.services.import_jobs import JobBoard
+
+log = logging.getLogger("safetrail.server")
 
 ANON_CSRF_COOKIE = "st_pre"
 # Requests that take a case's content away (reports, bundles, exports, letters, plan PDF):
@@ -123,6 +126,8 @@ class ServerCaseProvider:
         ctx = open_case(
             self.server, session.case_id, session.case_key, fresh.actor, clock=self.clock
         )
+        if access.owner:
+            _take_in_alert_news(ctx)
         self._owners[id(ctx)] = session.id_hash
         return ctx
 
@@ -182,7 +187,20 @@ class ServerCaseProvider:
         }
 
     def acknowledge(self, kind: str, text: str) -> None:
-        raise SafetrailError(
-            _("Acknowledging alerts by link is not available on this server yet."),
-            _("Reply to the person directly."),
-        )
+        """A contact's link or code stops the escalation at once (``server.alert_jobs``);
+        the case records it when its person is back."""
+        from safetrail.server import alert_jobs
+
+        with self.server.engine.begin() as conn:
+            alert_jobs.acknowledge(conn, kind, text, self.clock())
+
+
+def _take_in_alert_news(ctx: ServerCase) -> None:
+    """What the check-in workers did while the person was away becomes the case's alert
+    records (one cheap query when there is nothing new)."""
+    from safetrail.server import alert_jobs
+
+    try:
+        alert_jobs.sync(ctx)
+    except SafetrailError:
+        log.warning("check-in news could not be recorded in case %s yet", ctx.case_id)

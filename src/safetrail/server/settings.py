@@ -11,6 +11,8 @@ SAFETRAIL_SERVER_TLS_KEY       TLS private key file
 SAFETRAIL_SERVER_BEHIND_PROXY  trusted proxy addresses, separated by commas or spaces
 SAFETRAIL_SERVER_NAMES         names people reach the server by (Host header check)
 SAFETRAIL_SERVER_IDLE_MINUTES  idle time after which a session ends (default 15)
+SAFETRAIL_SERVER_ALERT_KEY     the check-in workers' private alert key file (default: alert.key
+                               beside the blobs folder; see server/alert_key.py)
 
 The server never starts without HTTPS: either it holds the certificate itself, or it is
 told which proxies terminate TLS in front of it (and only their X-Forwarded-Proto and
@@ -52,6 +54,14 @@ class ServerSettings:
     behind_proxy: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     idle_minutes: int = DEFAULT_IDLE_MINUTES
+    alert_key: Path | None = None
+
+    @property
+    def alert_key_path(self) -> Path:
+        """The check-in workers' private alert key file (outside the database)."""
+        if self.alert_key is not None:
+            return self.alert_key
+        return self.blobs.parent / "alert.key"
 
     @property
     def tls(self) -> bool:
@@ -166,6 +176,7 @@ _FIELDS: dict[str, type] = {
     "behind_proxy": tuple,
     "names": tuple,
     "idle_minutes": int,
+    "alert_key": Path,
 }
 
 

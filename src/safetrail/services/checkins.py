@@ -108,6 +108,7 @@ def add_contact(vault: CaseContext, given: ContactInput) -> AddedContact:
         position = max((c.position for c in existing), default=0) + 1
         data = contact_data(given.name, given.relationship, position, channels)
         record = vault.store.create(conn, "contact", data)
+    vault.checkins_changed()
     return AddedContact(record, made_secret)
 
 
@@ -134,12 +135,14 @@ def move_contact(vault: CaseContext, ref: str, direction: str) -> None:
                 vault.store.amend(
                     conn, contact.id, {**data, "position": position}, _("order of contacts changed")
                 )
+    vault.checkins_changed()
 
 
 def remove_contact(vault: CaseContext, ref: str) -> None:
     with vault.write() as conn:
         record_id = vault.store.resolve(conn, "contact", ref)
         vault.store.void(conn, record_id, _("removed from trusted contacts"))
+    vault.checkins_changed()
 
 
 # -- alert settings ------------------------------------------------------------------------
@@ -314,7 +317,9 @@ def save_alert_settings(vault: CaseContext, given: AlertSettingsInput) -> AlertS
         escalate_minutes=escalate,
     )
     with vault.write() as conn:
-        return save_alerting(conn, vault.store, alerting, _("alert settings changed"))
+        saved = save_alerting(conn, vault.store, alerting, _("alert settings changed"))
+    vault.checkins_changed()
+    return saved
 
 
 # -- test messages -------------------------------------------------------------------------
@@ -443,6 +448,7 @@ def start_checkin(vault: CaseContext, given: CheckinInput) -> Record:
         )
         record = vault.store.create(conn, "checkin", plan.to_json())
         start_schedule(conn, record.id, plan, now)
+    vault.checkins_changed()
     return record
 
 
@@ -485,6 +491,7 @@ def close_checkin(vault: CaseContext, ref: str, code: str | None = None, how: st
         reason = _("checked in") if how == "done" else _("called off")
         vault.store.amend(conn, record_id, closed.to_json(), reason)
         close_schedule(conn, ctx, record_id, outcome, now)
+    vault.checkins_changed()
 
 
 # -- acknowledgements ----------------------------------------------------------------------
@@ -499,7 +506,11 @@ def acknowledge_code(vault: CaseContext, code: str) -> bool:
             _("A reply code looks like K7QD-M2XP-9RC; check each character."),
         )
     with vault.write() as conn:
-        return alerts.acknowledge(conn, vault.store, "code", canonical, stamp(vault.store.clock()))
+        counted = alerts.acknowledge(
+            conn, vault.store, "code", canonical, stamp(vault.store.clock())
+        )
+    vault.checkins_changed()
+    return counted
 
 
 def submit_acknowledgement(
