@@ -29,6 +29,7 @@ from safetrail.errors import ConfigError
 from safetrail.server import alert_jobs, alert_key, alerts
 from safetrail.server.alert_jobs import checkin_alert_jobs
 from safetrail.server.cases import Server, ServerCase, case_ids, create_case, open_case, remove_case
+from safetrail.server.provider import ServerCaseProvider
 from safetrail.services import checkins, settings
 from tests.conftest import postgres_url
 from tests.test_checkins_support import START, Mailbox, ManualClock, body, smtp_server
@@ -250,8 +251,8 @@ def test_a_contact_acknowledging_stops_the_escalation(world: World) -> None:
         world.clock.set(ALERT_AT + timedelta(seconds=30))
         assert run_until_idle(worker).sent == 1
         link = body(mailbox.raw[0]).split("https://safetrail.example.org/ack/")[1].split()[0]
-        with world.server.engine.begin() as conn:
-            assert alert_jobs.acknowledge(conn, "link", link, world.clock()) is True
+        provider = ServerCaseProvider(world.server, 900, world.clock)
+        provider.acknowledge("link", link)  # what the open /ack/<token> page does
         with world.server.engine.begin() as conn:
             assert alert_jobs.acknowledge(conn, "link", link, world.clock()) is False  # once
             assert alert_jobs.acknowledge(conn, "link", "x" * 43, world.clock()) is False
@@ -459,3 +460,57 @@ def test_dump_holds_no_contact_address_or_message(world: World) -> None:
     ).stdout
     assert b"checkin_alert_jobs" in dumped
     assert [name for name, mark in MARKERS.items() if mark.encode() in dumped] == []
+
+
+def test_checking_in_after_an_alert_sends_the_all_clear_to_who_was_alerted(world: World) -> None:
+    with smtp_server() as mailbox:
+        case_id, case_key = person_case(world, mailbox)
+        ref = start(world, case_id, case_key)
+        worker = world.worker()
+        world.clock.set(ALERT_AT + timedelta(minutes=1))
+        assert run_until_idle(worker).sent == 1
+        world.clock.advance(minutes=5)
+        case = sign_in(world, case_id, case_key)
+        try:
+            checkins.close_checkin(case, ref)
+        finally:
+            case.close()
+        assert run_until_idle(worker).sent == 1
+        world.clock.advance(hours=1)
+        assert run_until_idle(worker).sent == 0
+    assert [m["To"] for m in mailbox.raw] == ["sam0@example.org", "sam0@example.org"]
+    assert mailbox.raw[1]["Subject"] != mailbox.raw[0]["Subject"]
+    case = sign_in(world, case_id, case_key)
+    try:
+        alert_jobs.sync(case)
+        with case.read() as conn:
+            alert = case.store.load(conn, case.store.list_ids(conn, "alert"))[0]
+        assert [(d["purpose"], d["to"]) for d in alert.data["deliveries"]] == [
+            ("alert", "sam0@example.org"),
+            ("all_clear", "sam0@example.org"),
+        ]
+    finally:
+        case.close()
+
+
+def test_the_emergency_code_alerts_everyone_at_once_while_signed_out(world: World) -> None:
+    with smtp_server() as mailbox:
+        case_id, case_key = person_case(world, mailbox, checkin_code="2468", duress_code="1357")
+        ref = start(world, case_id, case_key)
+        world.clock.set(START + timedelta(minutes=30))
+        case = sign_in(world, case_id, case_key)
+        try:
+            checkins.close_checkin(case, ref, code="1357")
+            assert checkins.checkin_view(case, ref).status == "done"  # looks like any check-in
+        finally:
+            case.close()
+        assert run_until_idle(world.worker()).sent == 2
+        world.clock.set(NEXT_AT + timedelta(hours=1))
+        assert run_until_idle(world.worker()).sent == 0
+    assert sorted(m["To"] for m in mailbox.raw) == ["sam0@example.org", "sam1@example.org"]
+    case = sign_in(world, case_id, case_key)
+    try:
+        alert_jobs.sync(case)
+        assert [h.cause for h in checkins.alert_history(case)] == ["duress"]
+    finally:
+        case.close()
