@@ -514,3 +514,49 @@ def test_the_emergency_code_alerts_everyone_at_once_while_signed_out(world: Worl
         assert [h.cause for h in checkins.alert_history(case)] == ["duress"]
     finally:
         case.close()
+
+
+def test_the_worker_process_of_server_run_sends_due_alerts(tmp_path: Path) -> None:
+    """``run_worker(settings)`` as ``safetrail server run`` starts it: its own process, the
+    key file from the settings, the real clock; stopped with SIGTERM."""
+    from datetime import UTC, datetime
+
+    from safetrail.server.settings import ServerSettings
+    from tests.server_support import private_database
+
+    with private_database() as url, smtp_server() as mailbox:
+        server = Server.connect(url, tmp_path / "blobs")
+        key_path = tmp_path / "keys" / "alert.key"
+        try:
+            server.init()
+            alert_key.ensure(server.engine, key_path)
+            # the person's clock: their check-in was due 45 minutes ago, in real time
+            clock = ManualClock(datetime.now(UTC) - timedelta(hours=2))
+            world = World(server, "safetrail", key_path, clock)
+            case_id, case_key = person_case(world, mailbox, contacts=1)
+            case = sign_in(world, case_id, case_key)
+            try:
+                checkins.start_checkin(
+                    case, checkins.CheckinInput(where="Café Rosa", expected_by="in 1h")
+                )
+            finally:
+                case.close()
+            settings = ServerSettings.from_env(
+                {}, database=url, blobs=tmp_path / "blobs", alert_key=key_path
+            )
+            process = multiprocessing.get_context("spawn").Process(
+                target=alerts.run_worker, args=(settings,)
+            )
+            process.start()
+            try:
+                assert mailbox.data_started.wait(60)
+            finally:
+                os.kill(process.pid or 0, signal.SIGTERM)
+                process.join(30)
+            assert process.exitcode == 0
+            assert [m["To"] for m in mailbox.raw] == ["sam0@example.org"]
+            assert [r.status for r in jobs(world)] == ["sent"]
+        finally:
+            for case_id in case_ids(server):
+                remove_case(server, case_id)
+            server.close()
