@@ -41,7 +41,7 @@ from sqlalchemy import (
     text,
 )
 
-from safetrail.server import accounts, audit, sharing
+from safetrail.server import accounts, audit, keys, sharing
 from safetrail.server.cases import Server
 from safetrail.server.db import case_schema
 from safetrail.server.db import server_metadata as metadata
@@ -63,6 +63,20 @@ caseload_facts = Table(
     Column("sealed", LargeBinary, nullable=False),
     Column("computed_at", DateTime(timezone=True), nullable=False),
 )
+
+
+#: figures computed by one advocate, sealed to each other advocate sharing the same case
+#: with the same scope (so a case is analysed once, not once per advocate); taken into
+#: ``caseload_facts`` at that advocate's next view
+caseload_inbox = Table(
+    "caseload_inbox",
+    metadata,
+    Column("account_id", String(36), primary_key=True),
+    Column("case_id", String(64), primary_key=True),
+    Column("head_seq", Integer, nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+)
+_INBOX_PURPOSE = "caseload-facts"
 
 
 @dataclass
@@ -256,16 +270,19 @@ def caseload(
                 else:
                     found[case_id] = facts
     for case_id in stale:
+        head = state[case_id][0]
         with server.engine.begin() as conn:
             with sharing.private_key(conn, session, cookie) as private:
-                ctx = sharing.open_as_advocate(server, conn, session, private, case_id, clock)
-            if ctx is None:
-                continue
-            try:
-                facts = compute(ctx, now)
-            finally:
-                ctx.close()
-            head = state[case_id][0]
+                facts = _from_inbox(conn, private, account.id, case_id, head)
+                if facts is None:
+                    ctx = sharing.open_as_advocate(server, conn, session, private, case_id, clock)
+                    if ctx is None:
+                        continue
+                    try:
+                        facts = compute(ctx, now)
+                        _send_to_others(conn, account.id, case_id, ctx.scope, head, facts)
+                    finally:
+                        ctx.close()
             sealed = _seal(key, _aad(account.id, case_id, head), facts)
             conn.execute(
                 caseload_facts.delete().where(
@@ -322,6 +339,65 @@ def caseload(
             )
         )
     return sort_rows(rows, "urgency")
+
+
+def _from_inbox(
+    conn: Connection, private: bytes | bytearray, account_id: str, case_id: str, head: int
+) -> Facts | None:
+    """Figures another advocate computed for this case at this ledger head, if any."""
+    where = (caseload_inbox.c.account_id == account_id) & (caseload_inbox.c.case_id == case_id)
+    row = conn.execute(select(caseload_inbox).where(where)).first()
+    if row is None:
+        return None
+    conn.execute(caseload_inbox.delete().where(where))
+    if int(row.head_seq) != head:
+        return None
+    try:
+        plain = keys.open_sealed(
+            private, bytes(row.sealed), _INBOX_PURPOSE, [account_id, case_id, str(head)]
+        )
+    except keys.KeyUnwrapFailed:
+        return None
+    try:
+        return Facts.from_json(json.loads(bytes(plain)))
+    finally:
+        keys.wipe(plain)
+
+
+def _send_to_others(
+    conn: Connection,
+    account_id: str,
+    case_id: str,
+    scope: sharing.Scope,
+    head: int,
+    facts: Facts,
+) -> None:
+    """Seal the figures to every other advocate with a live share of the same scope."""
+    others = conn.execute(
+        select(accounts.case_access.c.account_id, accounts.accounts.c.public_key)
+        .join(accounts.accounts, accounts.accounts.c.id == accounts.case_access.c.account_id)
+        .where(
+            (accounts.case_access.c.case_id == case_id)
+            & (accounts.case_access.c.account_id != account_id)
+            & accounts.case_access.c.revoked_at.is_(None)
+            & (accounts.case_access.c.scope == scope.encode())
+            & accounts.accounts.c.public_key.is_not(None)
+        )
+    ).all()
+    body = json.dumps(facts.to_json()).encode()
+    for other in others:
+        sealed = keys.seal_to(
+            bytes(other.public_key), body, _INBOX_PURPOSE, [other.account_id, case_id, str(head)]
+        )
+        where = (caseload_inbox.c.account_id == other.account_id) & (
+            caseload_inbox.c.case_id == case_id
+        )
+        conn.execute(caseload_inbox.delete().where(where))
+        conn.execute(
+            insert(caseload_inbox).values(
+                account_id=other.account_id, case_id=case_id, head_seq=head, sealed=sealed
+            )
+        )
 
 
 def sort_rows(rows: list[Row], by: str) -> list[Row]:
