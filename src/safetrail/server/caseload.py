@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     DateTime,
     Integer,
@@ -169,7 +170,7 @@ def compute(ctx: sharing.SharedCase, now: datetime) -> Facts:
         ctx.store.bounds if isinstance(ctx.store, sharing.ScopedRecordStore) else (None, None)
     )
     live = incidents.c.voided.is_(False)
-    conditions = [live]
+    conditions: list[ColumnElement[bool]] = [live]
     if since:
         conditions.append(incidents.c.occurred_start >= since)
     if until:
@@ -413,4 +414,4 @@ def sort_rows(rows: list[Row], by: str) -> list[Row]:
     }
     key = keys.get(by, keys["urgency"])
     ordered = sorted(rows, key=lambda r: r.person)  # ties keep a stable, readable order
-    return sorted(ordered, key=key, reverse=by != "name")  # type: ignore[arg-type,return-value]
+    return sorted(ordered, key=key, reverse=by != "name")  # type: ignore[arg-type]

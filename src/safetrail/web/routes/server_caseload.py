@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from starlette.responses import RedirectResponse, Response
 
 from safetrail.errors import RecordNotFound, ValidationError
@@ -108,7 +108,7 @@ def shared_page(request: Request, ctx: Case) -> Response:
         since, until = (
             case.store.bounds if isinstance(case.store, sharing.ScopedRecordStore) else (None, None)
         )
-        conditions = [incidents.c.voided.is_(False)]
+        conditions: list[ColumnElement[bool]] = [incidents.c.voided.is_(False)]
         if since:
             conditions.append(incidents.c.occurred_start >= since)
         if until:
