@@ -1912,6 +1912,16 @@ _EN_CUES = (
     # how threats are put (the future aimed at "you"), none of them in everyday filler
     "you'll", "you will", "you're going", "youre going", "ur going", "gonna", "i know",
     "i can see", "i'm going", "im going", "i am going",
+    # the third training round's threats that had none of the above (watching, waiting,
+    # what was seen, how someone would be hurt)
+    "pyjama", "you didn", "didnt see", "didnt hear", "ill be around", "i'll be around",
+    "i'll do", "patient", "surprise", "balcony", "pour ", "scald", "douse", "hot oil",
+    "paraffin", "charcoal", "hole", "river", "waking", "noticed", "planning", "here again",
+    "out the front", "corner", "church", "shift", "diary", "come round", "for now",
+    "beginning", "bins", "cardigan", "jacket", "sitting in", "sat in", "i'm out", "im out",
+    "up to you", "ill come", "i'll come", "you went", "you sat", "you were", "you wore",
+    "you left", "you took", "you had", "you walked", "you changed", "you got", "you always",
+    "no place",
 )  # fmt: skip
 
 _JA_CUES = (
@@ -1948,6 +1958,14 @@ _JA_CUES = (
     "不幸", "生かし", "消す", "消したる", "何でも知", "一人で", "出歩", "ベランダ", "柵",
     # how threats are put: "…したる", "…やる", "…ぞ", "…からな", "…けんな"
     "たる", "やる", "ぞ", "からな", "けんな", "ちゃる", "てやろ",
+    # the third training round's threats that had none of the above (what was seen, in
+    # dialect: "…とったね", "見とる", "おるけん"; menace put mildly)
+    "とったね", "とったやろ", "見とる", "気づ", "おるけん", "おったん", "おったよ", "来たよ",
+    "させんと", "会お", "思っとる", "起こら", "怖い", "物音", "驚", "アイロン", "押し付け",
+    "ホームの端", "郵便", "ゴミ", "パジャマ", "インスタ", "ランチ", "笑っ", "座っとる", "拾っ",
+    "無駄", "尽き", "償", "チクタク", "我慢", "お別れ", "貸し", "入管", "朝は来", "切り刻",
+    "どうなるか", "ヨガ", "塀", "計画", "取り返し", "相手", "施設", "上がり", "着とった",
+    "ドレス", "オートロック", "番号", "そわそわ", "一人やった", "階段", "パーカー", "走り",
 )  # fmt: skip
 
 _KO_CUES = (
@@ -1982,6 +2000,12 @@ _KO_CUES = (
     "지금뿐", "하루아침", "악물", "눈깔", "다구리", "편할 날", "좋을 때", "조만간",
     # how threats are put: "…버린다", "…해줄게", "…거다", "…줄까"
     "버린", "버릴", "줄게", "해줄", "거다", "줄까", "알아서 해",
+    # the third training round's threats that had none of the above (what was seen:
+    # "…더라", "…던데"; menace put mildly)
+    "짓", "또 보자", "웃던데", "웃어", "돌아오", "또 왔", "무서운", "햄스터", "언제까지",
+    "앉네", "갖고 있어", "골라", "운도", "눈 뜨고", "시간 많", "날짜", "째깍", "늦었",
+    "참고 있", "소용없", "빚진", "아침은 없", "관 짜", "후드", "나였어", "우편함", "마다",
+    "하더라", "가더라", "던데",
 )  # fmt: skip
 
 CUES: tuple[str, ...] = tuple(
