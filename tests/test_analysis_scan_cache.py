@@ -1,5 +1,5 @@
 """The threat scan's memory of texts: same flags as the engine, each text read once,
-forgotten when the vault closes."""
+kept per case and forgotten when the case closes."""
 
 from __future__ import annotations
 
@@ -38,25 +38,28 @@ def test_the_same_flags_as_the_engine_each_distinct_text_read_once() -> None:
     engine = CountingEngine(rules_engine())
     expected = rules_engine().scan(TEXTS)
     assert sorted(expected) == [1, 5, 6]
-    assert scan_cache.scan(engine, TEXTS) == expected
+    memo = scan_cache.Memo()
+    assert scan_cache.scan(engine, TEXTS, memo) == expected
     assert sorted(engine.read, key=str) == sorted(
         ["good morning", "I will kill you", "I know where you live", "see you at six"], key=str
     )
     engine.read.clear()
     again = ["see you at six", "I will kill you", "a new text"]
-    assert scan_cache.scan(engine, again) == rules_engine().scan(again)
+    assert scan_cache.scan(engine, again, memo) == rules_engine().scan(again)
     assert engine.read == ["a new text"]
-    scan_cache.clear()
-    assert scan_cache.scan(engine, again) == rules_engine().scan(again)
+    # another case's memo (or none) has read nothing of this one's texts
+    assert scan_cache.scan(engine, again, scan_cache.Memo()) == rules_engine().scan(again)
     assert engine.read == ["a new text", *again]
+    engine.read.clear()
+    assert scan_cache.scan(engine, ["ok", "ok", None, "ok"]) == {}
+    assert engine.read == ["ok"]
 
 
-def test_what_was_read_is_forgotten_when_the_vault_closes(vault: Vault) -> None:
+def test_what_was_read_belongs_to_the_case_and_goes_when_it_closes(vault: Vault) -> None:
     analyse_vault(vault)
-    assert vault.on_close.count(scan_cache.clear) == 1
-    analyse_vault(vault)
-    assert vault.on_close.count(scan_cache.clear) == 1
-    scan_cache.scan(rules_engine(), ["I will kill you"])
-    assert scan_cache._known
+    memo = scan_cache.memo_for(vault)
+    assert scan_cache.memo_for(vault) is memo
+    scan_cache.scan(rules_engine(), ["I will kill you"], memo)
+    assert "I will kill you" in memo.known
     vault.close()
-    assert not scan_cache._known
+    assert scan_cache.CACHE_KEY not in vault.cache

@@ -47,24 +47,29 @@ def analyse(
     rules: Rules | None = None,
     engine: ThreatEngine | None = None,
     registry: DetectorRegistry | None = None,
+    memo: scan_cache.Memo | None = None,
 ) -> Analysis:
-    """Analyse ``facts`` as of the local day ``today`` (windows end on it, inclusive)."""
+    """Analyse ``facts`` as of the local day ``today`` (windows end on it, inclusive);
+    ``memo`` is the case's memory of texts the threat scan has read (``scan_cache``)."""
     with paused_gc():
-        return _analyse(facts, today, rules or Rules(), engine, registry)
+        return _analyse(facts, today, rules or Rules(), engine, registry, memo)
 
 
 def _scan(
-    engine: ThreatEngine | None, table: IncidentTable, contacts: ContactTable
+    engine: ThreatEngine | None,
+    table: IncidentTable,
+    contacts: ContactTable,
+    memo: scan_cache.Memo | None,
 ) -> tuple[dict[int, ThreatFlag], dict[int, ThreatFlag], str | None]:
     """Threat flags for incident notes and messages; a failing scan leaves both empty and
     its reason is reported by the threats detector."""
     try:
         threats = engine or default_engine()
         # each distinct text read once, and not again in the next analysis (scan_cache)
-        incident_flags = scan_cache.scan(threats, [f.text for f in table.facts])
+        incident_flags = scan_cache.scan(threats, [f.text for f in table.facts], memo)
         log_texts = contacts.log.texts
         contact_texts = [log_texts[i] for i in contacts.index.tolist()] if log_texts else []
-        contact_flags = scan_cache.scan(threats, contact_texts)
+        contact_flags = scan_cache.scan(threats, contact_texts, memo)
     except Exception as exc:  # reported as "could not be computed", never a crash
         return {}, {}, f"{type(exc).__name__}: {exc}"
     return incident_flags, contact_flags, None
@@ -76,11 +81,12 @@ def _analyse(
     chosen: Rules,
     engine: ThreatEngine | None,
     registry: DetectorRegistry | None,
+    memo: scan_cache.Memo | None,
 ) -> Analysis:
     table = IncidentTable.build(facts.incidents)
     contacts = ContactTable.build(facts)
     pattern = count_pattern(facts, table, contacts, today)
-    incident_flags, contact_flags, scan_error = _scan(engine, table, contacts)
+    incident_flags, contact_flags, scan_error = _scan(engine, table, contacts, memo)
     found = detect(
         facts,
         table,

@@ -4,42 +4,56 @@ A case is analysed again and again while it is open (the Patterns page, the repo
 police sheet, the CLI), and its texts barely change between two analyses; many of them
 also repeat within one case ("ok", "where are you"). ``scan`` asks the engine only about
 texts it has not read before, each distinct one once, and remembers the answer (a flag, or
-None for "not flagged") per engine.
+None for "not flagged") in a :class:`Memo`.
 
 The flags are the engine's own: a text's flag never depends on the other texts scanned
-with it. What is remembered is text from the case, so it is bounded (``LIMIT`` texts; the
-whole memory is dropped when a scan would pass it) and dropped by ``clear``, which the
-analysis service registers to run when the vault closes (locks).
+with it. What is remembered is text from the case, so a memo belongs to one case: it is
+kept in the case's own cache (``memo_for``), which is emptied when the case closes
+(locks), and never shared between cases — on a server, one process serves many cases.
+It is bounded (``LIMIT`` texts; everything is dropped when a scan would pass it).
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from safetrail.analysis.threats import ThreatEngine, ThreatFlag
 
-__all__ = ["LIMIT", "clear", "forget_at_close", "scan"]
+if TYPE_CHECKING:
+    from safetrail.case import CaseContext
 
-#: at most this many distinct texts are remembered per engine
+__all__ = ["LIMIT", "Memo", "memo_for", "scan"]
+
+#: at most this many distinct texts are remembered per case
 LIMIT = 1_500_000
 #: characters of text given to the detector at once
 PIECE_CHARS = 250_000
+#: the key of a case's memo in ``CaseContext.cache``
+CACHE_KEY = "threat-scan"
 
 _MISSING = object()
-_known: weakref.WeakKeyDictionary[ThreatEngine, dict[str, ThreatFlag | None]] = (
-    weakref.WeakKeyDictionary()
-)
-_guard = threading.Lock()
 
 
-def clear() -> None:
-    """Forget every text (the vault is closing)."""
-    with _guard:
-        for known in _known.values():
-            known.clear()
-        _known.clear()
+class Memo:
+    """The flags one engine gave to the texts of one case."""
+
+    def __init__(self) -> None:
+        self.engine: ThreatEngine | None = None
+        self.known: dict[str, ThreatFlag | None] = {}
+
+    def for_engine(self, engine: ThreatEngine) -> dict[str, ThreatFlag | None]:
+        if self.engine is not engine:  # another engine's flags are not this one's
+            self.engine, self.known = engine, {}
+        return self.known
+
+
+def memo_for(ctx: CaseContext) -> Memo:
+    """The case's memo, kept in its cache (so it goes when the case closes)."""
+    memo = ctx.cache.get(CACHE_KEY)
+    if not isinstance(memo, Memo):
+        memo = ctx.cache[CACHE_KEY] = Memo()
+    return memo
 
 
 def _pieces(texts: Sequence[str]) -> Iterator[tuple[int, int]]:
@@ -56,18 +70,12 @@ def _pieces(texts: Sequence[str]) -> Iterator[tuple[int, int]]:
         yield start, len(texts)
 
 
-def forget_at_close(on_close: list[Callable[[], None]]) -> None:
-    """Have ``clear`` run when the case closes (``CaseContext.on_close``), once."""
-    if clear not in on_close:
-        on_close.append(clear)
-
-
-def scan(engine: ThreatEngine, texts: Sequence[str | None]) -> dict[int, ThreatFlag]:
-    """``engine.scan(texts)``, reading only texts it has not read before."""
-    with _guard:
-        known = _known.get(engine)
-        if known is None:
-            known = _known[engine] = {}
+def scan(
+    engine: ThreatEngine, texts: Sequence[str | None], memo: Memo | None = None
+) -> dict[int, ThreatFlag]:
+    """``engine.scan(texts)``, reading only texts ``memo`` has not seen (each distinct
+    text once even without a memo)."""
+    known = (memo or Memo()).for_engine(engine)
     found: dict[int, ThreatFlag] = {}
     unread: dict[str, list[int]] = {}
     get = known.get

@@ -48,8 +48,7 @@ def analyse_vault(
     vault: CaseContext, today: date | None = None, with_impacts: bool = False
 ) -> Analysis:
     facts = load_case(vault, with_impacts=with_impacts)
-    scan_cache.forget_at_close(vault.on_close)  # texts read are forgotten at lock
-    return analyse(facts, today or today_in(vault))
+    return analyse(facts, today or today_in(vault), memo=scan_cache.memo_for(vault))
 
 
 def self_check_for(analysis: Analysis) -> self_check.SelfCheck:

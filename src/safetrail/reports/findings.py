@@ -102,8 +102,7 @@ def findings_for(vault: CaseContext, case: CaseData, charts: bool = True) -> Fin
             last = date.fromisoformat(options.to_day)
             until = _epoch(last + timedelta(days=1), case.timezone)
         facts = facts.within(frozenset(i.id for i in case.incidents), people, since, until)
-    scan_cache.forget_at_close(vault.on_close)  # texts read are forgotten at lock
-    found = analyse(facts, report_day(case))
+    found = analyse(facts, report_day(case), memo=scan_cache.memo_for(vault))
     flags: dict[str, ThreatFlag] = {}
     log = found.contacts.log
     for position, flag in found.contact_flags.items():
