@@ -95,9 +95,7 @@ def init(
     try:
         accounts.install(server.engine)
         server.init()
-        from safetrail.server import alert_key as alert_keys
-
-        alert_keys.ensure(server.engine, settings.alert_key_path)
+        _ensure_alert_key(server, settings)
         now = datetime.now(UTC)
         with server.engine.begin() as conn:
             existing = conn.execute(
@@ -161,6 +159,20 @@ def reset_operator(
         _show_enrolment(secret, account.name, codes)
     finally:
         server.close()
+
+
+def _ensure_alert_key(server: Server, settings: ServerSettings) -> None:
+    """Make the check-in workers' alert key on a new server. On an existing one whose key
+    file is elsewhere, say so and carry on: the tables are still brought up to date, and
+    the check-in workers refuse to start until the file is found."""
+    from safetrail.server import alert_key as alert_keys
+
+    try:
+        alert_keys.ensure(server.engine, settings.alert_key_path)
+    except ConfigError as problem:
+        err_console.print(problem.message)
+        if problem.hint:
+            err_console.print(problem.hint)
 
 
 def _show_enrolment(secret: bytes, name: str, codes: list[str]) -> None:
