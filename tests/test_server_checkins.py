@@ -560,3 +560,33 @@ def test_the_worker_process_of_server_run_sends_due_alerts(tmp_path: Path) -> No
             for case_id in case_ids(server):
                 remove_case(server, case_id)
             server.close()
+
+
+def test_the_open_ack_pages_work_on_the_server_while_signed_out(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from safetrail.server.app import create_server_app
+    from safetrail.server.settings import ServerSettings
+
+    with smtp_server() as mailbox:
+        case_id, case_key = person_case(world, mailbox)
+        start(world, case_id, case_key)
+        world.clock.set(ALERT_AT + timedelta(minutes=1))
+        assert run_until_idle(world.worker()).sent == 1
+        text = body(mailbox.raw[0])
+        code = text.split("or enter the code ")[1].split()[0]
+        assert (
+            text.split("or enter the code ")[1].split()[2] == "https://safetrail.example.org/ack/"
+        )
+        settings = ServerSettings(database="unused", blobs=world.server.blobs_dir)
+        app = create_server_app(settings, server=world.server, clock=world.clock)
+        browser = TestClient(app, base_url="https://testserver")
+        assert browser.get("/ack/", follow_redirects=False).status_code == 200  # no sign-in
+        for typed in ("0000-0000-000", code.lower().replace("-", " ")):  # wrong, then right
+            reply = browser.post("/ack/", data={"code": typed}, follow_redirects=False)
+            assert reply.status_code == 200
+        world.clock.set(NEXT_AT + timedelta(hours=1))
+        assert run_until_idle(world.worker()).sent == 0
+    assert len(mailbox.raw) == 1
+    rows = jobs(world)
+    assert [(r.status, r.ack_via) for r in rows] == [("sent", "code"), ("cancelled", None)]
