@@ -40,26 +40,29 @@ LANGUAGES = ("en", "ja", "ko")
 ROUNDS = ("blind", "blind2")
 GOAL_PRECISION, GOAL_RECALL = 0.90, 0.85
 # What the detector measured when this was written (precision, recall):
-#   blind  (first round):  en 0.911 / 0.866, ja 0.940 / 0.872, ko 0.941 / 0.839
-#   blind2 (second round): en 0.875 / 0.869, ja 0.923 / 0.860, ko 0.928 / 0.837
-# (before the third training round: blind en 0.907 / 0.853, ja 0.922 / 0.852, ko 0.935 /
-# 0.845; blind2 en 0.862 / 0.857, ja 0.897 / 0.821, ko 0.907 / 0.827). These floors sit just
-# under them, so a change that makes either worse fails; the goals are tested separately.
+#   blind  (first round):  en 0.900 / 0.880, ja 0.924 / 0.879, ko 0.935 / 0.855
+#   blind2 (second round): en 0.874 / 0.882, ja 0.905 / 0.873, ko 0.917 / 0.866
+# (before the third training round and MODEL_CUT 0.05: blind en 0.907 / 0.853, ja 0.922 /
+# 0.852, ko 0.935 / 0.845; blind2 en 0.862 / 0.857, ja 0.897 / 0.821, ko 0.907 / 0.827).
+# These floors sit just under them, so a change that makes either worse fails; the goals
+# are tested separately.
 FLOORS = {
-    ("blind", "en"): (0.905, 0.86),
-    ("blind", "ja"): (0.935, 0.865),
-    ("blind", "ko"): (0.935, 0.83),
-    ("blind2", "en"): (0.87, 0.86),
-    ("blind2", "ja"): (0.92, 0.855),
-    ("blind2", "ko"): (0.92, 0.83),
+    ("blind", "en"): (0.895, 0.875),
+    ("blind", "ja"): (0.92, 0.875),
+    ("blind", "ko"): (0.93, 0.85),
+    ("blind2", "en"): (0.87, 0.875),
+    ("blind2", "ja"): (0.90, 0.87),
+    ("blind2", "ko"): (0.91, 0.86),
 }
 # Where recall 0.85 at precision 0.90 holds (the others are strict xfails: a pass fails).
-GOAL_MET = frozenset({("blind", "en"), ("blind", "ja"), ("blind2", "ja")})
-# Threats to kill or of violence named serious, at least (measured: blind 0.81 / 0.84 / 0.77,
-# blind2 0.86 / 0.85 / 0.81 for en / ja / ko). The first
+GOAL_MET = frozenset(
+    {("blind", "en"), ("blind", "ja"), ("blind", "ko"), ("blind2", "ja"), ("blind2", "ko")}
+)
+# Threats to kill or of violence named serious, at least (measured: blind 0.82 / 0.84 / 0.78,
+# blind2 0.86 / 0.85 / 0.82 for en / ja / ko). The first
 # round labels most threats aimed at family or pets serious, however veiled ("tell your dad
 # to mind how he goes"); the second only those that name violence.
-SERIOUS_FLOORS = {"blind": 0.765, "blind2": 0.80}
+SERIOUS_FLOORS = {"blind": 0.77, "blind2": 0.81}
 
 
 def blind(lang: str, round_: str = "blind") -> list[dict[str, str | None]]:
