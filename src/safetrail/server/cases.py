@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert
 from safetrail.case import DAMAGED_CHECKPOINT, CaseContext, Checkpoint, FolderInbox
 from safetrail.errors import RecordNotFound, VaultBusy
 from safetrail.i18n import _
+from safetrail.server import alert_jobs  # its tables join the global schema (Server.init)
 from safetrail.server import keys as server_keys
 from safetrail.server.crypto import CaseColumnCipher
 from safetrail.server.db import (
@@ -282,8 +283,6 @@ class ServerCase(CaseContext):
 
     def checkins_changed(self) -> None:
         """Publish what this case's check-in alerts need (``server.alert_jobs``)."""
-        from safetrail.server import alert_jobs  # local: it imports the check-in code
-
         alert_jobs.publish(self)
 
     def close(self) -> None:
