@@ -89,6 +89,18 @@ def _shot(page: object, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"server-advocates-{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
+def _language(server: Server, lang: str) -> None:
+    """Both accounts' language (the account's setting wins over the browser's)."""
+    if "language" not in {c.name for c in accounts.accounts.columns}:
+        return
+    with server.engine.begin() as conn:
+        conn.execute(
+            accounts.accounts.update()
+            .where(accounts.accounts.c.name.in_(["harbour-ada", "harbour-pia"]))
+            .values(language=lang)
+        )
+
+
 def test_consent_caseload_and_revoke_in_chromium(served: tuple[str, Server]) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -175,6 +187,7 @@ def test_consent_caseload_and_revoke_in_chromium(served: tuple[str, Server]) -> 
         assert adv.goto(f"{base}/incidents/I-0002").status == 404  # type: ignore[union-attr]
         # The same pages at the other size and in Japanese and Korean.
         for lang in ("en", "ja", "ko"):
+            _language(server, lang)
             for context, page, path, name in (
                 (staff, adv, "/caseload", "caseload"),
                 (person_ctx, me, "/sharing", "sharing"),
@@ -187,6 +200,7 @@ def test_consent_caseload_and_revoke_in_chromium(served: tuple[str, Server]) -> 
                     width = page.evaluate("document.documentElement.scrollWidth")
                     assert width <= viewport["width"] + 1, (lang, name, size, width)
                     _shot(page, f"{name}-{lang}-{size}")
+        _language(server, "en")
         person_ctx.set_extra_http_headers({"Accept-Language": "en"})
         staff.set_extra_http_headers({"Accept-Language": "en"})
         # Revoke: the advocate's very next request shows nothing.

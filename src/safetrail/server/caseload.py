@@ -32,6 +32,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     DateTime,
+    Engine,
     Integer,
     LargeBinary,
     String,
@@ -44,7 +45,7 @@ from sqlalchemy import (
 
 from safetrail.server import accounts, audit, keys, sharing
 from safetrail.server.cases import Server
-from safetrail.server.db import case_schema
+from safetrail.server.db import case_checkpoints, case_schema
 from safetrail.server.db import server_metadata as metadata
 from safetrail.server.sessions import Session
 from safetrail.storage.records import utc_stamp
@@ -200,24 +201,43 @@ def compute(ctx: sharing.SharedCase, now: datetime) -> Facts:
     return facts
 
 
-_LIVE_STATE = """SELECT '{case_id}' AS case_id,
-  (SELECT coalesce(max(seq), 0) FROM "{schema}".ledger) AS head,
+_CHECKINS = """SELECT '{case_id}' AS case_id,
   (SELECT count(*) FROM "{schema}".checkin_schedule WHERE phase IN ('alerting', 'duress'))
     AS alerting,
   (SELECT count(*) FROM "{schema}".checkin_schedule
     WHERE phase = 'waiting' AND next_at IS NOT NULL AND next_at < :now) AS overdue"""
+#: cases per check-in query: each schema read takes a few relation locks until the
+#: transaction ends, so a caseload of hundreds is read in short transactions of this many
+CHUNK = 20
 
 
 def _live_state(
-    conn: Connection, case_ids: list[str], now: datetime
+    engine: Engine, case_ids: list[str], now: datetime
 ) -> dict[str, tuple[int, int, int]]:
-    """Ledger head, alerting and overdue check-ins of each case, in one query (the
-    server's own login reads the case schemas' structure columns; nothing encrypted)."""
+    """Ledger head (from the signed checkpoint row each write updates), alerting and overdue
+    check-ins of each case. The server's own login reads the case schemas' structure
+    columns only; nothing encrypted."""
     if not case_ids:
         return {}
-    parts = [_LIVE_STATE.format(case_id=c, schema=case_schema(c)) for c in case_ids]
-    rows = conn.execute(text("\nUNION ALL\n".join(parts)), {"now": utc_stamp(now)})
-    return {str(r.case_id): (int(r.head), int(r.alerting), int(r.overdue)) for r in rows}
+    with engine.connect() as conn:
+        heads = {
+            str(r.case_id): int(r.seq)
+            for r in conn.execute(
+                select(case_checkpoints.c.case_id, case_checkpoints.c.seq).where(
+                    case_checkpoints.c.case_id.in_(case_ids)
+                )
+            )
+        }
+    found: dict[str, tuple[int, int, int]] = {}
+    for start in range(0, len(case_ids), CHUNK):
+        chunk = case_ids[start : start + CHUNK]
+        parts = [_CHECKINS.format(case_id=c, schema=case_schema(c)) for c in chunk]
+        with engine.connect() as conn:
+            rows = conn.execute(text("\nUNION ALL\n".join(parts)), {"now": utc_stamp(now)})
+            for r in rows:
+                case_id = str(r.case_id)
+                found[case_id] = (heads.get(case_id, 0), int(r.alerting), int(r.overdue))
+    return found
 
 
 def caseload(
@@ -247,7 +267,7 @@ def caseload(
             )
         ).all()
         ids = [str(s.case_id) for s in shares]
-        state = _live_state(conn, ids, now)
+        state = _live_state(server.engine, ids, now)
         cached = {
             str(r.case_id): (int(r.head_seq), bytes(r.sealed))
             for r in conn.execute(
