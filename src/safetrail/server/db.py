@@ -111,9 +111,11 @@ def server_engine(
         name = schema or migrating
         if not _CASE_NAME.fullmatch(name):  # names are quoted below; still, only ours
             raise ValueError(f"not a case schema: {name!r}")
+        # one round trip for both (no parameters: psycopg sends it as one simple query)
+        enter = f'SET LOCAL search_path TO "{name}"'
         if schema is not None:
-            conn.exec_driver_sql(f'SET LOCAL ROLE "{name}"')
-        conn.exec_driver_sql(f'SET LOCAL search_path TO "{name}"')
+            enter = f'SET LOCAL ROLE "{name}"; {enter}'
+        conn.exec_driver_sql(enter)
 
     if server_schema != SERVER_SCHEMA:
         engine = engine.execution_options(schema_translate_map={SERVER_SCHEMA: server_schema})

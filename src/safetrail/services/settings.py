@@ -93,12 +93,6 @@ def system_country(timezone: str | None = None) -> str | None:
     return _zone_table_country(timezone or system_timezone())
 
 
-def _settings_id(vault: Vault) -> str | None:
-    with vault.read() as conn:
-        found = conn.execute(select(records.c.id).where(records.c.kind == "settings")).scalar()
-    return str(found) if found else None
-
-
 def initialise(vault: Vault, country: str, timezone: str) -> None:
     with vault.write() as conn:
         vault.store.create(conn, "case", {"title": _("My case")})
@@ -106,11 +100,11 @@ def initialise(vault: Vault, country: str, timezone: str) -> None:
 
 
 def _data(vault: Vault) -> tuple[str | None, dict[str, Any]]:
-    record_id = _settings_id(vault)
-    if record_id is None:
-        return None, {}
-    with vault.read() as conn:
-        return record_id, dict(vault.store.get(conn, record_id).data)
+    with vault.read() as conn:  # one transaction: on a server each one costs round trips
+        found = conn.execute(select(records.c.id).where(records.c.kind == "settings")).scalar()
+        if not found:
+            return None, {}
+        return str(found), dict(vault.store.get(conn, str(found)).data)
 
 
 def raw(vault: Vault) -> dict[str, Any]:
