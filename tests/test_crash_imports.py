@@ -7,12 +7,18 @@ vault must open (which settles the killed import: never left "running"), verify 
 problem, hold each communication at most once and only whole batches. A final run to
 the end must leave exactly what the clean run left: the same communications, the same
 summary incidents with the same counts.
+
+Both ways an export is read: in the importing process, and (the threshold lowered through
+``SAFETRAIL_TEST_IMPORT_CHILD_BYTES``) in the parser process of
+``services/imports/feed.py``, which must end too when the importing process is killed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import select as selector
 import signal
 import subprocess
 import sys
@@ -60,13 +66,54 @@ def new_vault(root: Path) -> None:
         vault.close()
 
 
-def run_import(root: Path, export: Path, work: Path, kill_after: float | None) -> tuple[int, str]:
+def children_of(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux: /proc), e.g. the import's parser process."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(n) for n in task.read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def wait_gone(pids: list[int], timeout: float = 60) -> list[int]:
+    """Wait (on the kernel's process handles, no polling) until ``pids`` have ended;
+    returns those still running after ``timeout`` seconds."""
+    handles = {}
+    for pid in pids:
+        try:
+            handles[os.pidfd_open(pid)] = pid
+        except ProcessLookupError:
+            continue  # gone already
+    deadline = time.monotonic() + timeout
+    try:
+        while handles:
+            left = deadline - time.monotonic()
+            ready, _w, _x = selector.select(list(handles), [], [], max(left, 0))
+            if not ready:
+                break
+            for fd in ready:
+                os.close(fd)
+                del handles[fd]
+        return sorted(handles.values())
+    finally:
+        for fd in handles:
+            os.close(fd)
+
+
+def run_import(
+    root: Path, export: Path, work: Path, kill_after: float | None, child: bool = False
+) -> tuple[int, str]:
     marks = work / "marks"
     marks.unlink(missing_ok=True)
+    env = cli_env(root)
+    if child:  # the export (a few MiB) is parsed in the parser process
+        env["SAFETRAIL_TEST_IMPORT_CHILD_BYTES"] = "1"
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, str(HELPER), str(marks), "import", str(export), "--json"],
-        env=cli_env(root),
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -76,7 +123,11 @@ def run_import(root: Path, export: Path, work: Path, kill_after: float | None) -
             pause = started + kill_after - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
+            parsers = children_of(proc.pid)
             proc.send_signal(signal.SIGKILL)  # a no-op once it has finished
+            proc.wait(timeout=600)
+            # the parser process ends at its next write into the closed pipe
+            assert wait_gone(parsers) == [], "the parser process outlived the import"
         out, err = proc.communicate(timeout=600)
     finally:
         if proc.poll() is None:
@@ -114,15 +165,16 @@ def state_of(root: Path) -> dict[str, Any]:
     return {"total": total, "keys": keys, "summaries": summaries, "statuses": statuses}
 
 
+@pytest.mark.parametrize("child", [False, True], ids=["in-process", "parser-process"])
 def test_random_kills_during_an_import_lose_nothing_and_end_like_a_clean_run(
-    tmp_path: Path,
+    tmp_path: Path, child: bool
 ) -> None:
     export = tmp_path / "sms.xml"
     export_file(export)
     clean_root = tmp_path / "clean"
     new_vault(clean_root)
     started = time.monotonic()
-    code, _phase = run_import(clean_root, export, tmp_path, None)
+    code, _phase = run_import(clean_root, export, tmp_path, None, child)
     duration = time.monotonic() - started
     assert code == 0
     clean = state_of(clean_root)
@@ -136,14 +188,14 @@ def test_random_kills_during_an_import_lose_nothing_and_end_like_a_clean_run(
     finished_runs = 0
     for trial in range(TRIALS):
         kill_after = rng.uniform(0.1, 1.2) * duration
-        code, phase = run_import(root, export, tmp_path, kill_after)
+        code, phase = run_import(root, export, tmp_path, kill_after, child)
         landed[phase] += 1
         finished_runs += code == 0
         state = state_of(root)
         assert state["total"] == state["keys"], f"trial {trial}: a record stored twice"
         assert state["total"] % 10_000 == 0 or state["total"] == COUNT, trial
         assert "running" not in state["statuses"], f"trial {trial}: {state['statuses']}"
-    code, _phase = run_import(root, export, tmp_path, None)
+    code, _phase = run_import(root, export, tmp_path, None, child)
     assert code == 0
     final = state_of(root)
     assert (final["total"], final["keys"]) == (COUNT, COUNT)

@@ -13,6 +13,8 @@ SAFETRAIL_LANG               language of messages (e.g. "ja", "ko"; default: sys
 SAFETRAIL_BUSY_TIMEOUT       seconds to wait for another program holding the vault
 SAFETRAIL_DEBUG              "1": an unexpected error shows its traceback
 SAFETRAIL_TEST_WEAK_KDF      "1": the test suite's fast key derivation (never in use)
+SAFETRAIL_TEST_IMPORT_CHILD_BYTES  tests only: export files at least this large are parsed in
+                             a child process (default 24 MiB; see services/imports/feed.py)
 
 Also read, because the system sets them: ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES`` and
 ``LANG`` (the system language and country; ``languages()`` reads just the language ones,
@@ -51,6 +53,16 @@ def _seconds(text: str | None, default: float) -> float:
     return value if value >= 0 else default
 
 
+def _bytes(text: str | None) -> int | None:
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
 @dataclass(frozen=True)
 class Settings:
     #: the vault folder given (``--vault`` or SAFETRAIL_VAULT); None: the default folder
@@ -69,6 +81,9 @@ class Settings:
     #: ``LC_ALL`` and ``LANG`` where set (the system's country, e.g. "en_GB.UTF-8")
     system_locale: tuple[str, ...] = ()
     credentials_directory: Path | None = None
+    #: tests only: the export file size from which an import parses in a child process
+    #: (None: the importer's own threshold)
+    import_child_bytes: int | None = None
 
     @property
     def vault(self) -> Path:
@@ -95,6 +110,7 @@ class Settings:
             system_language=_system_language(env),
             system_locale=tuple(v for v in (env.get("LC_ALL"), env.get("LANG")) if v),
             credentials_directory=Path(credentials) if credentials else None,
+            import_child_bytes=_bytes(env.get("SAFETRAIL_TEST_IMPORT_CHILD_BYTES")),
         )
 
 

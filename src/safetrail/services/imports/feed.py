@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from safetrail import config
 from safetrail.errors import SafetrailError
 from safetrail.i18n import current_language, set_language
 from safetrail.importers.base import Attachment, Importer, ParsedRecord, ParseOptions, Skipped
@@ -39,7 +40,7 @@ from .rows import HASH, N_HASHED, Row, RowBuilder, digest_values
 __all__ = ["CHUNK", "MIN_BYTES", "Fed", "fed", "fed_items", "in_process"]
 
 #: files at least this large are parsed in a child process (smaller ones: not worth the
-#: child's start, about half a second)
+#: child's start, about half a second); tests lower it (SAFETRAIL_TEST_IMPORT_CHILD_BYTES)
 MIN_BYTES = 24 * 1024 * 1024
 #: records per message through the pipe
 CHUNK = 2000
@@ -69,7 +70,10 @@ def in_process(source: SourceItem) -> bool:
     that can start this module (not a frozen application)."""
     if getattr(sys, "frozen", False) or not sys.executable:
         return False
-    return isinstance(source, FileSource) and source.size >= MIN_BYTES
+    threshold = config.current().import_child_bytes
+    return isinstance(source, FileSource) and source.size >= (
+        MIN_BYTES if threshold is None else threshold
+    )
 
 
 def fed(builder: RowBuilder, item: ParsedRecord, hashed: bool = False) -> Fed:

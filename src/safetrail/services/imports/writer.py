@@ -202,11 +202,20 @@ class Pending:
     #: who runs the import (the case's actor), recorded on the batch's ledger entries
     actor: str = ledger.OWNER
 
-    def write(self, conn: Connection, import_id: str, batch_no: int, now: datetime) -> list[Row]:
+    def write(
+        self,
+        conn: Connection,
+        import_id: str,
+        batch_no: int,
+        now: datetime,
+        known: set[str] | None = None,
+    ) -> list[Row]:
         """Insert the rows the vault does not hold yet; returns them (possibly none).
         Rows it holds whose direction or counterpart the new ones correct are revised
-        (counted in ``revised``)."""
-        known = existing_keys(conn, [r[DEDUPE] for r in self.rows])
+        (counted in ``revised``). ``known``: which of the rows' keys the vault holds, when
+        the caller looked them up already in the same transaction."""
+        if known is None:
+            known = existing_keys(conn, [r[DEDUPE] for r in self.rows])
         fresh: list[Row] = []
         seen: set[str] = set()
         corrections: list[tuple[Row, str]] = []
