@@ -11,8 +11,8 @@ Opening 200 cases and analysing each on every view would be slow, so each row's 
 are kept per advocate and case, encrypted under a key derived from the advocate's private
 key (the operator cannot read them) and tied to the case's ledger head: any change to the
 case (a new or amended record) makes them stale and they are computed again at the next
-view. Check-in state changes without the ledger, so it is read fresh on every view, in
-one query over the shared cases' schemas.
+view. Check-in state changes without the ledger, so it is read fresh on every view, from
+the alert jobs the cases published for the check-in workers (one global query).
 """
 
 from __future__ import annotations
@@ -40,12 +40,11 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
 )
 
 from safetrail.server import accounts, audit, keys, sharing
 from safetrail.server.cases import Server
-from safetrail.server.db import case_checkpoints, case_schema
+from safetrail.server.db import case_checkpoints
 from safetrail.server.db import server_metadata as metadata
 from safetrail.server.sessions import Session
 from safetrail.storage.records import utc_stamp
@@ -201,24 +200,25 @@ def compute(ctx: sharing.SharedCase, now: datetime) -> Facts:
     return facts
 
 
-_CHECKINS = """SELECT '{case_id}' AS case_id,
-  (SELECT count(*) FROM "{schema}".checkin_schedule WHERE phase IN ('alerting', 'duress'))
-    AS alerting,
-  (SELECT count(*) FROM "{schema}".checkin_schedule
-    WHERE phase = 'waiting' AND next_at IS NOT NULL AND next_at < :now) AS overdue"""
-#: cases per check-in query: each schema read takes a few relation locks until the
-#: transaction ends, so a caseload of hundreds is read in short transactions of this many
-CHUNK = 20
-
-
 def _live_state(
     engine: Engine, case_ids: list[str], now: datetime
 ) -> dict[str, tuple[int, int, int]]:
-    """Ledger head (from the signed checkpoint row each write updates), alerting and overdue
-    check-ins of each case. The server's own login reads the case schemas' structure
-    columns only; nothing encrypted."""
+    """Ledger head, alerting and overdue check-ins of each case, from two global queries
+    (no case schema is touched, so the cost does not grow with their number):
+
+    - the head is the signed checkpoint row each write updates;
+    - check-ins come from the alert jobs the case published for the check-in workers
+      (``server.alert_jobs``): a contact's message due and not acknowledged or called off
+      is *alerting*; a reminder to the person due and not called off is *overdue*.
+    """
+    from safetrail.server.alert_jobs import CANCELLED
+    from safetrail.server.alert_jobs import checkin_alert_jobs as jobs
+
     if not case_ids:
         return {}
+    due = (jobs.c.due_at <= utc_stamp(now)) & (jobs.c.status != CANCELLED)
+    alerting = func.count().filter(due & (jobs.c.step >= 0) & jobs.c.acknowledged_at.is_(None))
+    overdue = func.count().filter(due & (jobs.c.step < 0))
     with engine.connect() as conn:
         heads = {
             str(r.case_id): int(r.seq)
@@ -228,16 +228,15 @@ def _live_state(
                 )
             )
         }
-    found: dict[str, tuple[int, int, int]] = {}
-    for start in range(0, len(case_ids), CHUNK):
-        chunk = case_ids[start : start + CHUNK]
-        parts = [_CHECKINS.format(case_id=c, schema=case_schema(c)) for c in chunk]
-        with engine.connect() as conn:
-            rows = conn.execute(text("\nUNION ALL\n".join(parts)), {"now": utc_stamp(now)})
-            for r in rows:
-                case_id = str(r.case_id)
-                found[case_id] = (heads.get(case_id, 0), int(r.alerting), int(r.overdue))
-    return found
+        checkins = {
+            str(r.case_id): (int(r.alerting), int(r.overdue))
+            for r in conn.execute(
+                select(jobs.c.case_id, alerting.label("alerting"), overdue.label("overdue"))
+                .where(jobs.c.case_id.in_(case_ids))
+                .group_by(jobs.c.case_id)
+            )
+        }
+    return {c: (heads.get(c, 0), *checkins.get(c, (0, 0))) for c in case_ids}
 
 
 def caseload(
