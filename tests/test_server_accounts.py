@@ -59,9 +59,12 @@ def _person(engine: Engine, name: str) -> tuple[accounts.Account, str]:
 
 def _with_totp(engine: Engine, account: accounts.Account, at: datetime) -> tuple[bytes, list[str]]:
     with engine.begin() as conn:
-        secret = accounts.begin_totp(conn, account.id)
+        checked = accounts.check_password(conn, account.name, PASSWORD)
+        assert checked is not None
+        account_key = accounts.open_account_key(conn, account.id, checked[1])
+        secret = accounts.begin_totp(conn, account.id, account_key)
         codes = accounts.confirm_totp(
-            conn, account.id, totp.code_at(secret, at.timestamp()), at.timestamp()
+            conn, account.id, account_key, totp.code_at(secret, at.timestamp()), at.timestamp()
         )
     assert codes is not None
     return secret, codes

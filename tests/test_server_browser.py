@@ -37,7 +37,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         accounts.install(server.engine)
         server.init()
         settings = ServerSettings(
-            database=url, blobs=Path(server.blobs_dir), tls_cert=cert, tls_key=key
+            database=url, blobs=Path(server.blobs_dir), tls_cert=cert, tls_key=key, signup="open"
         )
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))

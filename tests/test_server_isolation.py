@@ -35,7 +35,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
         accounts.install(server.engine)
         server.init()
         clock = Clock()
-        settings = ServerSettings(database=url, blobs=Path(server.blobs_dir), behind_proxy=())
+        settings = ServerSettings(
+            database=url, blobs=Path(server.blobs_dir), behind_proxy=(), signup="open"
+        )
         app = create_server_app(settings, server, clock)
         ana, _ = sign_up(app, "ana")
         ben, _ = sign_up(app, "ben")

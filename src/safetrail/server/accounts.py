@@ -13,6 +13,14 @@ compute the KEK, so the database alone opens no case.
 The case key is wrapped by the password KEK and by the person's *recovery key* (random,
 shown once at sign-up). An operator's reset replaces the password without the old one:
 the password wrap is then gone, and only the recovery key can bring the case back.
+
+Every account also has a random *account key*, stored only wrapped by the password KEK
+(and, per session, by the session's cookie secret). It encrypts what the account table
+would otherwise hold in clear: the TOTP secret (and the one being enrolled). Checking a
+code therefore needs the KEK, which the sign-in has just derived from the password, so
+Argon2id still runs once per sign-in. A password change wraps the account key again; an
+operator's reset cannot open it, so a reset makes a new account key and the sign-in codes
+must be set up again.
 """
 
 from __future__ import annotations
@@ -70,8 +78,9 @@ accounts = Table(
     Column("role", String(16), nullable=False),
     Column("kdf", Text, nullable=False),  # Argon2id parameters and salt (JSON)
     Column("verifier", String(64), nullable=False),
-    Column("totp_secret", LargeBinary),
-    Column("totp_pending", LargeBinary),  # shown for enrolment, not yet confirmed
+    Column("account_key", LargeBinary),  # random, wrapped by the password KEK
+    Column("totp_secret", LargeBinary),  # encrypted under the account key
+    Column("totp_pending", LargeBinary),  # shown for enrolment, not yet confirmed (encrypted)
     Column("totp_last_step", BigInteger),
     Column("case_id", String(64)),  # a person's own case
     Column("must_change_password", Boolean, nullable=False, server_default=text("false")),
@@ -80,6 +89,16 @@ accounts = Table(
     Column("public_key", LargeBinary),  # advocates: X25519, for sealed case keys
     Column("private_key_wrapped", LargeBinary),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # the language chosen in the case's settings, so pages follow it without opening the case
+    Column("language", String(16)),
+)
+
+# Columns added after the first release of these tables: ``install`` adds them to a
+# database made before (``create_all`` makes missing tables, never missing columns).
+_ADDED_COLUMNS = (
+    ("accounts", "account_key", "BYTEA"),
+    ("accounts", "language", "VARCHAR(16)"),
+    ("sessions", "account_key", "BYTEA"),
 )
 
 recovery_codes = Table(
@@ -116,6 +135,7 @@ class Account:
     must_change_password: bool
     case_locked: bool
     disabled: bool
+    language: str | None = None  # the case's language setting (None: the browser's)
 
     @property
     def actor(self) -> str:
@@ -147,16 +167,34 @@ def _account(row: object) -> Account:
         must_change_password=bool(m["must_change_password"]),
         case_locked=bool(m["case_locked"]),
         disabled=bool(m["disabled"]),
+        language=m["language"],
     )
 
 
 def install(engine: Engine) -> None:
     """Create the global schema: every global table (idempotent) and the audit trigger."""
-    from safetrail.server import audit, caseload, db, sessions, sharing, throttle
+    from safetrail.server import (
+        alert_jobs,
+        audit,
+        caseload,
+        db,
+        sessions,
+        sharing,
+        signup,
+        throttle,
+    )
 
     assert sessions.sessions.metadata is throttle.sign_in_failures.metadata  # one schema
+    assert signup.signups.metadata is metadata  # sign-up links and counts too
+    assert alert_jobs.checkin_alert_jobs.metadata is metadata  # check-in alert jobs too
     assert sharing.organisations.metadata is caseload.caseload_facts.metadata  # sharing too
     db.create_server_tables(engine)
+    with engine.begin() as conn:
+        schema = db.global_schema(engine)
+        for table, column, kind in _ADDED_COLUMNS:
+            conn.execute(
+                text(f'ALTER TABLE "{schema}"."{table}" ADD COLUMN IF NOT EXISTS {column} {kind}')
+            )
     audit.install(engine)
 
 
@@ -229,6 +267,7 @@ def create_account(
             created_at=now,
         )
     )
+    keys.wipe(_new_account_key(conn, account_id, kek))
     return get(conn, account_id), kek
 
 
@@ -267,10 +306,15 @@ def check_password(conn: Connection, name: str, password: str) -> tuple[Account,
 
 
 def set_password(conn: Connection, account_id: str, password: str) -> bytes:
-    """A new password for an account without a case (operators, from the command line)."""
+    """A new password for an account without a case (operators, from the command line).
+
+    The old password is not known, so the old account key cannot be opened: a new one is
+    made and the sign-in codes are removed (set them up again with the new key)."""
     if get(conn, account_id).case_id is not None:
         raise ValidationError(_("This account owns a case: reset it on the server's pages."))
     kek = _set_password(conn, account_id, password)
+    remove_totp(conn, account_id)
+    keys.wipe(_new_account_key(conn, account_id, kek))
     conn.execute(
         update(accounts).where(accounts.c.id == account_id).values(must_change_password=False)
     )
@@ -287,6 +331,68 @@ def _set_password(conn: Connection, account_id: str, password: str) -> bytes:
         .values(kdf=json.dumps(params.to_json()), verifier=verifier)
     )
     return kek
+
+
+# --- the account key ---------------------------------------------------------------------
+
+_ACCOUNT_KEY_PURPOSE = "account-key/password"
+_TOTP_PURPOSE = "account/totp-secret"
+
+
+def _new_account_key(conn: Connection, account_id: str, kek: bytes) -> bytearray:
+    """A fresh account key, stored wrapped by ``kek``; the caller wipes the copy returned."""
+    account_key = keys.new_key()
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(account_key=keys.wrap(kek, account_key, _ACCOUNT_KEY_PURPOSE, [account_id]))
+    )
+    return account_key
+
+
+def open_account_key(conn: Connection, account_id: str, kek: bytes) -> bytearray:
+    """The account key, opened with the password's KEK (the caller wipes it).
+
+    An account made before account keys existed gets one now, and a TOTP secret it kept
+    in clear is encrypted under it. A key that does not open (it cannot happen after a
+    reset, which makes a new one) is replaced, and the codes it hid are removed."""
+    row = conn.execute(
+        select(accounts.c.account_key, accounts.c.totp_secret, accounts.c.totp_pending).where(
+            accounts.c.id == account_id
+        )
+    ).first()
+    if row is None:
+        raise ValidationError(_("There is no such account."))
+    if row.account_key is not None:
+        try:
+            return keys.unwrap(kek, row.account_key, _ACCOUNT_KEY_PURPOSE, [account_id])
+        except keys.KeyUnwrapFailed:
+            remove_totp(conn, account_id)
+            return _new_account_key(conn, account_id, kek)
+    account_key = _new_account_key(conn, account_id, kek)
+    legacy = {
+        column: _seal_totp(account_key, account_id, value)
+        for column, value in (("totp_secret", row.totp_secret), ("totp_pending", row.totp_pending))
+        if value is not None and len(value) == totp.SECRET_BYTES
+    }
+    if legacy:
+        conn.execute(update(accounts).where(accounts.c.id == account_id).values(**legacy))
+    return account_key
+
+
+def _seal_totp(account_key: bytes | bytearray, account_id: str, secret: bytes) -> bytes:
+    return keys.wrap(account_key, secret, _TOTP_PURPOSE, [account_id])
+
+
+def _open_totp(account_key: bytes | bytearray, account_id: str, sealed: bytes) -> bytes | None:
+    try:
+        opened = keys.unwrap(account_key, sealed, _TOTP_PURPOSE, [account_id])
+    except keys.KeyUnwrapFailed:
+        return None
+    try:
+        return bytes(opened)
+    finally:
+        keys.wipe(opened)
 
 
 # --- case keys ---------------------------------------------------------------------------
@@ -383,7 +489,16 @@ def change_password(conn: Connection, account_id: str, old: str, new: str, now: 
     case_key = None
     if account.case_id is not None and not account.case_locked:
         case_key = open_case_key(conn, account.id, account.case_id, "password", old_kek)
+    account_key = open_account_key(conn, account.id, old_kek)
     new_kek = _set_password(conn, account.id, new)
+    try:  # the account key (and so the TOTP secret) follows the password
+        conn.execute(
+            update(accounts)
+            .where(accounts.c.id == account.id)
+            .values(account_key=keys.wrap(new_kek, account_key, _ACCOUNT_KEY_PURPOSE, [account.id]))
+        )
+    finally:
+        keys.wipe(account_key)
     if account.role == ADVOCATE:  # the advocate's private key follows the password
         from safetrail.server import sharing
 
@@ -401,11 +516,15 @@ def reset_password(conn: Connection, operator: Account, account_id: str, new: st
 
     The operator never sees the case key: the password-wrapped copy is deleted (it can no
     longer be opened) and the case stays locked until the person types their recovery
-    key. Without that key the old case cannot be opened by anyone.
+    key. Without that key the old case cannot be opened by anyone. The account key cannot
+    be opened either: a new one is made, and the sign-in codes (encrypted under the old
+    one) are removed, to be set up again.
     """
     require_role(operator, OPERATOR)
     account = get(conn, account_id)
-    _set_password(conn, account_id, new)
+    kek = _set_password(conn, account_id, new)
+    remove_totp(conn, account_id)
+    keys.wipe(_new_account_key(conn, account_id, kek))
     conn.execute(
         case_keys.delete().where(
             (case_keys.c.holder_id == account_id) & (case_keys.c.holder_kind == "password")
@@ -436,6 +555,18 @@ def unlock_with_recovery_key(
     return case_key
 
 
+def set_language(conn: Connection, account_id: str, language: str | None) -> None:
+    """Keep the case's language setting on the account (None: follow the browser), so
+    every signed-in page can follow it without opening the case."""
+    from safetrail.i18n import normalise_language
+
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(language=normalise_language(language))
+    )
+
+
 def set_role(conn: Connection, operator: Account, account_id: str, role: str) -> tuple[str, str]:
     require_role(operator, OPERATOR)
     if role not in ROLES:
@@ -453,19 +584,33 @@ def set_disabled(conn: Connection, operator: Account, account_id: str, disabled:
 # --- second factor -------------------------------------------------------------------------
 
 
-def begin_totp(conn: Connection, account_id: str) -> bytes:
-    """A new secret to show for enrolment; it counts only once a code from it is typed."""
+def begin_totp(conn: Connection, account_id: str, account_key: bytes | bytearray) -> bytes:
+    """A new secret to show for enrolment; it counts only once a code from it is typed.
+    Stored encrypted under the account key (:func:`open_account_key`)."""
     secret = totp.new_secret()
-    conn.execute(update(accounts).where(accounts.c.id == account_id).values(totp_pending=secret))
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.id == account_id)
+        .values(totp_pending=_seal_totp(account_key, account_id, secret))
+    )
     return secret
 
 
-def confirm_totp(conn: Connection, account_id: str, code: str, unix_now: float) -> list[str] | None:
+def confirm_totp(
+    conn: Connection,
+    account_id: str,
+    account_key: bytes | bytearray,
+    code: str,
+    unix_now: float,
+) -> list[str] | None:
     """Turn the pending secret on with a code from it; returns 10 new recovery codes."""
     row = conn.execute(select(accounts.c.totp_pending).where(accounts.c.id == account_id)).first()
     if row is None or row.totp_pending is None:
         return None
-    step = totp.matching_step(row.totp_pending, code, unix_now, None)
+    pending = _open_totp(account_key, account_id, row.totp_pending)
+    if pending is None:
+        return None
+    step = totp.matching_step(pending, code, unix_now, None)
     if step is None:
         return None
     conn.execute(
@@ -507,11 +652,16 @@ def remove_totp(conn: Connection, account_id: str) -> None:
 
 
 def check_second_factor(
-    conn: Connection, account: Account, code: str, unix_now: float, now: datetime
+    conn: Connection,
+    account: Account,
+    code: str,
+    unix_now: float,
+    now: datetime,
+    account_key: bytes | bytearray,
 ) -> str | None:
     """ "totp" or "recovery" when ``code`` is a fresh authenticator code or an unused
     recovery code; None otherwise. Either is spent atomically (parallel tries with the
-    same code: only one wins)."""
+    same code: only one wins). The TOTP secret is opened with ``account_key``."""
     if not account.has_totp:
         return None
     typed = totp.normalise_code(code)
@@ -521,9 +671,12 @@ def check_second_factor(
                 accounts.c.id == account.id
             )
         ).first()
-        if row is None:
+        if row is None or row.totp_secret is None:
             return None
-        step = totp.matching_step(row.totp_secret, typed, unix_now, row.totp_last_step)
+        secret = _open_totp(account_key, account.id, row.totp_secret)
+        if secret is None:
+            return None
+        step = totp.matching_step(secret, typed, unix_now, row.totp_last_step)
         if step is None:
             return None
         taken = conn.execute(

@@ -23,11 +23,12 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from safetrail.errors import SafetrailError
-from safetrail.i18n import _
+from safetrail.i18n import _, use_language
 from safetrail.server import sessions
 from safetrail.server.cases import Server
+from safetrail.server.provider import audit_export
 from safetrail.server.settings import ServerSettings
-from safetrail.web.language import LanguageMiddleware
+from safetrail.web.language import LanguageMiddleware, request_language
 from safetrail.web.security import (
     CSP,
     EMBEDDABLE,
@@ -89,7 +90,10 @@ class ServerSecurityMiddleware(BaseHTTPMiddleware):
     async def dispatch(
         self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await self._respond(request, call_next)
+        with use_language(request_language(None, request.headers.get("accept-language"))):
+            response = await self._respond(request, call_next)  # its own refusals: browser's
+        runtime: ServerRuntime = request.app.state.server_runtime
+        response = await audit_export(request, response, runtime.server.engine, runtime.clock)
         for name, value in SECURITY_HEADERS.items():
             response.headers[name] = value
         response.headers["Strict-Transport-Security"] = HSTS
@@ -164,8 +168,10 @@ def create_server_app(
     app.state.server_runtime = runtime
     app.state.safetrail = runtime  # what shared routes read: upload limit, TLS
     app.state.cases = SharingCaseProvider(opened, settings.idle_seconds, runtime.clock)
-    app.add_middleware(ServerSecurityMiddleware)
+    # The language middleware runs inside the session middleware, so that signed-in pages
+    # follow the account's language and the others the browser's.
     app.add_middleware(LanguageMiddleware)
+    app.add_middleware(ServerSecurityMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     accounts_pages = (server_auth, server_account, server_operator)
     sharing_pages = (server_share, server_caseload, server_orgs)

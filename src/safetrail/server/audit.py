@@ -35,7 +35,8 @@ SIGN_IN = "sign-in"
 SIGN_IN_FAILED = "sign-in-failed"
 SIGN_OUT = "sign-out"
 CASE_ACCESS = "case-access"  # someone other than the owner opened a page of the case
-EXPORT = "export"
+EXPORT = "export"  # written once the file was made and sent
+EXPORT_FAILED = "export-failed"  # an export that was allowed but not made
 ROLE_CHANGE = "role-change"
 ACCOUNT_CREATED = "account-created"
 PASSWORD_CHANGED = "password-changed"
@@ -46,6 +47,7 @@ SESSION_REVOKED = "session-revoked"
 RECOVERY_CODE_USED = "recovery-code-used"
 CASE_RECOVERED = "case-recovered"
 ACCOUNT_DISABLED = "account-disabled"
+SIGNUP_LINK_MADE = "signup-link-made"
 
 audit = Table(
     "audit",

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import segno
 import typer
-from sqlalchemy import inspect, select
+from sqlalchemy import Connection, inspect, select
 from sqlalchemy.exc import OperationalError
 
 from safetrail.cli.common import console, err_console, interactive, ok
 from safetrail.errors import ConfigError, WeakPassphrase
 from safetrail.i18n import _
-from safetrail.server import accounts, audit, sessions, totp
+from safetrail.server import accounts, audit, keys, sessions, totp
 from safetrail.server.accounts import OPERATOR
 from safetrail.server.cases import Server
 from safetrail.server.db import SERVER_SCHEMA
@@ -106,8 +106,8 @@ def init(
             return
         password = _operator_password()
         with server.engine.begin() as conn:
-            account, _kek = accounts.create_account(conn, operator, password, OPERATOR, now)
-            secret = accounts.begin_totp(conn, account.id)
+            account, kek = accounts.create_account(conn, operator, password, OPERATOR, now)
+            secret = _enrol(conn, account.id, kek)
             codes = accounts.activate_pending_totp(conn, account.id)
             audit.record(
                 conn,
@@ -144,8 +144,8 @@ def reset_operator(
             )
         password = _operator_password()
         with server.engine.begin() as conn:
-            accounts.set_password(conn, account.id, password)
-            secret = accounts.begin_totp(conn, account.id)
+            kek = accounts.set_password(conn, account.id, password)
+            secret = _enrol(conn, account.id, kek)
             codes = accounts.activate_pending_totp(conn, account.id)
             sessions.revoke_all(conn, account.id, now)
             audit.record(
@@ -159,6 +159,15 @@ def reset_operator(
         _show_enrolment(secret, account.name, codes)
     finally:
         server.close()
+
+
+def _enrol(conn: Connection, account_id: str, kek: bytes) -> bytes:
+    """A new TOTP secret, stored encrypted under the account key the password opens."""
+    account_key = accounts.open_account_key(conn, account_id, kek)
+    try:
+        return accounts.begin_totp(conn, account_id, account_key)
+    finally:
+        keys.wipe(account_key)
 
 
 def _ensure_alert_key(server: Server, settings: ServerSettings) -> None:
@@ -215,6 +224,8 @@ def _export(settings: ServerSettings) -> None:
         "BEHIND_PROXY": ",".join(settings.behind_proxy),
         "NAMES": ",".join(settings.names),
         "IDLE_MINUTES": str(settings.idle_minutes),
+        "SIGNUP": settings.signup,
+        "SIGNUP_PER_ADDRESS": str(settings.signup_per_address),
         "ALERT_KEY": str(settings.alert_key_path),
     }
     if settings.tls_cert is not None and settings.tls_key is not None:
@@ -274,6 +285,17 @@ def run(
     idle_minutes: int | None = typer.Option(
         None, "--idle-minutes", help="Minutes of inactivity that end a session (default 15)."
     ),
+    signup: str | None = typer.Option(
+        None,
+        "--signup",
+        help="Who may make a person's account: invite (a single-use link an operator makes; "
+        "the default), open (anyone), closed (nobody).",
+    ),
+    signup_per_address: int | None = typer.Option(
+        None,
+        "--signup-per-address",
+        help="New accounts one client address may make in a day (default 5; 0: no limit).",
+    ),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level."),
 ) -> None:
     """Run the web processes and check-in workers (HTTPS only)."""
@@ -292,6 +314,8 @@ def run(
         behind_proxy=proxies,
         names=tuple(name),
         idle_minutes=idle_minutes,
+        signup=signup,
+        signup_per_address=signup_per_address,
     )
     settings.check_transport()
     _require_initialised(settings)

@@ -10,7 +10,9 @@ the session row still says:
 - an operator never opens a case (403);
 - a person opens only their own case; an advocate only a case shared with them and not
   revoked; anything else answers 404, exactly as an unknown id does;
-- each request by someone other than the owner is one audit entry.
+- each request by someone other than the owner is one audit entry; an export (anyone's)
+  is one entry too, written when the file has been made and sent ("export") or when
+  making it failed ("export-failed"), never before.
 
 The case is opened for the request only and closed (keys wiped) when the response is done;
 nothing of it stays in the process between requests.
@@ -21,11 +23,15 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from safetrail.case import CaseContext
 from safetrail.errors import Forbidden, NotSignedIn, RecordNotFound, SafetrailError
@@ -63,6 +69,75 @@ def client_address(request: Request) -> str:
     """The peer address (uvicorn already replaced it from X-Forwarded-For when, and only
     when, the peer is a trusted proxy)."""
     return request.client.host if request.client else "unknown"
+
+
+@dataclass(frozen=True)
+class PendingExport:
+    """An export the request was allowed to make: audited when the response is done."""
+
+    account_id: str
+    role: str
+    case_id: str
+    detail: str
+    address: str
+
+
+def defer_export(request: Request, account: accounts.Account, case_id: str) -> None:
+    """Mark the request as an export of ``case_id`` by ``account``: the server middleware
+    audits it as made once the whole file was sent, or as failed (see
+    :func:`audit_export`). Nothing is audited for an export that never got its case."""
+    request.state.pending_export = PendingExport(
+        account.id,
+        account.role,
+        case_id,
+        f"{request.method} {request.url.path}",
+        client_address(request),
+    )
+
+
+def record_export(engine: Engine, pending: PendingExport, made: bool, at: datetime) -> None:
+    with engine.begin() as conn:
+        audit.record(
+            conn,
+            audit.EXPORT if made else audit.EXPORT_FAILED,
+            at,
+            account_id=pending.account_id,
+            role=pending.role,
+            case_id=pending.case_id,
+            detail=pending.detail,
+            address=pending.address,
+        )
+
+
+async def audit_export(
+    request: Request,
+    response: Response,
+    engine: Engine,
+    clock: Callable[[], datetime],
+) -> Response:
+    """Audit the request's export (if it was one) after the fact: a 2xx response whose
+    body was sent to the end is "export"; an error page, a redirect or a body that broke
+    off while being made is "export-failed"."""
+    pending: PendingExport | None = getattr(request.state, "pending_export", None)
+    if pending is None:
+        return response
+    if not 200 <= response.status_code < 300 or not hasattr(response, "body_iterator"):
+        made = 200 <= response.status_code < 300
+        await run_in_threadpool(record_export, engine, pending, made, clock())
+        return response
+    body = response.body_iterator
+
+    async def counted() -> AsyncIterator[Any]:
+        made = False
+        try:
+            async for chunk in body:
+                yield chunk
+            made = True
+        finally:
+            await run_in_threadpool(record_export, engine, pending, made, clock())
+
+    response.body_iterator = counted()
+    return response
 
 
 def session_of(request: Request) -> Session | None:
@@ -111,11 +186,12 @@ class ServerCaseProvider:
             access = accounts.permission(conn, fresh, session.case_id)
             if access is None:
                 raise RecordNotFound(_("There is nothing at this address."))
-            export = is_export(request)
-            if export or not access.owner:
+            if is_export(request):  # audited once the file is made (or failed)
+                defer_export(request, fresh, session.case_id)
+            elif not access.owner:
                 audit.record(
                     conn,
-                    audit.EXPORT if export else audit.CASE_ACCESS,
+                    audit.CASE_ACCESS,
                     now,
                     account_id=fresh.id,
                     role=fresh.role,
@@ -165,7 +241,12 @@ class ServerCaseProvider:
         return token
 
     def language(self, request: Request) -> str | None:
-        return None  # the browser's; a per-account setting can come later
+        """The signed-in account's language (the case's setting, kept on the account when
+        it is saved); None before sign-in, so those pages follow the browser. The session
+        middleware has resolved the session already (the language middleware runs inside
+        it), so this reads no case and asks the database nothing more."""
+        session = session_of(request)
+        return None if session is None else session.account.language
 
     def page_context(self, request: Request) -> Mapping[str, Any]:
         session = session_of(request)

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from safetrail.server import accounts, audit, throttle
 from safetrail.server.accounts import Account, get
 from safetrail.server.db import server_metadata as metadata
-from safetrail.server.keys import KeyUnwrapFailed, unwrap, wrap
+from safetrail.server.keys import KeyUnwrapFailed, unwrap, wipe, wrap
 from safetrail.server.settings import ABSOLUTE_HOURS
 
 FULL = "full"  # signed in
@@ -62,6 +62,7 @@ sessions = Table(
     Column("stage", String(16), nullable=False),
     Column("case_id", String(64)),
     Column("wrapped_key", LargeBinary),
+    Column("account_key", LargeBinary),  # the account key, wrapped by S (sign-in codes)
     Column("address", String(64)),
     Column("agent", String(120)),  # a short description of the browser, for the list
     Column("second_factor", Boolean, nullable=False, server_default=text("false")),
@@ -79,6 +80,7 @@ class Session:
     csrf_token: str
     created_at: datetime
     last_seen: datetime
+    account_key: bytearray | None = None  # opens the account's TOTP secret (enrolment)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ def _hash(session_id: bytes) -> str:
 
 
 SESSION_PURPOSE = "case-key/session"
+ACCOUNT_KEY_PURPOSE = "account-key/session"
 
 
 def _split(cookie: str | None) -> tuple[bytes, bytes] | None:
@@ -135,13 +138,25 @@ def start(
     address: str | None = None,
     agent: str | None = None,
     second_factor: bool = False,
+    kek: bytes | None = None,
 ) -> str:
-    """A new session row; returns the cookie value (id and secret, shown nowhere else)."""
+    """A new session row; returns the cookie value (id and secret, shown nowhere else).
+
+    ``kek`` (the password's key, from the sign-in or sign-up that starts the session)
+    opens the account key, which the session keeps wrapped by its secret so that the
+    account's sign-in codes can be set up during the session."""
     session_id, secret = secrets.token_bytes(32), secrets.token_bytes(32)
     id_hash = _hash(session_id)
     wrapped = None
     if case_id is not None and case_key is not None:
         wrapped = wrap(secret, case_key, SESSION_PURPOSE, [id_hash, case_id])
+    account_key = None
+    if kek is not None:
+        opened = accounts.open_account_key(conn, account.id, kek)
+        try:
+            account_key = wrap(secret, opened, ACCOUNT_KEY_PURPOSE, [id_hash, account.id])
+        finally:
+            wipe(opened)
     conn.execute(
         insert(sessions).values(
             id_hash=id_hash,
@@ -153,6 +168,7 @@ def start(
             stage=stage,
             case_id=case_id,
             wrapped_key=wrapped,
+            account_key=account_key,
             address=None if address is None else address[:64],
             agent=None if agent is None else agent[:120],
             second_factor=second_factor,
@@ -187,6 +203,14 @@ def resolve(conn: Connection, cookie: str | None, now: datetime) -> Session | No
             case_key = unwrap(secret, row.wrapped_key, SESSION_PURPOSE, [id_hash, row.case_id])
         except KeyUnwrapFailed:
             return None
+    account_key = None
+    if row.account_key is not None:
+        try:
+            account_key = unwrap(
+                secret, row.account_key, ACCOUNT_KEY_PURPOSE, [id_hash, account.id]
+            )
+        except KeyUnwrapFailed:
+            account_key = None
     if (now - row.last_seen).total_seconds() >= LAST_SEEN_GRANULARITY:
         conn.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(last_seen=now))
     return Session(
@@ -198,6 +222,7 @@ def resolve(conn: Connection, cookie: str | None, now: datetime) -> Session | No
         csrf_token=csrf_for(session_id),
         created_at=row.created_at,
         last_seen=now,
+        account_key=account_key,
     )
 
 
@@ -252,7 +277,7 @@ def revoke(conn: Connection, account_id: str, id_hash: str, now: datetime) -> bo
             & (sessions.c.account_id == account_id)
             & sessions.c.revoked_at.is_(None)
         )
-        .values(revoked_at=now, wrapped_key=None)
+        .values(revoked_at=now, wrapped_key=None, account_key=None)
     )
     return done.rowcount == 1
 
@@ -263,7 +288,7 @@ def revoke_all(conn: Connection, account_id: str, now: datetime, keep: str | Non
     )
     if keep is not None:
         query = query.where(sessions.c.id_hash != keep)
-    done = conn.execute(query.values(revoked_at=now, wrapped_key=None))
+    done = conn.execute(query.values(revoked_at=now, wrapped_key=None, account_key=None))
     return done.rowcount
 
 
@@ -316,7 +341,13 @@ def sign_in(
     account, kek = checked
     factor = None
     if account.has_totp:
-        factor = accounts.check_second_factor(conn, account, code, now.timestamp(), now)
+        account_key = accounts.open_account_key(conn, account.id, kek)
+        try:
+            factor = accounts.check_second_factor(
+                conn, account, code, now.timestamp(), now, account_key
+            )
+        finally:
+            wipe(account_key)
         if factor is None:
             _failed(conn, account, now, address, "second factor")
             return SignInRefused(0)
@@ -340,6 +371,7 @@ def sign_in(
         address=address,
         agent=agent,
         second_factor=factor is not None,
+        kek=kek,
     )
     if account.role == accounts.ADVOCATE:  # their private key, for this session only
         from safetrail.server import sharing

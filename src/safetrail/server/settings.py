@@ -11,6 +11,9 @@ SAFETRAIL_SERVER_TLS_KEY       TLS private key file
 SAFETRAIL_SERVER_BEHIND_PROXY  trusted proxy addresses, separated by commas or spaces
 SAFETRAIL_SERVER_NAMES         names people reach the server by (Host header check)
 SAFETRAIL_SERVER_IDLE_MINUTES  idle time after which a session ends (default 15)
+SAFETRAIL_SERVER_SIGNUP        who may make a person's account: invite (default), open, closed
+SAFETRAIL_SERVER_SIGNUP_PER_ADDRESS  new accounts one client address may make a day (default 5;
+                               0: no limit)
 SAFETRAIL_SERVER_ALERT_KEY     the check-in workers' private alert key file (default: alert.key
                                beside the blobs folder; see server/alert_key.py)
 
@@ -54,6 +57,8 @@ class ServerSettings:
     behind_proxy: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
     idle_minutes: int = DEFAULT_IDLE_MINUTES
+    signup: str = "invite"  # see server/signup.py: invite, open or closed
+    signup_per_address: int = 5
     alert_key: Path | None = None
 
     @property
@@ -105,11 +110,19 @@ class ServerSettings:
             ("--checkin-workers", self.checkin_workers, 0),
             ("--idle-minutes", self.idle_minutes, 1),
             ("--port", self.port, 1),
+            ("--signup-per-address", self.signup_per_address, 0),
         ):
             if number < low:
                 raise ConfigError(
                     _("{option} must be at least {low}.").format(option=label, low=low),
                 )
+        if self.signup not in ("open", "invite", "closed"):
+            raise ConfigError(
+                _("--signup must be open, invite or closed, not {value}.").format(
+                    value=self.signup
+                ),
+                _("invite: people sign up with a link an operator made (the default)."),
+            )
 
     def check_transport(self) -> None:
         """Refuse to serve over plain HTTP unless trusted proxies terminate TLS."""
@@ -176,6 +189,8 @@ _FIELDS: dict[str, type] = {
     "behind_proxy": tuple,
     "names": tuple,
     "idle_minutes": int,
+    "signup": str,
+    "signup_per_address": int,
     "alert_key": Path,
 }
 

@@ -959,7 +959,7 @@ def open_for_request(
     server: Server, request: Request, session: Session, now: datetime, clock: Callable[[], datetime]
 ) -> SharedCase:
     """The case an advocate's request may use, scoped; 404 when the share is gone."""
-    from safetrail.server.provider import client_address, is_export
+    from safetrail.server.provider import client_address, defer_export, is_export
     from safetrail.web.security import SESSION_COOKIE
 
     case_id = session.case_id
@@ -979,17 +979,19 @@ def open_for_request(
                 _("This page is not part of what the person shared with you."),
                 _("Go back to your caseload."),
             )
-        export = is_export(request)
-        audit.record(
-            conn,
-            audit.EXPORT if export else audit.CASE_ACCESS,
-            now,
-            account_id=fresh.id,
-            role=fresh.role,
-            case_id=case_id,
-            detail=f"{method} {path}",
-            address=client_address(request),
-        )
+        if is_export(request):  # audited once the file is made, or as failed
+            defer_export(request, fresh, case_id)
+        else:
+            audit.record(
+                conn,
+                audit.CASE_ACCESS,
+                now,
+                account_id=fresh.id,
+                role=fresh.role,
+                case_id=case_id,
+                detail=f"{method} {path}",
+                address=client_address(request),
+            )
         with private_key(conn, session, cookie) as private:
             try:
                 case_key = open_case_key(private, fresh.id, found)

@@ -71,12 +71,27 @@ def _qr_svg(uri: str) -> str:
     return str(segno.make(uri, error="m").svg_inline(scale=4, omitsize=False))
 
 
+def _no_account_key(request: Request) -> Response:
+    """A session started before account keys (or without the password) cannot encrypt a
+    new TOTP secret: signing in again gives it the key."""
+    return render(
+        request,
+        "server/error_back.html",
+        status_code=409,
+        title_key="totp",
+        message=_("To set up sign-in codes, sign out and sign in again first."),
+        back="/account",
+    )
+
+
 @router.get("/account/totp")
 def totp_page(request: Request) -> Response:
     session = signed_in(request)
+    if session.account_key is None:
+        return _no_account_key(request)
     run = runtime(request)
     with run.server.engine.begin() as conn:
-        secret = accounts.begin_totp(conn, session.account.id)
+        secret = accounts.begin_totp(conn, session.account.id, session.account_key)
     uri = totp.provisioning_uri(secret, session.account.name, ISSUER)
     return render(
         request,
@@ -92,10 +107,14 @@ def totp_page(request: Request) -> Response:
 @router.post("/account/totp", dependencies=[Depends(require_csrf)])
 def totp_confirm(request: Request, code: Annotated[str, Form()] = "") -> Response:
     session = signed_in(request)
+    if session.account_key is None:
+        return _no_account_key(request)
     run = runtime(request)
     now = run.now()
     with run.server.engine.begin() as conn:
-        codes = accounts.confirm_totp(conn, session.account.id, code, now.timestamp())
+        codes = accounts.confirm_totp(
+            conn, session.account.id, session.account_key, code, now.timestamp()
+        )
         if codes is not None:
             if session.stage == sessions.ENROL:
                 sessions.set_stage(conn, session.id_hash, sessions.FULL)
@@ -299,7 +318,7 @@ def save_case_settings(
     _owner_only(request)
     current = settings.preferences(ctx)
     try:
-        settings.save_preferences(
+        saved = settings.save_preferences(
             ctx,
             country,
             timezone,
@@ -318,4 +337,7 @@ def save_case_settings(
             "language": language,
         }
         return _case_settings_page(request, ctx, 400, error=exc.message, values=values)
+    run = runtime(request)
+    with run.server.engine.begin() as conn:  # pages follow it without opening the case
+        accounts.set_language(conn, signed_in(request).account.id, saved.language)
     return RedirectResponse("/account/case-settings?saved=1", status_code=303)

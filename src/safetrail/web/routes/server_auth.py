@@ -136,12 +136,86 @@ def _signup_page(
         country=country,
         timezone=zone,
         account_name=values.get("name", ""),
+        link=values.get("link", ""),
     )
+
+
+class _NoSignUp(Exception):
+    """Sign-up refused by the server's setting or limit: ``kind`` names the page."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _unavailable(request: Request, kind: str) -> Response:
+    """Calm pages for a sign-up that cannot happen here (nothing was made)."""
+    title, message = {
+        "closed": (
+            _("Sign-up is closed"),
+            _(
+                "This server is not making new accounts at the moment. If you already have "
+                "an account, you can sign in. If a service is helping you, ask them."
+            ),
+        ),
+        "invite": (
+            _("Sign-up is by invitation"),
+            _(
+                "To make an account here you need a sign-up link from the service that runs "
+                "this server. Ask them for one; each link works once."
+            ),
+        ),
+        "link": (
+            _("This sign-up link does not work"),
+            _(
+                "It was used already, it expired, or part of it is missing. Ask the service "
+                "that gave it to you for a new one."
+            ),
+        ),
+        "limit": (
+            _("Please wait before making another account"),
+            _(
+                "Several accounts were made from this connection recently. Try again "
+                "tomorrow, or ask the service that runs this server for help."
+            ),
+        ),
+    }[kind]
+    status = 429 if kind == "limit" else 403
+    return render(
+        request,
+        "server/signup_unavailable.html",
+        status_code=status,
+        title_key="signup",
+        heading=title,
+        message=message,
+        kind=kind,
+    )
+
+
+def _signup_refusal(request: Request, link: str) -> str | None:
+    """Why the server's sign-up setting refuses this sign-up, before any work; None: go on."""
+    from safetrail.server import signup as signup_rules
+
+    run = runtime(request)
+    mode = run.settings.signup
+    if mode == signup_rules.CLOSED:
+        return "closed"
+    if mode == signup_rules.INVITE:
+        if not link:
+            return "invite"
+        with run.server.engine.begin() as conn:
+            if not signup_rules.link_is_valid(conn, link, run.now()):
+                return "link"
+    return None
 
 
 @router.get("/signup")
 def signup_page(request: Request) -> Response:
-    return _signup_page(request)
+    link = request.query_params.get("link", "")
+    refused = _signup_refusal(request, link)
+    if refused is not None:
+        return _unavailable(request, refused)
+    return _signup_page(request, link=link)
 
 
 @router.post("/signup", dependencies=[Depends(require_anon_csrf)])
@@ -152,21 +226,39 @@ def signup(
     confirm: Annotated[str, Form()] = "",
     country: Annotated[str, Form()] = "",
     timezone: Annotated[str, Form()] = "",
+    link: Annotated[str, Form()] = "",
 ) -> Response:
-    """A person's account and their own, new case; the recovery key is shown once."""
+    """A person's account and their own, new case; the recovery key is shown once.
+
+    The server's ``--signup`` setting decides who may (a sign-up link in ``invite`` mode,
+    spent in the same transaction that makes the account), and each client address makes
+    at most ``--signup-per-address`` accounts a day."""
+    from safetrail.server import signup as signup_rules
     from safetrail.server.cases import create_case, open_case
     from safetrail.server.keys import wipe
     from safetrail.services import settings
 
     run = runtime(request)
-    given = {"name": name, "country": country, "timezone": timezone}
+    refused = _signup_refusal(request, link)
+    if refused is not None:
+        return _unavailable(request, refused)
+    given = {"name": name, "country": country, "timezone": timezone, "link": link}
     if password != confirm:
         return _signup_page(request, 400, _("The two passwords are different."), **given)
     now = run.now()
     try:
         country, timezone = settings.validate_place(country, timezone)
         with run.server.engine.begin() as conn:
+            limit = run.settings.signup_per_address
+            if not signup_rules.count_signup(conn, client_address(request), now, limit).ok:
+                raise _NoSignUp("limit")
             account, kek = accounts.create_account(conn, name, password, PERSON, now)
+            if run.settings.signup == signup_rules.INVITE and not signup_rules.spend_link(
+                conn, link, account.id, now
+            ):
+                raise _NoSignUp("link")  # spent by a parallel sign-up: nothing is kept
+    except _NoSignUp as refusal:
+        return _unavailable(request, refusal.kind)
     except SafetrailError as exc:
         return _signup_page(request, 400, exc.message, **given)
     case_id, case_key = create_case(run.server, account.id)
@@ -197,6 +289,7 @@ def signup(
                 case_key=case_key,
                 address=client_address(request),
                 agent=(request.headers.get("user-agent") or "")[:120],
+                kek=kek,
             )
     finally:
         wipe(case_key)

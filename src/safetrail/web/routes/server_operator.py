@@ -46,6 +46,7 @@ def operator_page(request: Request) -> Response:
         active=active,
         recent=recent,
         roles=ROLES,
+        signup_mode=run.settings.signup,
         error=request.query_params.get("error", ""),
         saved=request.query_params.get("saved", ""),
     )
@@ -94,6 +95,35 @@ def add_account(
     return RedirectResponse("/operator?saved=account", status_code=303)
 
 
+@router.post("/operator/signup-links", dependencies=[Depends(require_csrf)])
+def make_signup_link(request: Request) -> Response:
+    """A single-use sign-up link for one person (``--signup invite``), shown once."""
+    from safetrail.server import signup
+
+    operator = _operator(request)
+    run = runtime(request)
+    now = run.now()
+    with run.server.engine.begin() as conn:
+        token = signup.make_link(conn, operator.id, now)
+        audit.record(
+            conn,
+            audit.SIGNUP_LINK_MADE,
+            now,
+            account_id=operator.id,
+            role=operator.role,
+            address=client_address(request),
+        )
+    link = f"{str(request.base_url).rstrip('/')}/signup?link={token}"
+    return render(
+        request,
+        "server/signup_link.html",
+        title_key="operator",
+        link=link,
+        days=signup.LINK_DAYS,
+        mode=run.settings.signup,
+    )
+
+
 @router.get("/operator/accounts/{account_id}/reset")
 def reset_page(request: Request, account_id: str) -> Response:
     _operator(request)
@@ -109,7 +139,6 @@ def reset(
     account_id: str,
     password: Annotated[str, Form()] = "",
     understood: Annotated[str, Form()] = "",
-    totp_too: Annotated[str, Form()] = "",
 ) -> Response:
     operator = _operator(request)
     run = runtime(request)
@@ -139,8 +168,7 @@ def reset(
                 subject_id=account_id,
                 address=client_address(request),
             )
-            if totp_too == "yes":
-                accounts.remove_totp(conn, account_id)
+            if target.has_totp:  # encrypted under the old password: set up again
                 audit.record(
                     conn,
                     audit.TOTP_RESET,

@@ -132,6 +132,7 @@ def accept(request: Request, token: str, password: Field = "", confirm: Field = 
                 stage=sessions.ENROL,
                 address=client_address(request),
                 agent=(request.headers.get("user-agent") or "")[:120],
+                kek=kek,  # the account key: the sign-in codes set up next are encrypted
             )
             sharing.on_sign_in(conn, account, kek, cookie)
             audit.record(
