@@ -53,7 +53,10 @@ def clock() -> Clock:
 @pytest.fixture
 def app(server: Server, clock: Clock):  # type: ignore[no-untyped-def]
     settings = ServerSettings(
-        database="unused", blobs=Path(server.blobs_dir), behind_proxy=("127.0.0.1",)
+        database="unused",
+        blobs=Path(server.blobs_dir),
+        behind_proxy=("127.0.0.1",),
+        signup="open",  # people sign up freely here (invitation mode: test_server_hardening)
     )
     return create_server_app(settings, server, clock)
 
@@ -109,8 +112,9 @@ def sign_in(app, name: str, password: str = PASSWORD, code: str = ""):  # type: 
 def staff(server: Server, name: str, role: str, when: datetime) -> bytes:
     """An advocate or operator with sign-in codes on; returns the TOTP secret."""
     with server.engine.begin() as conn:
-        account, _ = accounts.create_account(conn, name, PASSWORD, role, when)
-        secret = accounts.begin_totp(conn, account.id)
+        account, kek = accounts.create_account(conn, name, PASSWORD, role, when)
+        account_key = accounts.open_account_key(conn, account.id, kek)
+        secret = accounts.begin_totp(conn, account.id, account_key)
         accounts.activate_pending_totp(conn, account.id)
     return secret
 
