@@ -21,6 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from safetrail.errors import ValidationError
 from safetrail.server import accounts, audit, sharing, totp
 from safetrail.server.accounts import OPERATOR
 from safetrail.server.app import create_server_app
@@ -635,3 +636,54 @@ def test_the_person_sees_exactly_the_accesses_made(world: World) -> None:
     for detail in expected:
         assert f"<code>{detail}</code>" in table
     assert "MARK-" not in page.replace("MARK-sol", "")
+
+
+def test_operator_commands(world: World) -> None:
+    """``safetrail server org …`` and ``… advocate …`` against the same database."""
+    from typer.testing import CliRunner
+
+    from safetrail.cli.main import app
+
+    url = world.server.engine.url.render_as_string(hide_password=False)
+    where = ["--database", url, "--blobs", str(world.server.blobs_dir)]
+    runner = CliRunner()
+    env = {"SAFETRAIL_LANG": "en", "COLUMNS": "200"}
+
+    def run(*args: str) -> tuple[int, str]:
+        done = runner.invoke(app, ["server", *args, *where], env=env, terminal_width=200)
+        try:
+            errors = done.stderr
+        except ValueError:  # stderr mixed into output
+            errors = ""
+        return done.exit_code, done.output + errors
+
+    code, out = run("org", "create", "East Helpline")
+    assert code == 0 and "Organisation East Helpline created." in out
+    # Bad input: a non-zero exit with the service's message (printed on the error console)
+    code, out = run("org", "create", "east helpline")
+    assert code != 0 and "Traceback" not in out
+    with world.server.engine.begin() as conn, pytest.raises(ValidationError) as refused:
+        sharing.create_org(conn, "east helpline", world.clock.now)
+    assert refused.value.message == "There is already an organisation called east helpline."
+    code, out = run("org", "list")
+    assert code == 0 and "East Helpline" in out and "North Advocacy" in out
+    code, out = run("advocate", "invite", "eve", "--org", "Nowhere")
+    assert code != 0 and "Traceback" not in out
+    code, out = run(
+        "advocate", "invite", "eve", "--org", "East Helpline", "--url", "https://st.example"
+    )
+    assert code == 0
+    link = re.search(r"https://st\.example/invite/([A-Za-z0-9_-]+)", out)
+    assert link is not None
+    assert client(world.app).get(f"/invite/{link.group(1)}").status_code == 200
+    code, out = run("advocate", "list")
+    assert code == 0 and "ada" in out and "North Advocacy" in out
+    tay = world.people["tay"]
+    browser = new_session(world, world.advocates["abe"])
+    assert browser.get("/caseload").status_code == 200
+    code, out = run("advocate", "disable", "abe")
+    assert code == 0 and "abe is disabled" in out
+    assert browser.get("/caseload", follow_redirects=False).status_code == 303  # signed out
+    code, out = run("advocate", "disable", "tay")
+    assert code != 0 and "Traceback" not in out
+    assert tay.browser.get("/sharing").status_code == 200
