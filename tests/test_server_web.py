@@ -326,9 +326,9 @@ def test_reset_recovery_and_audit(app, server: Server, clock: Clock) -> None:  #
 def test_non_owner_case_access_is_audited_once_per_request(
     app, server: Server, clock: Clock
 ) -> None:  # type: ignore[no-untyped-def]
-    """An advocate with a share (the sharing flow is the next issue: the row and the session
-    key are set up directly here) opens the case: one audit entry per request."""
-    from safetrail.server import sessions
+    """An advocate with a share (made with the sharing service: the case key sealed to the
+    advocate's key) opens the case: one audit entry per request."""
+    from safetrail.server import sessions, sharing
 
     person, _key = sign_up(app, "hana")
     add_incident(person, "MARKER-HANA")
@@ -340,15 +340,20 @@ def test_non_owner_case_access_is_audited_once_per_request(
         assert hana is not None and hugo is not None and hana.case_id is not None
         owner_session = sessions.resolve(conn, person.cookies["st_session"], clock.now)
         assert owner_session is not None and owner_session.case_key is not None
-        conn.execute(
-            accounts.case_access.insert().values(
-                case_id=hana.case_id, account_id=hugo.id, access="read", granted_at=clock.now
-            )
+        sharing.share(
+            conn,
+            hana,
+            owner_session.case_key,
+            "advocate:hugo",
+            sharing.Scope(),
+            "read",
+            clock.now,
         )
-        cookie = advocate.cookies["st_session"]
-        mine = sessions.resolve(conn, cookie, clock.now)
-        assert mine is not None
-        sessions.set_case(conn, cookie, mine, hana.case_id, owner_session.case_key)
+    token = csrf(advocate.get("/account").text)
+    opened = advocate.post(
+        f"/caseload/{hana.case_id}/open", data={"csrf": token}, follow_redirects=False
+    )
+    assert opened.status_code == 303
     assert "MARKER-HANA" in advocate.get("/incidents/I-0001").text
     assert advocate.get("/incidents").status_code == 200
     assert person.get("/incidents").status_code == 200  # the owner: not audited
