@@ -284,6 +284,19 @@ def _linked(conn: Connection, comm_ids: list[int]) -> dict[str, set[int]]:
     return found
 
 
+def _link(conn: Connection, pairs: list[tuple[int, str]]) -> None:
+    """Insert (communication id, incident id) links in one statement: plain values, so
+    straight to the driver (no per-row dictionaries)."""
+    if not pairs:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO communication_incidents (communication_id, incident_id) "
+        f"VALUES ({mark}, {mark})",
+        pairs,
+    )
+
+
 def _all_links(conn: Connection, incident_ids: Sequence[str]) -> dict[str, set[int]]:
     found: dict[str, set[int]] = {i: set() for i in incident_ids}
     for comm_id, incident_id in conn.execute(
@@ -343,6 +356,7 @@ def resummarise(
     owned.update({k: v for k, v in _all_links(conn, list(owned)).items()})
     created = amended = voided = 0
     used: set[str] = set()
+    new_links: list[tuple[int, str]] = []  # written together after the loop
     for episode in episodes:
         ids = {c.id for c in episode}
         candidates = sorted(
@@ -374,11 +388,8 @@ def resummarise(
                     communication_incidents.c.communication_id.in_(sorted(stale)),
                 )
             )
-        if missing:
-            conn.execute(
-                communication_incidents.insert(),
-                [{"communication_id": c, "incident_id": target} for c in sorted(missing)],
-            )
+        new_links += [(c, target) for c in sorted(missing)]
+    _link(conn, new_links)
     for incident_id in owned:
         if incident_id not in used:
             vault.store.void(conn, incident_id, reason)
