@@ -54,10 +54,14 @@ def run(args: list[str]) -> int:
     return subprocess.call([str(BIN / "safetrail"), "serve", *args])
 
 
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
 def ensure_chromium() -> None:
-    """CI runs the browser and PDF-rendering tests for real: install Chromium and poppler."""
+    """CI runs the browser and PDF-rendering tests for real: install Chromium, poppler and
+    the Noto CJK fonts (so Japanese and Korean pages in the screenshots show their text)."""
     if os.environ.get("CI") != "true" or (
-        Path("/usr/bin/chromium").exists() and shutil.which("pdftoppm")
+        Path("/usr/bin/chromium").exists() and shutil.which("pdftoppm") and Path(CJK_FONT).exists()
     ):
         return
     print("Installing Chromium (Debian package) for the browser tests …", flush=True)
@@ -65,7 +69,9 @@ def ensure_chromium() -> None:
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(
-        [*sudo, "apt-get", "install", "-y", "-qq", "chromium", "poppler-utils"], check=True, env=env
+        [*sudo, "apt-get", "install", "-y", "-qq", "chromium", "poppler-utils", "fonts-noto-cjk"],
+        check=True,
+        env=env,
     )
 
 
