@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -32,9 +33,9 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     DateTime,
-    Engine,
     Integer,
     LargeBinary,
+    Select,
     String,
     Table,
     func,
@@ -154,9 +155,9 @@ def _seal(key: bytes, aad: bytes, facts: Facts) -> bytes:
     return nonce + AESGCM(key).encrypt(nonce, json.dumps(facts.to_json()).encode(), aad)
 
 
-def _open(key: bytes, aad: bytes, sealed: bytes) -> Facts | None:
+def _open(cipher: AESGCM, aad: bytes, sealed: bytes) -> Facts | None:
     try:
-        plain = AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
+        plain = cipher.decrypt(sealed[:12], sealed[12:], aad)
     except (InvalidTag, ValueError):
         return None
     return Facts.from_json(json.loads(plain))
@@ -200,43 +201,58 @@ def compute(ctx: sharing.SharedCase, now: datetime) -> Facts:
     return facts
 
 
-def _live_state(
-    engine: Engine, case_ids: list[str], now: datetime
-) -> dict[str, tuple[int, int, int]]:
-    """Ledger head, alerting and overdue check-ins of each case, from two global queries
-    (no case schema is touched, so the cost does not grow with their number):
-
-    - the head is the signed checkpoint row each write updates;
-    - check-ins come from the alert jobs the case published for the check-in workers
-      (``server.alert_jobs``): a contact's message due and not acknowledged or called off
-      is *alerting*; a reminder to the person due and not called off is *overdue*.
-    """
+def _checkins(now: datetime, cases: Select[Any]) -> Select[Any]:
+    """Alerting and overdue check-ins per case, from the alert jobs the cases published for
+    the check-in workers (``server.alert_jobs``): a contact's message due and not
+    acknowledged or called off is *alerting*; a reminder to the person due and not called
+    off is *overdue*. No case schema is touched."""
     from safetrail.server.alert_jobs import CANCELLED
     from safetrail.server.alert_jobs import checkin_alert_jobs as jobs
 
-    if not case_ids:
-        return {}
     due = (jobs.c.due_at <= utc_stamp(now)) & (jobs.c.status != CANCELLED)
     alerting = func.count().filter(due & (jobs.c.step >= 0) & jobs.c.acknowledged_at.is_(None))
     overdue = func.count().filter(due & (jobs.c.step < 0))
-    with engine.connect() as conn:
-        heads = {
-            str(r.case_id): int(r.seq)
-            for r in conn.execute(
-                select(case_checkpoints.c.case_id, case_checkpoints.c.seq).where(
-                    case_checkpoints.c.case_id.in_(case_ids)
-                )
-            )
-        }
-        checkins = {
-            str(r.case_id): (int(r.alerting), int(r.overdue))
-            for r in conn.execute(
-                select(jobs.c.case_id, alerting.label("alerting"), overdue.label("overdue"))
-                .where(jobs.c.case_id.in_(case_ids))
-                .group_by(jobs.c.case_id)
-            )
-        }
-    return {c: (heads.get(c, 0), *checkins.get(c, (0, 0))) for c in case_ids}
+    return (
+        select(jobs.c.case_id, alerting.label("alerting"), overdue.label("overdue"))
+        .where(jobs.c.case_id.in_(cases))
+        .group_by(jobs.c.case_id)
+    )
+
+
+def _state_query(account_id: str, now: datetime) -> Select[Any]:
+    """Everything a view reads besides the key, in one statement (one round trip, no
+    per-case parameters): the advocate's live shares with the person's name, each case's
+    ledger head (the signed checkpoint row each write updates), its check-ins and the
+    figures kept for it (sealed)."""
+    share = accounts.case_access.c
+    mine = (
+        (share.account_id == account_id)
+        & share.revoked_at.is_(None)
+        & share.sealed_key.is_not(None)
+    )
+    checkins = _checkins(now, select(share.case_id).where(mine)).subquery("checkins")
+    kept = caseload_facts.c
+    return (
+        select(
+            share.case_id,
+            share.scope,
+            share.access,
+            share.granted_at,
+            accounts.accounts.c.name,
+            func.coalesce(case_checkpoints.c.seq, 0).label("head"),
+            func.coalesce(checkins.c.alerting, 0).label("alerting"),
+            func.coalesce(checkins.c.overdue, 0).label("overdue"),
+            kept.head_seq.label("kept_head"),
+            kept.sealed,
+        )
+        .join(accounts.accounts, accounts.accounts.c.case_id == share.case_id)
+        .outerjoin(case_checkpoints, case_checkpoints.c.case_id == share.case_id)
+        .outerjoin(checkins, checkins.c.case_id == share.case_id)
+        .outerjoin(
+            caseload_facts, (kept.account_id == account_id) & (kept.case_id == share.case_id)
+        )
+        .where(mine)
+    )
 
 
 def caseload(
@@ -247,50 +263,33 @@ def caseload(
     clock: Callable[[], datetime],
     address: str | None = None,
 ) -> list[Row]:
-    """The advocate's caseload, most urgent first."""
+    """The advocate's caseload, most urgent first.
+
+    A view whose figures are all kept is one connection and two statements (the state of
+    every shared case, then the session's wrapped private key); only stale cases open their
+    case, each in its own transaction, and each of those is one audit entry."""
     account = session.account
-    with server.engine.begin() as conn:
-        shares = conn.execute(
-            select(
-                accounts.case_access.c.case_id,
-                accounts.case_access.c.scope,
-                accounts.case_access.c.access,
-                accounts.case_access.c.granted_at,
-                accounts.accounts.c.name,
-            )
-            .join(accounts.accounts, accounts.accounts.c.case_id == accounts.case_access.c.case_id)
-            .where(
-                (accounts.case_access.c.account_id == account.id)
-                & accounts.case_access.c.revoked_at.is_(None)
-                & accounts.case_access.c.sealed_key.is_not(None)
-            )
-        ).all()
-        ids = [str(s.case_id) for s in shares]
-        state = _live_state(server.engine, ids, now)
-        cached = {
-            str(r.case_id): (int(r.head_seq), bytes(r.sealed))
-            for r in conn.execute(
-                select(caseload_facts).where(
-                    (caseload_facts.c.account_id == account.id) & caseload_facts.c.case_id.in_(ids)
-                )
-            )
-        }
+    # two reads that need no common snapshot: no BEGIN or ROLLBACK round trips
+    reading = server.engine.execution_options(isolation_level="AUTOCOMMIT")
+    with reading.connect() as conn:
+        shares = conn.execute(_state_query(account.id, now)).all()
+        found: dict[str, Facts] = {}
+        stale: list[str] = []
         with sharing.private_key(conn, session, cookie) as private:
             key = _cache_key(private)
-            found: dict[str, Facts] = {}
-            stale: list[str] = []
-            for case_id in ids:
-                head = state[case_id][0]
-                held = cached.get(case_id)
-                facts = None
-                if held is not None and held[0] == head:
-                    facts = _open(key, _aad(account.id, case_id, head), held[1])
-                if facts is None:
-                    stale.append(case_id)
-                else:
-                    found[case_id] = facts
+        cipher = AESGCM(key)
+        for share in shares:
+            case_id, head = str(share.case_id), int(share.head)
+            facts = None
+            if share.kept_head is not None and int(share.kept_head) == head:
+                facts = _open(cipher, _aad(account.id, case_id, head), bytes(share.sealed))
+            if facts is None:
+                stale.append(case_id)
+            else:
+                found[case_id] = facts
+    heads = {str(s.case_id): int(s.head) for s in shares}
     for case_id in stale:
-        head = state[case_id][0]
+        head = heads[case_id]
         with server.engine.begin() as conn:
             with sharing.private_key(conn, session, cookie) as private:
                 facts = _from_inbox(conn, private, account.id, case_id, head)
@@ -331,14 +330,17 @@ def caseload(
             )
             found[case_id] = facts
     week, month = utc_stamp(now - timedelta(days=7)), utc_stamp(now - timedelta(days=28))
+    scopes: dict[str, sharing.Scope] = {}
     rows = []
     for share in shares:
         case_id = str(share.case_id)
         facts = found.get(case_id)
         if facts is None:
             continue
-        scope = sharing.Scope.parse(share.scope)
-        _head, alerting, overdue = state[case_id]
+        scope = scopes.get(share.scope)
+        if scope is None:
+            scope = scopes[share.scope] = sharing.Scope.parse(share.scope)
+        alerting, overdue = int(share.alerting), int(share.overdue)
         if scope.kind != sharing.ALL:
             alerting = overdue = 0  # check-ins are part of "everything" shares only
         rows.append(

@@ -4,6 +4,7 @@ in scope, notes written by advocates, asking for or completing a risk screening)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -59,8 +60,24 @@ def caseload_page(request: Request) -> Response:
         sort=by,
         sorts=caseload.SORTS,
         signal_names=signal_names(),
-        describe_access=sharing.describe_access,
+        share_text=_share_text(),
     )
+
+
+def _share_text() -> Callable[[sharing.Scope, str], str]:
+    """What a row says of its share ("Everything except private notes · Read only"), put
+    into words once per kind of share on the page rather than once per row."""
+    said: dict[tuple[sharing.Scope, str], str] = {}
+
+    def text(scope: sharing.Scope, access: str) -> str:
+        found = said.get((scope, access))
+        if found is None:
+            found = said[(scope, access)] = (
+                f"{scope.describe()} · {sharing.describe_access(access)}"
+            )
+        return found
+
+    return text
 
 
 def signal_names() -> dict[str, str]:
