@@ -133,7 +133,10 @@ class ServerSecurityMiddleware(BaseHTTPMiddleware):
 
 
 def _resolve(runtime: ServerRuntime, cookie: str) -> sessions.Session | None:
-    with runtime.server.engine.begin() as conn:
+    # every request: single statements (the reads, and at most one update of the row), so
+    # no BEGIN and COMMIT round trips around them
+    reading = runtime.server.engine.execution_options(isolation_level="AUTOCOMMIT")
+    with reading.begin() as conn:
         return sessions.resolve(conn, cookie, runtime.now())
 
 
