@@ -3,6 +3,7 @@ still verify, and the import lock, checkpoint and inbox go through the context."
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -21,7 +22,13 @@ from safetrail.case import (
 )
 from safetrail.errors import ValidationError, VaultBusy
 from safetrail.services.imports.run import run_import
-from safetrail.services.incidents import IncidentInput, amend_incident, record_incident
+from safetrail.services.incidents import (
+    IncidentFilter,
+    IncidentInput,
+    amend_incident,
+    list_incidents,
+    record_incident,
+)
 from safetrail.services.people import PersonInput, add_person
 from safetrail.services.vault import Vault, open_vault, raw_connection
 from safetrail.services.verify import verify
@@ -267,3 +274,35 @@ def test_closing_drops_the_per_case_cache(vault_path: Path) -> None:
     opened.cache["analysis"] = object()
     opened.close()
     assert opened.cache == {}
+
+
+def test_pages_saving_at_once_each_keep_their_record_and_the_checkpoint_signs_the_head(
+    vault: Vault,
+) -> None:
+    """Many requests of one web server record at the same moment (a busy phone, two tabs):
+    every record is kept, none fails, and the signed checkpoint ends on the ledger head."""
+    start = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def record(number: int) -> None:
+        start.wait()
+        try:
+            for step in range(5):
+                record_incident(vault, IncidentInput(what_happened=f"Call {number}-{step}."))
+        except BaseException as exc:  # collected for the assertion below
+            failures.append(exc)
+
+    workers = [threading.Thread(target=record, args=(n,)) for n in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert failures == []
+    with vault.read() as conn:
+        head = ledger_mod.head(conn)
+    checkpoint = vault.read_checkpoint()
+    assert head is not None and checkpoint is not None
+    assert (checkpoint.seq, checkpoint.entry_hash) == (head.seq, head.entry_hash)
+    assert len(list_incidents(vault, IncidentFilter(limit=100))[0]) == 40
+    assert [str(p) for p in verify(vault).problems] == []
+    assert list(vault.layout.root.glob(".*.tmp")) == []

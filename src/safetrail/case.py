@@ -31,6 +31,7 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -231,6 +232,9 @@ class CaseContext:
         self.on_close: list[Callable[[], None]] = []
         #: per-case memo of derived data (e.g. the analysis cache), dropped on close
         self.cache: dict[str, Any] = {}
+        #: one checkpoint update at a time: two pages saving at once must not write an older
+        #: head over a newer one (nor share a temporary file)
+        self._checkpointing = threading.Lock()
         self.store.actor = actor
 
     # -- who acts, when, on what ------------------------------------------------------------
@@ -292,6 +296,10 @@ class CaseContext:
 
     def update_checkpoint(self) -> None:
         """Sign the new ledger head, but only if the chain still contains what was signed."""
+        with self._checkpointing:
+            self._update_checkpoint()
+
+    def _update_checkpoint(self) -> None:
         with self.store.reading() as conn:
             top = ledger.head(conn)
             existing = self.read_checkpoint()
