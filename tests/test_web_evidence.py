@@ -583,3 +583,17 @@ def test_pages_need_an_unlocked_vault(client: TestClient, csrf: str) -> None:
         assert client.get(path, follow_redirects=False).status_code == 303
     locked = client.post("/evidence/upload", content=b"data", headers=upload_headers(csrf, "a.png"))
     assert locked.status_code == 401
+
+
+def test_a_quick_record_leads_to_adding_a_photo_to_it(client: TestClient, csrf: str) -> None:
+    saved = client.post(
+        "/capture", data={"what": "He photographed my door", "csrf": csrf}, follow_redirects=False
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == "/?saved=I-0001"
+    home = client.get("/?saved=I-0001").text
+    assert 'href="/evidence?incident=I-0001#add-heading"' in home
+    assert "Add a photo, video or recording to I-0001" in home
+    form = client.get("/evidence?incident=I-0001").text
+    assert 'id="upload-incident" name="incident" maxlength="40" value="I-0001"' in form
+    plain = client.get("/evidence").text
+    assert 'id="upload-incident" name="incident" maxlength="40" value=""' in plain

@@ -61,11 +61,14 @@ DRAIN_LIMIT = 16 * 1024 * 1024  # a refused upload this small is read to the end
 @router.get("/evidence")
 def evidence_page(request: Request, ctx: Case) -> Response:
     items = evidence.list_with_incidents(ctx)
+    # from "Add a photo … to I-0012" after a quick record: the upload form names it already
+    chosen = (request.query_params.get("incident") or "").strip()[:40]
     return render(
         request,
         "evidence.html",
         title_key="evidence",
         items=items,
+        incident=chosen,
         size_text=evidence.human_size,
         local_time=local_time,
     )
