@@ -40,7 +40,6 @@ import base64
 import datetime as dt
 import importlib.util
 import inspect
-import ipaddress
 import json
 import os
 import queue
@@ -68,6 +67,9 @@ from sqlalchemy import create_engine, func, make_url, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from tests.tlsutil import self_signed  # noqa: E402  (the test certificate maker)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SAFETRAIL = [sys.executable, "-m", "safetrail.cli.main"]
@@ -317,42 +319,6 @@ def seed(url: str, blobs: Path, specs: list[CaseSpec], jobs: int, sms: Path | No
 
 
 # --- servers ------------------------------------------------------------------------------
-
-
-def certificate(folder: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 def free_port() -> int:
@@ -811,7 +777,7 @@ def main() -> None:
                 )
                 say(f"state for --reuse: {state_file}")
         # -- the server -----------------------------------------------------------------
-        cert, key = certificate(work)
+        cert, key = self_signed(work)
         port = free_port()
         checkin = 1 if importlib.util.find_spec(ALERTS_MODULE) is not None else 0
         srv = Running(

@@ -20,6 +20,7 @@ from safetrail.web.security import SECURITY_HEADERS, served_hosts
 from safetrail.web.state import AppState
 from tests.conftest import PASSPHRASE
 from tests.test_e2e_browser import CHROMIUM, FLAGS, _need_chromium, poll
+from tests.tlsutil import self_signed
 
 pytestmark = pytest.mark.browser
 LAUNCH = "launch-secret-for-tests"
@@ -254,47 +255,8 @@ def test_unlock_waits_rotates_and_reports(chromium: object, tmp_path: Path) -> N
         context.close()
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1, made here (no network, no openssl binary)."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def test_tls_session_cookie_is_secure_and_hsts_is_sent(chromium: object, tmp_path: Path) -> None:
-    with Served(tmp_path / "vault", tls=self_signed(tmp_path)) as server:
+    with Served(tmp_path / "vault", tls=self_signed(tmp_path, ca=False)) as server:
         context = chromium.new_context(ignore_https_errors=True)  # type: ignore[attr-defined]
         page = context.new_page()
         first = page.goto(f"{server.url}/?launch={LAUNCH}")

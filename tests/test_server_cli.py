@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
-import ipaddress
 import os
 import queue
 import re
@@ -20,13 +19,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from safetrail.server import totp
 from tests.server_support import private_database
+from tests.tlsutil import self_signed
 
 pytestmark = pytest.mark.postgres
 
@@ -38,37 +34,6 @@ def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAFETRAIL_SERVER_")}
     env.update(SAFETRAIL_LANG="en", SAFETRAIL_TEST_WEAK_KDF="1", COLUMNS="200", **extra)
     return env
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 def _free_port() -> int:
@@ -157,7 +122,7 @@ def test_init_then_run_over_https(database: str, tmp_path: Path) -> None:
     assert again.returncode == 0
     assert "already has an operator" in again.stdout
 
-    cert, key_file = _certificate(tmp_path)
+    cert, key_file = self_signed(tmp_path)
     port = _free_port()
     server = subprocess.Popen(
         [
