@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -126,6 +127,29 @@ def record(
             address=None if address is None else address[:64],
         )
     )
+
+
+class Actor(Protocol):
+    """Whoever acts: an account's id and role (``accounts.Account``)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+def record_by(
+    conn: Connection,
+    action: str,
+    at: datetime,
+    actor: Actor,
+    address: str | None,
+    **about: str | None,
+) -> None:
+    """:func:`record` for an action an account took from a client address (``about``:
+    ``case_id``, ``subject_id``, ``detail``)."""
+    record(conn, action, at, account_id=actor.id, role=actor.role, address=address, **about)
 
 
 def _entries(conn: Connection, where: object, limit: int) -> list[Entry]:

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from safetrail.case import CaseContext
 from safetrail.errors import Forbidden, SafetrailError
 from safetrail.i18n import LANGUAGES, _
-from safetrail.server import accounts, audit, sessions, totp
+from safetrail.server import account_actions, accounts, sessions, totp
 from safetrail.server.accounts import PERSON
 from safetrail.server.provider import client_address
 from safetrail.services import settings
@@ -48,16 +48,9 @@ def account_page(request: Request) -> Response:
 def revoke_session(request: Request, id_hash: str) -> Response:
     session = signed_in(request)
     run = runtime(request)
-    with run.server.engine.begin() as conn:
-        if sessions.revoke(conn, session.account.id, id_hash, run.now()):
-            audit.record(
-                conn,
-                audit.SESSION_REVOKED,
-                run.now(),
-                account_id=session.account.id,
-                role=session.account.role,
-                address=client_address(request),
-            )
+    account_actions.revoke_session(
+        run.server.engine, session.account, id_hash, run.now(), client_address(request)
+    )
     request.app.state.cases.end_session(id_hash)
     if id_hash == session.id_hash:
         response = RedirectResponse("/signin", status_code=303)
@@ -110,22 +103,9 @@ def totp_confirm(request: Request, code: Annotated[str, Form()] = "") -> Respons
     if session.account_key is None:
         return _no_account_key(request)
     run = runtime(request)
-    now = run.now()
-    with run.server.engine.begin() as conn:
-        codes = accounts.confirm_totp(
-            conn, session.account.id, session.account_key, code, now.timestamp()
-        )
-        if codes is not None:
-            if session.stage == sessions.ENROL:
-                sessions.set_stage(conn, session.id_hash, sessions.FULL)
-            audit.record(
-                conn,
-                audit.TOTP_ENROLLED,
-                now,
-                account_id=session.account.id,
-                role=session.account.role,
-                address=client_address(request),
-            )
+    codes = account_actions.confirm_totp(
+        run.server.engine, session, code, run.now(), client_address(request)
+    )
     if codes is None:
         return render(
             request,
@@ -165,30 +145,15 @@ def change_password(
 ) -> Response:
     session = signed_in(request)
     run = runtime(request)
-    now = run.now()
     error = None
     if new != confirm:
         error = _("The two new passwords are different.")
     else:
         try:
-            with run.server.engine.begin() as conn:
-                if not accounts.change_password(conn, session.account.id, old, new, now):
-                    error = _("The current password is not right.")
-                else:
-                    # Every other session ends; this one goes on.
-                    sessions.revoke_all(conn, session.account.id, now, keep=session.id_hash)
-                    if session.stage == sessions.CHANGE_PASSWORD:
-                        account = accounts.get(conn, session.account.id)
-                        stage = sessions.ENROL if account.needs_totp else sessions.FULL
-                        sessions.set_stage(conn, session.id_hash, stage)
-                    audit.record(
-                        conn,
-                        audit.PASSWORD_CHANGED,
-                        now,
-                        account_id=session.account.id,
-                        role=session.account.role,
-                        address=client_address(request),
-                    )
+            if not account_actions.change_password(
+                run.server.engine, session, old, new, run.now(), client_address(request)
+            ):
+                error = _("The current password is not right.")
         except SafetrailError as exc:
             error = exc.message
     if error is not None:
@@ -222,23 +187,17 @@ def recover(
     """After an operator's reset: the recovery key opens the case again."""
     session = signed_in(request)
     run = runtime(request)
-    now = run.now()
     cookie = request.cookies.get(SESSION_COOKIE, "")
-    with run.server.engine.begin() as conn:
-        account = accounts.get(conn, session.account.id)
-        case_key = accounts.unlock_with_recovery_key(conn, account, recovery_key, password, now)
-        if case_key is not None and account.case_id is not None:
-            sessions.set_case(conn, cookie, session, account.case_id, case_key)
-            audit.record(
-                conn,
-                audit.CASE_RECOVERED,
-                now,
-                account_id=account.id,
-                role=account.role,
-                case_id=account.case_id,
-                address=client_address(request),
-            )
-    if case_key is None:
+    opened = account_actions.recover_case(
+        run.server.engine,
+        session,
+        cookie,
+        recovery_key,
+        password,
+        run.now(),
+        client_address(request),
+    )
+    if not opened:
         return render(
             request,
             "server/recover.html",
@@ -254,12 +213,7 @@ def audit_page(request: Request) -> Response:
     """The person's view of who did what with their case and their account."""
     session = signed_in(request)
     run = runtime(request)
-    with run.server.engine.begin() as conn:
-        account = accounts.get(conn, session.account.id)
-        found = audit.for_account(conn, account.id)
-        if account.role == PERSON and account.case_id is not None:
-            found += audit.for_case(conn, account.case_id)
-    entries = sorted({e.id: e for e in found}.values(), key=lambda e: e.id, reverse=True)
+    account, entries = account_actions.audit_trail(run.server.engine, session.account.id)
     return render(request, "server/audit.html", title_key="audit", entries=entries, me=account)
 
 

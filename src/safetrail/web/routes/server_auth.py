@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from safetrail.errors import SafetrailError
 from safetrail.i18n import _, ngettext
-from safetrail.server import accounts, audit, sessions
-from safetrail.server.accounts import ADVOCATE, OPERATOR, PERSON
+from safetrail.server import account_actions, accounts, sessions
+from safetrail.server.accounts import ADVOCATE, OPERATOR
 from safetrail.server.provider import ANON_CSRF_COOKIE, client_address, session_of
 from safetrail.web.security import SESSION_COOKIE
 from safetrail.web.templating import render
@@ -83,19 +83,10 @@ def signin(
     password: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
 ) -> Response:
-    run = runtime(request)
     agent = (request.headers.get("user-agent") or "")[:120]
-    with run.server.engine.begin() as conn:
-        result = sessions.sign_in(
-            conn,
-            name,
-            password,
-            code,
-            run.now(),
-            run.settings.idle_seconds,
-            client_address(request),
-            agent,
-        )
+    result = account_actions.sign_in(
+        runtime(request), name, password, code, client_address(request), agent, session_of(request)
+    )
     if isinstance(result, sessions.SignInRefused):
         if result.wait_seconds:
             message = ngettext(
@@ -106,10 +97,6 @@ def signin(
             return _page(request, "server/signin.html", 429, title_key="signin", error=message)
         message = _("The account name, password or code is not right.")
         return _page(request, "server/signin.html", 401, title_key="signin", error=message)
-    old = session_of(request)
-    if old is not None:  # signing in again in the same browser ends the old session
-        with run.server.engine.begin() as conn:
-            sessions.revoke(conn, old.account.id, old.id_hash, run.now())
     target = home_of(result.account)
     if result.stage == sessions.ENROL:
         target = "/account/totp"
@@ -138,14 +125,6 @@ def _signup_page(
         account_name=values.get("name", ""),
         link=values.get("link", ""),
     )
-
-
-class _NoSignUp(Exception):
-    """Sign-up refused by the server's setting or limit: ``kind`` names the page."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
 
 
 def _unavailable(request: Request, kind: str) -> Response:
@@ -233,11 +212,6 @@ def signup(
     The server's ``--signup`` setting decides who may (a sign-up link in ``invite`` mode,
     spent in the same transaction that makes the account), and each client address makes
     at most ``--signup-per-address`` accounts a day."""
-    from safetrail.server import signup as signup_rules
-    from safetrail.server.cases import create_case, open_case
-    from safetrail.server.keys import wipe
-    from safetrail.services import settings
-
     run = runtime(request)
     refused = _signup_refusal(request, link)
     if refused is not None:
@@ -245,54 +219,15 @@ def signup(
     given = {"name": name, "country": country, "timezone": timezone, "link": link}
     if password != confirm:
         return _signup_page(request, 400, _("The two passwords are different."), **given)
-    now = run.now()
+    agent = (request.headers.get("user-agent") or "")[:120]
     try:
-        country, timezone = settings.validate_place(country, timezone)
-        with run.server.engine.begin() as conn:
-            limit = run.settings.signup_per_address
-            if not signup_rules.count_signup(conn, client_address(request), now, limit).ok:
-                raise _NoSignUp("limit")
-            account, kek = accounts.create_account(conn, name, password, PERSON, now)
-            if run.settings.signup == signup_rules.INVITE and not signup_rules.spend_link(
-                conn, link, account.id, now
-            ):
-                raise _NoSignUp("link")  # spent by a parallel sign-up: nothing is kept
-    except _NoSignUp as refusal:
+        recovery_key, cookie = account_actions.sign_up(
+            run, name, password, country, timezone, link, client_address(request), agent
+        )
+    except account_actions.SignUpRefused as refusal:
         return _unavailable(request, refusal.kind)
     except SafetrailError as exc:
         return _signup_page(request, 400, exc.message, **given)
-    case_id, case_key = create_case(run.server, account.id)
-    ctx = open_case(run.server, case_id, case_key, account.actor, clock=run.clock)
-    try:
-        settings.initialise(ctx, country, timezone)
-    finally:
-        ctx.close()
-    try:
-        with run.server.engine.begin() as conn:
-            recovery_key = accounts.attach_case(conn, account, case_id, case_key, kek, now)
-            account = accounts.get(conn, account.id)
-            audit.record(
-                conn,
-                audit.ACCOUNT_CREATED,
-                now,
-                account_id=account.id,
-                role=PERSON,
-                case_id=case_id,
-                address=client_address(request),
-            )
-            cookie = sessions.start(
-                conn,
-                account,
-                now,
-                run.settings.idle_seconds,
-                case_id=case_id,
-                case_key=case_key,
-                address=client_address(request),
-                agent=(request.headers.get("user-agent") or "")[:120],
-                kek=kek,
-            )
-    finally:
-        wipe(case_key)
     page = render(request, "server/recovery_key.html", title_key="signup", key=recovery_key)
     set_session_cookie(page, cookie)
     return page
@@ -304,16 +239,7 @@ def _sign_out(request: Request, target: str) -> Response:
     site = request.headers.get("sec-fetch-site")
     if session is not None and site in (None, "same-origin", "none"):
         run = runtime(request)
-        with run.server.engine.begin() as conn:
-            sessions.revoke(conn, session.account.id, session.id_hash, run.now())
-            audit.record(
-                conn,
-                audit.SIGN_OUT,
-                run.now(),
-                account_id=session.account.id,
-                role=session.account.role,
-                address=client_address(request),
-            )
+        account_actions.sign_out(run.server.engine, session, run.now(), client_address(request))
         request.app.state.cases.end_session(session.id_hash)
         response.delete_cookie(SESSION_COOKIE, path="/")
         response.headers["Clear-Site-Data"] = '"cache", "storage"'

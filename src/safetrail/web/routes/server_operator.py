@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import func, select
 from starlette.responses import RedirectResponse, Response
 
-from safetrail.errors import SafetrailError, ValidationError
+from safetrail.errors import SafetrailError
 from safetrail.i18n import _
-from safetrail.server import accounts, audit, sessions
+from safetrail.server import accounts, audit, operator_actions, sessions, signup
 from safetrail.server.accounts import ADVOCATE, OPERATOR, ROLES
 from safetrail.server.db import cases
 from safetrail.server.provider import client_address
@@ -62,27 +62,10 @@ def add_account(
     """Advocates and operators; people sign up themselves (their case is made then)."""
     operator = _operator(request)
     run = runtime(request)
-    now = run.now()
     try:
-        if role not in (ADVOCATE, OPERATOR):
-            raise ValidationError(_("People create their own accounts by signing up."))
-        with run.server.engine.begin() as conn:
-            made, _kek = accounts.create_account(conn, name, password, role, now)
-            conn.execute(
-                accounts.accounts.update()
-                .where(accounts.accounts.c.id == made.id)
-                .values(must_change_password=True)
-            )
-            audit.record(
-                conn,
-                audit.ACCOUNT_CREATED,
-                now,
-                account_id=operator.id,
-                role=operator.role,
-                subject_id=made.id,
-                detail=role,
-                address=client_address(request),
-            )
+        operator_actions.add_account(
+            run.server.engine, operator, name, role, password, run.now(), client_address(request)
+        )
     except SafetrailError as exc:
         return render(
             request,
@@ -98,21 +81,11 @@ def add_account(
 @router.post("/operator/signup-links", dependencies=[Depends(require_csrf)])
 def make_signup_link(request: Request) -> Response:
     """A single-use sign-up link for one person (``--signup invite``), shown once."""
-    from safetrail.server import signup
-
     operator = _operator(request)
     run = runtime(request)
-    now = run.now()
-    with run.server.engine.begin() as conn:
-        token = signup.make_link(conn, operator.id, now)
-        audit.record(
-            conn,
-            audit.SIGNUP_LINK_MADE,
-            now,
-            account_id=operator.id,
-            role=operator.role,
-            address=client_address(request),
-        )
+    token = operator_actions.make_signup_link(
+        run.server.engine, operator, run.now(), client_address(request)
+    )
     link = f"{str(request.base_url).rstrip('/')}/signup?link={token}"
     return render(
         request,
@@ -155,30 +128,9 @@ def reset(
             error=_("Tick the box to confirm that you have read what a reset does."),
         )
     try:
-        with run.server.engine.begin() as conn:
-            accounts.reset_password(conn, operator, account_id, password)
-            sessions.revoke_all(conn, account_id, now)
-            audit.record(
-                conn,
-                audit.PASSWORD_RESET,
-                now,
-                account_id=operator.id,
-                role=operator.role,
-                case_id=target.case_id,
-                subject_id=account_id,
-                address=client_address(request),
-            )
-            if target.has_totp:  # encrypted under the old password: set up again
-                audit.record(
-                    conn,
-                    audit.TOTP_RESET,
-                    now,
-                    account_id=operator.id,
-                    role=operator.role,
-                    case_id=target.case_id,
-                    subject_id=account_id,
-                    address=client_address(request),
-                )
+        operator_actions.reset_password(
+            run.server.engine, operator, target, password, now, client_address(request)
+        )
     except SafetrailError as exc:
         return render(
             request,
@@ -195,23 +147,11 @@ def reset(
 def change_role(request: Request, account_id: str, role: Annotated[str, Form()] = "") -> Response:
     operator = _operator(request)
     run = runtime(request)
-    now = run.now()
-    with run.server.engine.begin() as conn:
-        target = accounts.get(conn, account_id)
-        if target.case_id is not None or role == accounts.PERSON:
-            return RedirectResponse("/operator?error=role", status_code=303)
-        before, after = accounts.set_role(conn, operator, account_id, role)
-        sessions.revoke_all(conn, account_id, now)
-        audit.record(
-            conn,
-            audit.ROLE_CHANGE,
-            now,
-            account_id=operator.id,
-            role=operator.role,
-            subject_id=account_id,
-            detail=f"{before} -> {after}",
-            address=client_address(request),
-        )
+    changed = operator_actions.change_role(
+        run.server.engine, operator, account_id, role, run.now(), client_address(request)
+    )
+    if not changed:
+        return RedirectResponse("/operator?error=role", status_code=303)
     return RedirectResponse("/operator?saved=role", status_code=303)
 
 
