@@ -17,7 +17,7 @@ from safetrail.server.cases import Server
 from safetrail.server.settings import ServerSettings
 from tests.server_support import private_database
 from tests.test_e2e_browser import ARTIFACTS, CHROMIUM, FLAGS, _need_chromium, poll
-from tests.test_server_cli import _certificate
+from tests.tlsutil import self_signed
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 PHONE = {"width": 390, "height": 844}
@@ -31,7 +31,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _need_chromium()
     os.environ["SAFETRAIL_TEST_WEAK_KDF"] = "1"
     folder = tmp_path_factory.mktemp("tls")
-    cert, key = _certificate(folder)
+    cert, key = self_signed(folder)
     with private_database() as url:
         server = Server.connect(url, tmp_path_factory.mktemp("blobs"))
         accounts.install(server.engine)
