@@ -38,7 +38,6 @@ import argparse
 import asyncio
 import base64
 import datetime as dt
-import importlib.util
 import inspect
 import json
 import os
@@ -77,7 +76,6 @@ PASSWORD = "bench password for a person"
 OPERATOR_PASSWORD = "bench operator password"
 PERSONAL_PASSPHRASE = "correct horse battery staple"
 COUNTRY, TIMEZONE = "GB", "Europe/London"
-ALERTS_MODULE = "safetrail.server.alerts"
 # page mix: (name, weight); "capture" is the write
 MIX = (("home", 25), ("timeline", 25), ("incident", 25), ("analysis", 10), ("capture", 15))
 READS = ("home", "timeline", "incident", "analysis")
@@ -779,7 +777,7 @@ def main() -> None:
         # -- the server -----------------------------------------------------------------
         cert, key = self_signed(work)
         port = free_port()
-        checkin = 1 if importlib.util.find_spec(ALERTS_MODULE) is not None else 0
+        checkin = 1  # one check-in worker beside the web processes
         srv = Running(
             [*SAFETRAIL, "server", "run", "--database", url, "--blobs", str(blobs),
              "--port", str(port), "--workers", str(args.web_workers),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import importlib
-import importlib.util
 import io
 import multiprocessing
 import os
@@ -34,8 +32,6 @@ app = typer.Typer(
 
 PASSWORD_ENV = ENV_PREFIX + "OPERATOR_PASSWORD"
 ISSUER = "SafeTrail"
-# A module that, when present, runs the server's check-in alerts: ``run_worker(settings)``.
-CHECKIN_WORKER_MODULE = "safetrail.server.alerts"
 
 
 def _connect(settings: ServerSettings) -> Server:
@@ -238,23 +234,18 @@ def _export(settings: ServerSettings) -> None:
 def _checkin_workers(settings: ServerSettings) -> list[BaseProcess]:
     if settings.checkin_workers == 0:
         return []
-    if importlib.util.find_spec(CHECKIN_WORKER_MODULE) is None:
-        err_console.print(
-            _("Check-in alerts are not run by this server version yet (no check-in worker).")
-        )
-        return []
-    from safetrail.server import alert_key as alert_keys
+    from safetrail.server import alert_key as alert_keys  # local: workers only
+    from safetrail.server.alerts import run_worker
 
     server = _connect(settings)
     try:
         alert_keys.ensure(server.engine, settings.alert_key_path)  # made on the first run
     finally:
         server.close()
-    target = importlib.import_module(CHECKIN_WORKER_MODULE).run_worker
     started: list[BaseProcess] = []
     for number in range(settings.checkin_workers):
         worker = multiprocessing.get_context("spawn").Process(
-            target=target, args=(settings,), name=f"safetrail-checkins-{number}", daemon=True
+            target=run_worker, args=(settings,), name=f"safetrail-checkins-{number}", daemon=True
         )
         worker.start()
         started.append(worker)
