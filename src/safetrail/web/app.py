@@ -109,32 +109,10 @@ def create_app(
     app.add_middleware(LanguageMiddleware)  # outermost: error pages are translated too
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Order matters where paths overlap: the fixed paths of a module come before its
-    # "{ref}" paths, and every module keeps the order it had.
-    for module in (
-        auth,
-        home,
-        incidents,
-        evidence,
-        imports,
-        messages,
-        people,
-        events,
-        integrity,
-        settings,
-        duress,
-        analysis,
-        planning,
-        orders,
-        resources,
-        guidance,
-        checkin_setup,
-        checkins,
-        reports,
-        letters,
-        device,
-        arrangements,
-        ack,
-    ):
+    # "{ref}" paths, and every module keeps the order it had. No case page shares a path
+    # with the local pages (/unlock, /settings, /ack/...), so the two groups can follow
+    # one another.
+    for module in (auth, *CASE_MODULES, settings, duress, ack):
         app.include_router(module.router)
 
     @app.exception_handler(SafetrailError)
