@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import logging
 from functools import lru_cache
 
 from safetrail.errors import ValidationError
@@ -12,36 +10,42 @@ from safetrail.importers.base import Importer, Probe
 
 __all__ = ["DETECT_THRESHOLD", "all_importers", "by_name", "choose"]
 
-#: one module per source format; each exposes ``IMPORTERS: tuple[Importer, ...]``
-MODULES = (
-    "whatsapp",
-    "line",
-    "kakaotalk",
-    "smsbackup",
-    "phonedb",
-    "email",
-    "telegram",
-    "meta",
-    "discord",
-    "google_chat",
-    "csvfile",
-)
-
 DETECT_THRESHOLD = 0.5
-log = logging.getLogger("safetrail.importers")
 
 
 @lru_cache(maxsize=1)
 def all_importers() -> tuple[Importer, ...]:
-    found: list[Importer] = []
-    for module in MODULES:
-        try:
-            loaded = importlib.import_module(f"safetrail.importers.{module}")
-        except Exception:  # one broken importer must not stop the others
-            log.exception("the %s importer could not be loaded", module)
-            continue
-        found.extend(loaded.IMPORTERS)
-    return tuple(found)
+    """Every importer, in the order ties are settled. One module per source format, each
+    exposing ``IMPORTERS``; imported here, on first use, so that starting the app does not
+    load every parser."""
+    from safetrail.importers import (
+        csvfile,
+        discord,
+        email,
+        google_chat,
+        kakaotalk,
+        line,
+        meta,
+        phonedb,
+        smsbackup,
+        telegram,
+        whatsapp,
+    )
+
+    modules = (
+        whatsapp,
+        line,
+        kakaotalk,
+        smsbackup,
+        phonedb,
+        email,
+        telegram,
+        meta,
+        discord,
+        google_chat,
+        csvfile,
+    )
+    return tuple(importer for module in modules for importer in module.IMPORTERS)
 
 
 def by_name(name: str) -> Importer:
