@@ -27,6 +27,7 @@ def all_importers() -> tuple[Importer, ...]:
         line,
         meta,
         phonedb,
+        signal_desktop,
         smsbackup,
         telegram,
         whatsapp,
@@ -43,6 +44,7 @@ def all_importers() -> tuple[Importer, ...]:
         meta,
         discord,
         google_chat,
+        signal_desktop,
         csvfile,
     )
     return tuple(importer for module in modules for importer in module.IMPORTERS)
