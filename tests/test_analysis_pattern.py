@@ -10,6 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from safetrail.analysis import charts
 from safetrail.analysis.case import analyse
 from safetrail.analysis.facts import CommunicationLog, epoch_seconds
 from safetrail.analysis.localtime import LocalClock, day_number, utc_offsets
@@ -331,3 +332,18 @@ def test_incidents_at_the_same_instant_are_ordered_by_reference() -> None:
     facts = list(log.facts().incidents)
     table = IncidentTable.build(reversed(facts))
     assert [f.ref for f in table.facts] == [f"I-{n:04d}" for n in range(1, 12)]
+
+
+def test_tactics_chart_text_names_one_period_without_a_range() -> None:
+    found = analyse(basic().facts(), date(2026, 3, 20))
+    text = charts.tactics_alt(found)
+    assert charts.tactic_grid(found).unit == "week"
+    # each kind happened within one week: no "from X to X"
+    assert text == (
+        "Dot chart of kinds of behaviour per week, from least to most serious. "
+        "Unwanted calls: 1 in the week of 2 Mar 2026. "
+        "Unwanted messages or email: 1 in the week of 2 Mar 2026. "
+        "Following: 1 in the week of 2 Mar 2026. "
+        "Watching or waiting: 1 in the week of 9 Mar 2026. "
+        "Showing up: 1 in the week of 16 Mar 2026."
+    )

@@ -553,11 +553,20 @@ def tactics_alt(analysis: Analysis) -> str:
         used = [i for i, n in enumerate(counts) if n]
         if not used:
             continue
+        first = day_text(grid.periods[used[0]])
+        if used[0] == used[-1]:  # one period: no range from a date to the same date
+            within = {
+                "day": _("{label}: {n} on {first}."),
+                "week": _("{label}: {n} in the week of {first}."),
+                "month": _("{label}: {n} in the month starting {first}."),
+            }[grid.unit]
+            parts.append(within.format(label=tactic.label_text(), n=sum(counts), first=first))
+            continue
         parts.append(
             _("{label}: {n} from {first} to {last}.").format(
                 label=tactic.label_text(),
                 n=sum(counts),
-                first=day_text(grid.periods[used[0]]),
+                first=first,
                 last=day_text(grid.periods[used[-1]]),
             )
         )
