@@ -60,6 +60,7 @@ _ATTACHMENT = re.compile(r"^(?P<name>.*) \((?P<type>[^(),]*), (?P<size>\d+) byte
 _VERSION = re.compile(r"^Version: \d+$")
 
 NOT_SIGTOP = N_("This file is not a sigtop text export: it does not start with 'Conversation:'.")
+NO_MESSAGES = N_("This sigtop file names a conversation but holds no message sigtop writes.")
 NO_TIME = N_("This message has no time that can be read, so it was not read.")
 LINE = N_("line {n} of '{chat}'")
 STRAY = N_("This line is not part of any message sigtop writes, so it was not read.")
@@ -129,8 +130,9 @@ def parse_sigtop_text(source: Source) -> Iterator[Item]:
                 if block is not None:
                     yield _message(block, chat, stem, source)
                 block = start
-        if block is not None:
-            yield _message(block, chat, stem, source)
+        if block is None:
+            raise ImportFormatError(_(NO_MESSAGES))
+        yield _message(block, chat, stem, source)
 
 
 def _take(
@@ -180,7 +182,7 @@ def _section(lines: list[str]) -> _Fields:
                 )
         i += 1
     rest = lines[i + 1 :]
-    if rest and rest[0].startswith(">"):
+    if rest and rest[0].startswith("> From: "):
         quote: list[str] = []
         while rest and rest[0].startswith(">"):
             quote.append(rest.pop(0)[1:].removeprefix(" "))
