@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from safetrail.errors import RecordNotFound, VaultBusy
@@ -28,7 +28,9 @@ from safetrail.server.cases import (
 )
 from safetrail.server.crypto import ContentUnreadable
 from safetrail.server.db import case_engine
+from safetrail.server.kept import kept_results
 from safetrail.services import settings
+from safetrail.services.analysis_cache import case_analysis
 from safetrail.services.evidence import IntakeDetails, add_evidence
 from safetrail.services.imports.run import ImportOptions, run_import
 from safetrail.services.incidents import (
@@ -245,6 +247,11 @@ def test_dump_and_blob_folder_hold_no_content(server: Server, tmp_path: Path) ->
         )
         report = run_import(case, [chat], ImportOptions(me="Jordan Lee"))
         assert report.new == 3
+        # the analysis kept between requests (names, places, texts) is in the dump, sealed
+        found = case_analysis(case)
+        assert MARKERS["what"] in [f.text for f in found.facts.incidents]
+        with server.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(kept_results)).scalar() == 1
         dumped = subprocess.run(
             ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "test"],
             capture_output=True,

@@ -107,6 +107,18 @@ class ImportInbox(Protocol):
         """Raise ``ValidationError`` when ``size`` more bytes would not fit."""
 
 
+class KeptStore(Protocol):
+    """Derived results kept beyond one opening of the case (the server's sealed store,
+    ``safetrail.server.kept``). A personal vault has none: its :attr:`CaseContext.cache`
+    lives as long as it is unlocked."""
+
+    def load(self, slot: str, version: str) -> Any | None:
+        """The value kept for ``slot`` at exactly ``version``, or None."""
+
+    def save(self, slot: str, version: str, head_seq: int, value: Any) -> None:
+        """Keep ``value`` for ``slot`` at ``version`` (computed at ledger head ``head_seq``)."""
+
+
 # -- the local (vault folder) implementations ---------------------------------------------------
 
 
@@ -232,6 +244,8 @@ class CaseContext:
         self.on_close: list[Callable[[], None]] = []
         #: per-case memo of derived data (e.g. the analysis cache), dropped on close
         self.cache: dict[str, Any] = {}
+        #: derived data kept between openings of the case (None: only ``cache``)
+        self.kept: KeptStore | None = None
         #: one checkpoint update at a time: two pages saving at once must not write an older
         #: head over a newer one (nor share a temporary file)
         self._checkpointing = threading.Lock()
@@ -400,4 +414,5 @@ __all__ = [
     "FileLocks",
     "FolderInbox",
     "ImportInbox",
+    "KeptStore",
 ]

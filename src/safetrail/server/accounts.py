@@ -178,6 +178,7 @@ def install(engine: Engine) -> None:
         audit,
         caseload,
         db,
+        kept,
         sessions,
         sharing,
         signup,
@@ -188,6 +189,7 @@ def install(engine: Engine) -> None:
     assert signup.signups.metadata is metadata  # sign-up links and counts too
     assert alert_jobs.checkin_alert_jobs.metadata is metadata  # check-in alert jobs too
     assert sharing.organisations.metadata is caseload.caseload_facts.metadata  # sharing too
+    assert kept.kept_results.metadata is metadata  # results kept between requests too
     db.create_server_tables(engine)
     with engine.begin() as conn:
         schema = db.global_schema(engine)

@@ -165,7 +165,8 @@ def _open(cipher: AESGCM, aad: bytes, sealed: bytes) -> Facts | None:
 
 def compute(ctx: sharing.SharedCase, now: datetime) -> Facts:
     """One case's figures, read through the share (its scope applies)."""
-    from safetrail.analysis.service import analyse_vault, assessments
+    from safetrail.analysis.service import assessments
+    from safetrail.services.analysis_cache import case_analysis
 
     since, until = (
         ctx.store.bounds if isinstance(ctx.store, sharing.ScopedRecordStore) else (None, None)
@@ -191,7 +192,7 @@ def compute(ctx: sharing.SharedCase, now: datetime) -> Facts:
         ]
     facts = Facts(last_incident=None if last is None else str(last), recent=sorted(recent))
     if ctx.scope.kind == sharing.ALL:
-        analysis = analyse_vault(ctx)
+        analysis = case_analysis(ctx)  # kept for the Patterns page of the same view too
         facts.signals = [s.kind for s in analysis.signals if s.kind in SERIOUS]
         saved = assessments(ctx)
         if saved:

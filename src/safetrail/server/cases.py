@@ -36,7 +36,10 @@ from sqlalchemy.dialects.postgresql import insert
 from safetrail.case import DAMAGED_CHECKPOINT, CaseContext, Checkpoint, FolderInbox
 from safetrail.errors import RecordNotFound, VaultBusy
 from safetrail.i18n import _
-from safetrail.server import alert_jobs  # its tables join the global schema (Server.init)
+from safetrail.server import (
+    alert_jobs,  # its tables join the global schema (Server.init)
+    kept,
+)
 from safetrail.server import keys as server_keys
 from safetrail.server.crypto import CaseColumnCipher
 from safetrail.server.db import (
@@ -210,6 +213,7 @@ class RowCheckpoint:
                     index_elements=[case_checkpoints.c.case_id], set_=values
                 )
             )
+            kept.forget(conn, self.case_id)  # the ledger moved: nothing older stays kept
 
 
 class AdvisoryLocks:
@@ -280,6 +284,8 @@ class ServerCase(CaseContext):
             actor=actor,
             language=language,
         )
+        self.kept_results = kept.KeptResults(server.engine, case_id, case_key)
+        self.kept = self.kept_results
 
     def checkins_changed(self) -> None:
         """Publish what this case's check-in alerts need (``server.alert_jobs``)."""
@@ -293,6 +299,7 @@ class ServerCase(CaseContext):
         self.cache.clear()
         self.keys.wipe()
         self.cipher.wipe()
+        self.kept_results.wipe()
 
 
 def open_case(

@@ -397,6 +397,8 @@ class SharedCase(ServerCase):
         self.store = scoped
         self.scope = scope
         self.access = access
+        # what is kept for this case is found only by the same view of it
+        self.kept_results.view = f"share:{scope.encode()}"
         if scope.kind == RANGE:
             from safetrail.services.incidents import day_bounds
 

@@ -2,9 +2,15 @@
 
 A page and its three charts would otherwise analyse the whole log four times. The result
 is kept in the case's own cache (``CaseContext.cache``, in server memory only), keyed by
-the ledger head (any change to the case moves it) and today's date, and dropped with the
-case when it is closed (the vault locks). Each case has its own lock, so the charts of one
-page wait for one analysis while other cases are served at once.
+the ledger head (any change to the case moves it), today's date and the language (the
+signals are worded when they are computed), and dropped with the case when it is closed
+(the vault locks). Each case has its own lock, so the charts of one page wait for one
+analysis while other cases are served at once.
+
+A case that is opened per request (the server) also has a store of kept results
+(``CaseContext.kept``: sealed under the case key, per view of the case): the analysis is
+looked up there first and kept there once computed, so the next request, on any web
+process, does not analyse the case again until it changes.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from datetime import date
 from safetrail.analysis.case import Analysis
 from safetrail.analysis.service import analyse_vault, today_in
 from safetrail.case import CaseContext
+from safetrail.i18n import current_language
 from safetrail.storage import ledger
 
 SLOT = "analysis"
@@ -24,7 +31,7 @@ LOCK = "analysis_lock"
 
 @dataclass
 class _Cached:
-    key: tuple[int, date, bool]
+    key: tuple[int, date, bool, str]
     analysis: Analysis
 
 
@@ -34,10 +41,26 @@ def case_analysis(ctx: CaseContext, with_impacts: bool = False) -> Analysis:
     with guard:
         with ctx.read() as conn:
             head = ledger.head(conn)
-        key = (head.seq if head else 0, today_in(ctx), with_impacts)
+        key = (head.seq if head else 0, today_in(ctx), with_impacts, current_language())
         slots: dict[bool, _Cached] = ctx.cache.setdefault(SLOT, {})
         cached = slots.get(with_impacts)
         if cached is None or cached.key != key:
-            found = analyse_vault(ctx, key[1], with_impacts)
+            found = _kept_or_analysed(ctx, key, head.entry_hash if head else "")
             cached = slots[with_impacts] = _Cached(key, found)
         return cached.analysis
+
+
+def _kept_or_analysed(
+    ctx: CaseContext, key: tuple[int, date, bool, str], head_hash: str
+) -> Analysis:
+    if ctx.kept is None:
+        return analyse_vault(ctx, key[1], key[2])
+    seq, day, with_impacts, language = key
+    # one kept copy per language (a person and their advocates may read different ones)
+    slot = f"{SLOT}{'+impacts' if with_impacts else ''}:{language}"
+    version = f"{seq}:{head_hash}:{day.isoformat()}"
+    found = ctx.kept.load(slot, version)
+    if not isinstance(found, Analysis):
+        found = analyse_vault(ctx, day, with_impacts)
+        ctx.kept.save(slot, version, seq, found)
+    return found
