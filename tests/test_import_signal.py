@@ -88,7 +88,10 @@ def test_sigtop_text_one_to_one() -> None:
     assert threat.at == datetime(2024, 3, 9, 21, 40, 12, tzinfo=TOKYO)
     assert threat.at.astimezone(UTC) == datetime(2024, 3, 9, 12, 40, 12, tzinfo=UTC)
     assert (threat.text, threat.counterpart_name, threat.thread) == (THREAT, "Alex Kim", "Alex Kim")
-    assert (mine.text, mine.at) == ("Stop contacting me.", datetime(2024, 3, 9, 21, 45, tzinfo=TOKYO))
+    assert (mine.text, mine.at) == (
+        "Stop contacting me.",
+        datetime(2024, 3, 9, 21, 45, tzinfo=TOKYO),
+    )
     assert photo.text == QUOTED
     door, voice = photo.attachments
     assert (door.name, door.member, door.media_type, door.note) == (
@@ -129,7 +132,9 @@ def test_sigtop_text_group() -> None:
 def test_sigtop_json_one_to_one() -> None:
     items = parse(folder("sigtop-json", ALEX_JSON))
     assert len(items) == 10
-    assert items[8] == Skipped("message 9 of 'Alex Kim'", "This message has no time, so it was not read.")
+    assert items[8] == Skipped(
+        "message 9 of 'Alex Kim'", "This message has no time, so it was not read."
+    )
     got = records(items)
     assert [who(r) for r in got] == [
         ("message", "incoming", "Alex Kim", "+15551234567", False),
@@ -247,7 +252,8 @@ def test_signal_export_data_json_with_a_cut_last_line() -> None:
     items = parse(folder("signal-export", "AlexKim/data.json"))
     assert len(items) == 9
     assert items[8] == Skipped(
-        "line 9 of 'AlexKim'", "This line is not a message signal-export writes, so it was not read."
+        "line 9 of 'AlexKim'",
+        "This line is not a message signal-export writes, so it was not read.",
     )
     got = records(items)
     assert [who(r) for r in got] == EXPORT_WHO
@@ -312,7 +318,7 @@ def folder_of(path: Path) -> FolderSource:
 
 
 def test_a_whatsapp_chat_with_iso_dates_is_not_signal_export() -> None:
-    line = "[2024-03-09 21:40:12] Alex: I know where you live\n".encode()
+    line = b"[2024-03-09 21:40:12] Alex: I know where you live\n"
     assert SIGNAL.detect(Probe("_chat.txt", len(line), line)) == 0.0
     assert SIGNAL.detect(Probe("AlexKim/chat.md", len(line), line)) == 0.9
 
@@ -366,9 +372,7 @@ NAMES = st.text(
     alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Nd")), min_size=1, max_size=12
 ).filter(lambda n: n not in ("Me", "You"))
 TEXTS = st.text(
-    alphabet=st.characters(
-        blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="`"
-    )
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="`")
     | st.just("\n"),
     min_size=1,
     max_size=60,
@@ -464,3 +468,16 @@ def test_damaged_files_never_crash(member: str, junk: bytes, cut: int) -> None:
             assert isinstance(item, ParsedRecord | Skipped)
         lost = [i for i in items if isinstance(i, Skipped) and i.rest_lost]
         assert len(lost) <= 1
+
+
+def test_a_file_cut_after_its_first_message_keeps_it() -> None:
+    data = (DATA / "sigtop-json" / ALEX_JSON).read_bytes()
+    cut = data[: data.index(b"},\n") + 1]
+    items = parse(BytesSource(ALEX_JSON, cut))
+    assert [type(i).__name__ for i in items] == ["ParsedRecord", "Skipped"]
+    assert items[1] == Skipped(
+        "after message 1 of 'Alex Kim'",
+        "The file ends in the middle of a message; everything before this point was read, "
+        "nothing after it.",
+        rest_lost=True,
+    )

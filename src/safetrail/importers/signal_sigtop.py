@@ -68,7 +68,7 @@ CONTENT = ("incoming", "outgoing")
 def parse_sigtop_json(source: Source) -> Iterator[Item]:
     stem = PurePosixPath(source.member).stem
     chat = party(stem)
-    count = 0
+    count = whole = 0
     with source.open() as stream:
         reader = JsonReader(stream)
         if reader.peek_type() != "array":
@@ -81,8 +81,10 @@ def parse_sigtop_json(source: Source) -> Iterator[Item]:
                 try:
                     raw = reader.value()
                 except BadValue:
+                    whole += 1
                     yield Skipped(position, _(BAD_MESSAGE))
                     continue
+                whole += 1
                 if not isinstance(raw, dict):
                     yield Skipped(position, _(BAD_MESSAGE))
                     continue
@@ -91,7 +93,7 @@ def parse_sigtop_json(source: Source) -> Iterator[Item]:
                 except Exception as exc:  # one odd message must not stop the rest
                     yield Skipped(position, _(UNREADABLE).format(problem=type(exc).__name__))
         except JsonDamage as damage:
-            if count == 0:
+            if whole == 0:  # not one whole message before the damage
                 raise ImportFormatError(_(NOT_ARRAY)) from None
             yield damage_skip(_(AFTER).format(n=count, chat=chat.name), damage)
 
