@@ -1,21 +1,23 @@
-"""Parsing a large export in a process of its own, beside the one that writes.
+"""From parsed records to the rows the writer inserts, in chunks; for a large export in a
+process of its own, beside the one that writes.
 
-Parsing a file and building its rows (identifiers, UTC stamps, dedupe keys, content
-hashes) is about a third of an import's work and needs nothing from the vault, so for a
-large plain file it runs in a child process on the other core while this one matches,
-checks for duplicates and writes. The child sends what it made in order, in chunks, through
-a pipe; it never opens the vault, so one writer, one transaction per batch, the ledger and
-crash safety stay exactly as they are. A pipe holds little, so the child is never far
-ahead (memory stays bounded). If this process dies, the child's next send fails and it
-ends; if the child dies, this process sees the pipe close and reports the file as not read.
+Everything an import does per record that needs nothing from the vault happens here:
+building the row (identifiers, UTC stamps, dedupe keys, same-second counts, content
+hashes), matching the counterpart to a person (the people are loaded once per import and
+given to the parser process with its arguments) and counting what the report says (records,
+times read in the export's zone, first and last stamp, each person's count and time span,
+counterparts nobody is known for). The writer receives :class:`Chunk` objects and per
+record only inserts.
 
-What comes through the pipe, in the order the parser made it:
+For a large plain file this runs in a child process on the other core while this one
+checks for duplicates and writes. The child sends its chunks in order through a pipe; it
+never opens the vault, so one writer, one transaction per batch, the ledger and crash
+safety stay exactly as they are. A pipe holds little, so the child is never far ahead
+(memory stays bounded). If this process dies, the child's next send fails and it ends; if
+the child dies, this process sees the pipe close and reports the file as not read.
 
-* ``Fed`` for each parsed record: the row (as :class:`RowBuilder` builds it, content hash
-  filled in unless the record has attachments, whose stored form is only known when they
-  are stored), and the record's fields matching and counting need;
-* :class:`Skipped` items, as the parser gave them;
-* at the end, or when the parser fails, a :class:`_End` with the error to raise here.
+What comes through the pipe, in the order the parser made it: ``(bytes read, Chunk)``
+pairs, then ``(bytes read, _End)`` with the error to raise here if the parser failed.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ import contextlib
 import pickle
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,28 +37,109 @@ from safetrail.i18n import current_language, set_language
 from safetrail.importers.base import Attachment, Importer, ParsedRecord, ParseOptions, Skipped
 from safetrail.importers.sources import FileSource, SourceItem
 
-from .rows import HASH, N_HASHED, Row, RowBuilder, digest_values
+from .matching import Matcher
+from .rows import (
+    AT,
+    COUNTERPART,
+    COUNTERPART_KIND,
+    HASH,
+    N_HASHED,
+    PERSON,
+    WALL_TIME,
+    RowBuilder,
+    digest_values,
+)
 
-__all__ = ["CHUNK", "MIN_BYTES", "Fed", "fed", "fed_items", "in_process"]
+__all__ = ["CHUNK", "MIN_BYTES", "Chunk", "Chunker", "fed_items", "in_process"]
 
 #: files at least this large are parsed in a child process (smaller ones: not worth the
 #: child's start, about half a second); tests lower it (SAFETRAIL_TEST_IMPORT_CHILD_BYTES)
 MIN_BYTES = 24 * 1024 * 1024
-#: records per message through the pipe
+#: records per chunk (one message through the pipe)
 CHUNK = 2000
-#: whether the child fills in content hashes (the writer then keeps them)
-HASHED_IN_CHILD = True
 
 
 @dataclass(slots=True)
-class Fed:
-    """One parsed record as the writer needs it."""
+class Chunk:
+    """Consecutive parsed records as the writer needs them, with what the report counts."""
 
-    row: Row
-    counterpart: str | None
-    counterpart_name: str | None
-    system: bool
-    attachments: tuple[Attachment, ...]
+    #: one tuple per record: the stored columns in ``rows.COLUMNS`` order, then the person
+    #: id; the content hash is filled in, except for records with attachments (their
+    #: stored form is known only once the attachments are stored)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    #: position in ``rows`` → that record's attachments
+    attachments: dict[int, tuple[Attachment, ...]] = field(default_factory=dict)
+    #: the parser's skips among these records, in order
+    skips: list[Skipped] = field(default_factory=list)
+    #: records with only the local time of the device (read in the export's zone)
+    local_times: int = 0
+    first_at: str | None = None
+    last_at: str | None = None
+    #: person id → [records, first stamp, last stamp]
+    people: dict[str, list[Any]] = field(default_factory=dict)
+    #: counterparts matched to nobody → records, in the order first seen
+    unmatched: dict[str, int] = field(default_factory=dict)
+
+
+class Chunker:
+    """Turns the parser's items into :class:`Chunk` objects of at most ``size`` records."""
+
+    def __init__(self, builder: RowBuilder, matcher: Matcher, size: int = CHUNK) -> None:
+        self.builder = builder
+        self.matcher = matcher
+        self.size = size
+
+    def chunks(self, items: Iterable[ParsedRecord | Skipped]) -> Iterator[Chunk]:
+        """The chunks, in order. If the parser fails, what it made before (a partly filled
+        chunk) comes first, then its error."""
+        chunk = Chunk()
+        try:
+            for item in items:
+                if isinstance(item, Skipped):
+                    chunk.skips.append(item)
+                    continue
+                self._add(chunk, item)
+                if len(chunk.rows) >= self.size:
+                    yield chunk
+                    chunk = Chunk()
+        except Exception:
+            if chunk.rows or chunk.skips:
+                yield chunk
+            raise
+        if chunk.rows or chunk.skips:
+            yield chunk
+
+    def _add(self, chunk: Chunk, item: ParsedRecord) -> None:
+        row = self.builder.row(item)
+        stamp = row[AT]
+        if row[WALL_TIME]:
+            chunk.local_times += 1
+        if chunk.first_at is None or stamp < chunk.first_at:
+            chunk.first_at = stamp
+        if chunk.last_at is None or stamp > chunk.last_at:
+            chunk.last_at = stamp
+        person = self.matcher.match(
+            row[COUNTERPART_KIND], row[COUNTERPART], item.counterpart, item.counterpart_name
+        )
+        row[PERSON] = person
+        if person is not None:
+            counted = chunk.people.get(person)
+            if counted is None:
+                chunk.people[person] = [1, stamp, stamp]
+            else:
+                counted[0] += 1
+                if stamp < counted[1]:
+                    counted[1] = stamp
+                elif stamp > counted[2]:
+                    counted[2] = stamp
+        elif not item.system and (item.counterpart or item.counterpart_name):
+            who = str(item.counterpart or item.counterpart_name)
+            chunk.unmatched[who] = chunk.unmatched.get(who, 0) + 1
+        if item.attachments:
+            chunk.attachments[len(chunk.rows)] = item.attachments
+        else:
+            row[HASH] = digest_values(row[:N_HASHED])
+        chunk.rows.append(tuple(row))
 
 
 @dataclass
@@ -76,22 +159,14 @@ def in_process(source: SourceItem) -> bool:
     )
 
 
-def fed(builder: RowBuilder, item: ParsedRecord, hashed: bool = False) -> Fed:
-    """``item``'s row and what matching needs; ``hashed``: with its content hash (left
-    empty for a record with attachments: their stored form is known only once stored)."""
-    row = builder.row(item)
-    if hashed and not item.attachments:
-        row[HASH] = digest_values(row[:N_HASHED])
-    return Fed(row, item.counterpart, item.counterpart_name, item.system, item.attachments)
-
-
 def _child() -> None:
     """The child process (``python -m safetrail.services.imports.feed``): its arguments
     come pickled on stdin; everything it parses goes, pickled in chunks, to stdout."""
     from safetrail.importers import registry
 
     out = sys.stdout.buffer
-    importer_name, path, options, region, zone, source_no, language = pickle.load(sys.stdin.buffer)
+    given = pickle.load(sys.stdin.buffer)
+    importer_name, path, options, region, zone, source_no, matcher, language = given
     set_language(language)
     source = FileSource(Path(path))
     end = _End()
@@ -102,14 +177,8 @@ def _child() -> None:
 
     try:
         importer = registry.by_name(importer_name)
-        builder = RowBuilder(region, zone, source_no)
-        chunk: list[Fed | Skipped] = []
-        for item in importer.parse(source, options):
-            chunk.append(item if isinstance(item, Skipped) else fed(builder, item, HASHED_IN_CHILD))
-            if len(chunk) >= CHUNK:
-                send((source.counter.consumed, chunk))
-                chunk = []
-        if chunk:
+        chunker = Chunker(RowBuilder(region, zone, source_no), matcher)
+        for chunk in chunker.chunks(importer.parse(source, options)):
             send((source.counter.consumed, chunk))
     except BrokenPipeError:
         return  # the writer is gone: nothing to do
@@ -146,8 +215,9 @@ def fed_items(
     region: str,
     zone: str,
     source_no: int,
-) -> Iterator[Fed | Skipped]:
-    """What the importer parses from ``source``, rows built, from a child process.
+    matcher: Matcher,
+) -> Iterator[Chunk]:
+    """What the importer parses from ``source``, in chunks, from a child process.
 
     ``source.counter.consumed`` follows the child's reading, chunk by chunk. Errors the
     parser raised in the child are raised here, after everything it made before them."""
@@ -161,7 +231,7 @@ def fed_items(
     try:
         with child.stdin as given:
             arguments = (importer.name, str(source.path), options, region, zone, source_no)
-            pickle.dump((*arguments, current_language()), given)
+            pickle.dump((*arguments, matcher, current_language()), given)
         while True:
             try:
                 consumed, got = pickle.load(receive)
@@ -172,7 +242,7 @@ def fed_items(
                 if got.error is not None:
                     _raise(got.error)
                 return
-            yield from got
+            yield got
     finally:
         receive.close()  # a child still sending ends on its next write
         try:

@@ -12,6 +12,8 @@ from safetrail.storage.tables import people, person_identifiers, records
 
 __all__ = ["Matcher", "PersonInfo"]
 
+_FOLDED_MAX = 65536
+
 
 def fold_name(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -33,6 +35,8 @@ class Matcher:
     by_value: dict[str, str] = field(default_factory=dict)
     by_name: dict[str, str] = field(default_factory=dict)
     people: dict[str, PersonInfo] = field(default_factory=dict)
+    #: names folded already (most exports repeat a few hundred names)
+    _folded: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, conn: Connection) -> Matcher:
@@ -79,7 +83,12 @@ class Matcher:
                 return found
         for text in (raw, name):
             if text:
-                found = self.by_name.get(fold_name(text))
+                folded = self._folded.get(text)
+                if folded is None:
+                    folded = fold_name(text)
+                    if len(self._folded) < _FOLDED_MAX:
+                        self._folded[text] = folded
+                found = self.by_name.get(folded)
                 if found:
                     return found
         return None

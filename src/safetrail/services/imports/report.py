@@ -102,9 +102,12 @@ class ImportReport:
     #: the import record could not be given its final version (it is settled on next open)
     record_pending: bool = False
 
-    def count_unmatched(self, who: str) -> None:
+    def count_unmatched(self, who: str, times: int = 1) -> None:
+        """Count ``who`` (``times`` records): every name seen once the list holds
+        ``MAX_UNMATCHED`` names is left out, so counting names in the order they were first
+        seen, each with all its records, gives what counting record by record gives."""
         if who in self.unmatched or len(self.unmatched) < MAX_UNMATCHED:
-            self.unmatched[who] += 1
+            self.unmatched[who] += times
 
     @property
     def records(self) -> int:

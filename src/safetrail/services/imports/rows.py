@@ -74,7 +74,9 @@ COUNTERPART = COLUMNS.index("counterpart")
 ATTACHMENTS = COLUMNS.index("attachments")
 HASH = COLUMNS.index("content_sha256")
 PERSON = len(COLUMNS)
-Row = list[Any]
+#: a row as the writer takes it: a tuple (or, as built, a list) of the stored columns in
+#: COLUMNS order, then the person id
+Row = Sequence[Any]
 _SEP = "\x1f"
 _RECENT_SECONDS = 4096
 
@@ -156,7 +158,7 @@ class RowBuilder:
         seen[base] = number + 1
         return number
 
-    def row(self, record: ParsedRecord) -> Row:
+    def row(self, record: ParsedRecord) -> list[Any]:
         at = record.at
         wall_time = at.tzinfo is None
         if wall_time:

@@ -66,20 +66,10 @@ from safetrail.storage.records import Record, format_ref, utc_stamp
 from safetrail.storage.tables import records
 
 from . import feed
-from .feed import Fed
+from .feed import Chunk, Chunker
 from .matching import Matcher
 from .report import ImportReport, PersonCount, SourceReport
-from .rows import (
-    AT,
-    ATTACHMENTS,
-    COUNTERPART,
-    COUNTERPART_KIND,
-    DEDUPE,
-    PERSON,
-    WALL_TIME,
-    Row,
-    RowBuilder,
-)
+from .rows import ATTACHMENTS, DEDUPE, Row, RowBuilder
 from .summaries import Span, resummarise, resummarise_all
 from .writer import Pending, evidence_for_blob, existing_keys, revert_revisions
 
@@ -355,17 +345,18 @@ def _flush(
         rep.new += len(pending) - dupes
         return
     run.batch_no += 1
-    batch = Pending(pending, actor=run.vault.actor)
     with run.vault.write() as conn:
-        keys = [r[DEDUPE] for r in pending]
-        known = existing_keys(conn, keys)
-        for index, row in enumerate(pending):
-            items = attachments.get(index)
-            if items and row[DEDUPE] not in known:
-                row[ATTACHMENTS] = json.dumps(
-                    [_store_attachment(run, conn, source, a, rep) for a in items],
-                    ensure_ascii=False,
+        known = existing_keys(conn, [r[DEDUPE] for r in pending])
+        for index, items in sorted(attachments.items()):
+            row = pending[index]
+            if row[DEDUPE] not in known:
+                stored = [_store_attachment(run, conn, source, a, rep) for a in items]
+                pending[index] = (
+                    *row[:ATTACHMENTS],
+                    json.dumps(stored, ensure_ascii=False),
+                    *row[ATTACHMENTS + 1 :],
                 )
+        batch = Pending(pending, actor=run.vault.actor)
         fresh = batch.write(conn, run.import_id, run.batch_no, run.vault.store.clock(), known)
     rep.new += len(fresh)
     rep.revised += batch.revised
@@ -394,78 +385,77 @@ def _parse_source(
     source_no: int,
 ) -> None:
     zone = run.options.timezone or run.timezone
-    builder = RowBuilder(run.region, zone, source_no)
     options = ParseOptions(
         region=run.region,
         me=run.options.me,
         csv_mapping=run.options.csv_mapping,
         day_first=run.options.day_first,
     )
-    pending: list[Row] = []
-    attachments: dict[int, tuple[Attachment, ...]] = {}
-    matcher = run.matcher
-    items: Iterator[Fed | Skipped]
+    chunks: Iterator[Chunk]
     if run.commit and isinstance(source, FileSource) and feed.in_process(source):
-        # a large file: parsed and its rows built in a child process, on the other core
-        items = feed.fed_items(importer, source, options, run.region, zone, source_no)
+        # a large file: parsed, its rows built and matched in a child process, on the
+        # other core
+        chunks = feed.fed_items(importer, source, options, run.region, zone, source_no, run.matcher)
     else:
-        items = (
-            item if isinstance(item, Skipped) else feed.fed(builder, item)
-            for item in importer.parse(source, options)
-        )
+        chunker = Chunker(RowBuilder(run.region, zone, source_no), run.matcher)
+        chunks = chunker.chunks(importer.parse(source, options))
     # A file refused at its first read (damaged, not really this format) leaves nothing
     # behind; once it reads, the export is kept as evidence and the import record made.
-    first = next(items, None)
+    first = next(chunks, None)
     if run.commit:
         _begin(run)
         _keep_source(run, source, given, rep)
-    for item in itertools.chain([] if first is None else [first], items):
-        if isinstance(item, Skipped):
-            rep.skip(item.position, item.reason)
-            if item.rest_lost:
-                rep.rest_lost = item.reason
-            continue
-        row = item.row
-        if row[WALL_TIME]:  # only the local time: read in the export's zone, and said so
-            rep.local_times += 1
-            rep.local_zone = zone
-        person = matcher.match(
-            row[COUNTERPART_KIND],
-            row[COUNTERPART],
-            item.counterpart,
-            item.counterpart_name,
-        )
-        row[PERSON] = person
-        stamp = row[AT]
-        rep.records += 1
-        rep.seen(stamp)
-        _count_person(run, person, item, stamp)
-        if item.attachments:
-            attachments[len(pending)] = item.attachments
-        pending.append(row)
-        if len(pending) >= run.options.batch_size:
-            _flush(run, source, pending, attachments, rep)
-            pending, attachments = [], {}
+    pending: list[Row] = []
+    attachments: dict[int, tuple[Attachment, ...]] = {}
+    size = run.options.batch_size
+    for chunk in itertools.chain([] if first is None else [first], chunks):
+        _count(run, rep, chunk, zone)
+        offset = len(pending)
+        pending += chunk.rows
+        attachments.update({offset + i: items for i, items in chunk.attachments.items()})
+        while len(pending) >= size:  # batches of exactly ``size`` records
+            _flush(run, source, pending[:size], _first(attachments, size), rep)
+            del pending[:size]
+            attachments = {i - size: items for i, items in attachments.items() if i >= size}
             _tick(run, source, rep)
-        elif rep.records % 2048 == 0:
-            _tick(run, source, rep)
+        _tick(run, source, rep)
     _flush(run, source, pending, attachments, rep)
     _tick(run, source, rep, force=True)
 
 
-def _count_person(run: _Run, person: str | None, item: Fed, stamp: str) -> None:
-    if person is None:
-        if not item.system and (item.counterpart or item.counterpart_name):
-            run.report.count_unmatched(str(item.counterpart or item.counterpart_name))
+def _first(
+    attachments: dict[int, tuple[Attachment, ...]], size: int
+) -> dict[int, tuple[Attachment, ...]]:
+    return {i: items for i, items in attachments.items() if i < size}
+
+
+def _count(run: _Run, rep: SourceReport, chunk: Chunk, zone: str) -> None:
+    """What the report says of ``chunk``'s records and skips (counted in the chunk)."""
+    for item in chunk.skips:
+        rep.skip(item.position, item.reason)
+        if item.rest_lost:
+            rep.rest_lost = item.reason
+    if not chunk.rows:
         return
-    info = run.matcher.people[person]
-    counted = run.report.people.setdefault(person, PersonCount(info.ref, info.name))
-    counted.count += 1
-    span = run.spans.get(person)
-    if span is None:
-        run.spans[person] = Span(stamp, stamp)
-    else:
-        span.widen(stamp)
+    rep.records += len(chunk.rows)
+    if chunk.local_times:  # only the local time: read in the export's zone, and said so
+        rep.local_times += chunk.local_times
+        rep.local_zone = zone
+    assert chunk.first_at is not None and chunk.last_at is not None
+    rep.seen(chunk.first_at)
+    rep.seen(chunk.last_at)
+    for who, times in chunk.unmatched.items():
+        run.report.count_unmatched(who, times)
+    for person, (times, first_at, last_at) in chunk.people.items():
+        info = run.matcher.people[person]
+        counted = run.report.people.setdefault(person, PersonCount(info.ref, info.name))
+        counted.count += times
+        span = run.spans.get(person)
+        if span is None:
+            run.spans[person] = Span(first_at, last_at)
+        else:
+            span.widen(first_at)
+            span.widen(last_at)
 
 
 def _sources_for(run: _Run, given: _Input) -> Iterator[SourceItem | Skipped]:

@@ -162,11 +162,27 @@ class SpanRows:
         #: per person, and every withheld one (whoever it is matched to), in (at, id) order
         self.by_person: dict[str, list[Any]] = {}
         self.withheld: list[Any] = []
-        for row in conn.execute(query):
-            if row[_WITHHELD]:
+        # plain tuples, with one copy of each repeated value (person, kind, channel, …):
+        # a million-record import may hold a few hundred thousand of them here
+        share: dict[Any, Any] = {}
+        one = share.setdefault
+        for found in conn.execute(query):
+            rid, person, at, kind, channel, direction, outcome, withheld, *rest = found
+            row = (
+                rid,
+                one(person, person),
+                at,
+                one(kind, kind),
+                one(channel, channel),
+                one(direction, direction),
+                one(outcome, outcome),
+                withheld,
+                *rest,
+            )
+            if withheld:
                 self.withheld.append(row)
-            if row[_PERSON] in spans:
-                self.by_person.setdefault(row[_PERSON], []).append(row)
+            if person in spans:
+                self.by_person.setdefault(person, []).append(row)
 
     def of(self, person_id: str, span: Span) -> tuple[list[_Comm], list[_Comm], list[int]]:
         """For ``person_id`` in ``span``: their live non-system communications, the live

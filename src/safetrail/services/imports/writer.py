@@ -16,6 +16,7 @@ the correction, version = batch number). ``verify`` checks both chains.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,15 +65,28 @@ REVISED = ("direction", "counterpart_kind", "counterpart", "counterpart_raw")
 _REVISED_AT = (DIRECTION, COUNTERPART_KIND, COUNTERPART, COUNTERPART_RAW)
 _LOOKUP_CHUNK = 900
 _INSERT_COLUMNS = ("import_id", "batch_no", *COLUMNS, "person_id", "undone")
+_RECORD_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def batch_digest(import_id: str, batch_no: int, hashes: Iterable[str]) -> str:
-    """What the ledger entry of one batch holds: its rows' content hashes, in order."""
+    """What the ledger entry of one batch holds: its rows' content hashes, in order (each
+    followed by a newline)."""
     digest = hashlib.sha256(f"{import_id}\x1f{batch_no}\n".encode())
-    for value in hashes:
-        digest.update(value.encode("ascii"))
-        digest.update(b"\n")
+    text = "\n".join(hashes)
+    if text:
+        digest.update(text.encode("ascii") + b"\n")
     return digest.hexdigest()
+
+
+def _insert_sql(conn: Connection, import_id: str, batch_no: int) -> str:
+    """The INSERT of one batch's rows: the import's id and the batch number are written in
+    the statement (checked to be a record id and a number), each row's values bound."""
+    if not _RECORD_ID.fullmatch(import_id) or not isinstance(batch_no, int):
+        raise ValueError(f"not a record id and batch number: {import_id!r}, {batch_no!r}")
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return "INSERT INTO communications ({}) VALUES ('{}', {}, {}, FALSE)".format(
+        ", ".join(_INSERT_COLUMNS), import_id, batch_no, ", ".join([mark] * (len(COLUMNS) + 1))
+    )
 
 
 def revision_digest(import_id: str, batch_no: int, changes: Iterable[tuple[int, str, str]]) -> str:
@@ -227,24 +241,23 @@ class Pending:
                 seen.add(key)
                 continue
             seen.add(key)
-            if not row[HASH]:  # filled in already when the rows were built in a child process
-                row[HASH] = digest_values(row[:N_HASHED])
+            if not row[HASH]:  # rows are built with it, except those with attachments
+                row = (*row[:HASH], digest_values(row[:N_HASHED]), *row[HASH + 1 :])
             fresh.append(row)
         if corrections:
             self.revised = self._revised(conn, import_id, batch_no, corrections, now, self.actor)
         if not fresh:
             return fresh
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = "INSERT INTO communications ({}) VALUES ({})".format(
-            ", ".join(_INSERT_COLUMNS), ", ".join([mark] * len(_INSERT_COLUMNS))
-        )
-        params = [(import_id, batch_no, *r, False) for r in fresh]
         if content_searchable_in_sql():
-            conn.exec_driver_sql(sql, params)
+            # the rows are the parameters: the import and batch are the same for all of them
+            conn.exec_driver_sql(_insert_sql(conn, import_id, batch_no), fresh)
         else:  # encrypted content (a server case): through the columns' types
             conn.execute(
                 communications.insert(),
-                [dict(zip(_INSERT_COLUMNS, p, strict=True)) for p in params],
+                [
+                    dict(zip(_INSERT_COLUMNS, (import_id, batch_no, *r, False), strict=True))
+                    for r in fresh
+                ],
             )
         digest = batch_digest(import_id, batch_no, (r[HASH] for r in fresh))
         ledger.append(conn, BATCH_KIND, import_id, batch_no, digest, utc_stamp(now), self.actor)
