@@ -118,6 +118,8 @@ def test_japanese_report(ja_vault: Vault, tmp_path: Path) -> None:
     assert "21:40" in text
     assert "受理番号：R-12345" in text
     assert "무언 전화 5회" in text  # Korean text in a Japanese report prints as written
+    # no incident names a channel: a sentence, not a table of headings with no rows
+    assert "これらの出来事には、届いた手段が記録されていません。" in text
     assert not re.search(r"\[(?:cjk|hangul|hiragana|katakana)[^\]]*\]", text)
     assert re.search(r"\b2 / \d+\b", text)  # page numbers are digits, not stray kanji
     assert re.search(r"\+NotoSansCJKJP .* yes yes", _fonts(pdf))  # embedded (subset)

@@ -211,18 +211,22 @@ def _cover(doc: Doc, case: CaseData, findings: Findings) -> None:
     else:
         doc.para(_("No kind of behaviour was recorded."), color=MUTED)
     doc.heading(_("How it reached the person"), font=Font("bold", 11), rule=False)
-    doc.grid_table(
-        [
-            Column(_("Channel"), 50),
-            Column(_("Incidents"), 14, align="R"),
-            Column(_("Share"), 12, align="R"),
-            Column(_("Calls and messages from them"), 24, align="R"),
-        ],
-        (
-            [t.label, str(t.incidents), _percent(t.incidents, total), str(t.contacts)]
-            for t in pattern.by_channel
-        ),
-    )
+    channel_rows = [
+        [t.label, str(t.incidents), _percent(t.incidents, total), str(t.contacts)]
+        for t in pattern.by_channel
+    ]
+    if channel_rows:
+        doc.grid_table(
+            [
+                Column(_("Channel"), 50),
+                Column(_("Incidents"), 14, align="R"),
+                Column(_("Share"), 12, align="R"),
+                Column(_("Calls and messages from them"), 24, align="R"),
+            ],
+            channel_rows,
+        )
+    else:
+        doc.para(_("No channel was recorded for these incidents."), color=MUTED)
 
     doc.heading(_("No-contact notice and court orders"))
     if not case.notices and not case.orders:
