@@ -19,6 +19,12 @@ time (naive: the import puts it in the vault's time zone, or the one the person 
   become an attachment and no text; in a .zip or folder with the media, the file named
   (or of the same minute and kind) is linked (:class:`.chatlines.MediaIndex`).
 * Deleted messages (``삭제된 메시지입니다.``) keep their sender and have ``system=True``.
+* Voice and video calls (``보이스톡 00:12``, ``부재중 보이스톡``, ``Missed Voice Call``…; see
+  :func:`.kakaotalk_text.call`) are ``kind="call"`` from whoever placed them, like
+  WhatsApp's missed calls: ``outcome="answered"`` with the length in ``duration``,
+  ``"missed"`` for missed and cancelled calls, ``"rejected"`` for declined ones, and None
+  when the line only says a call was placed (``보이스톡 해요``); the text is the line as
+  written.
 * Notices (invitations, people leaving or joining) have ``system=True`` and no sender. In
   the PC app's export they carry no time: they get the time of the message before them
   on that day (the start of the day when there is none), which the docs say.
@@ -69,11 +75,13 @@ from safetrail.importers.chatlines import (
     uncounted,
 )
 from safetrail.importers.kakaotalk_text import (
+    CALL_PREFIXES,
     DELETED,
     LAYOUTS,
     PLACEHOLDERS,
     SAVED,
     STAMPS,
+    call,
     chat_name,
     date_parts,
     heading_date,
@@ -97,9 +105,9 @@ ROW_TOO_LONG = N_(
 CSV_HEADER = ("date", "user", "message")
 SAMPLE_LINES = 400
 _MISSING = object()
-#: texts that never take the shortcut (placeholders, deleted messages)
+#: texts that never take the shortcut (placeholders, deleted messages, calls)
 _SPECIAL = frozenset(PLACEHOLDERS) | DELETED
-_SPECIAL_PREFIXES = frozenset({"사진", "Ph", "파일", "Fi"})
+_SPECIAL_PREFIXES = frozenset({"사진", "Ph", "파일", "Fi"}) | CALL_PREFIXES
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +274,12 @@ class _Base:
         text = body.strip()
         if text in DELETED:
             return records.make(number, "message", at, person, text, True)
+        found_call = call(text)
+        if found_call is not None:
+            outcome, duration = found_call
+            return records.make(
+                number, "call", at, person, text, False, outcome=outcome, duration=duration
+            )
         found = placeholder(text)
         if found is not None:
             label, kind, file_name, count = found

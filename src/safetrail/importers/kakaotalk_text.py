@@ -12,6 +12,12 @@ Layouts (:data:`LAYOUTS`; the first pass picks the one most of the first lines m
 ================  ==========================================================================
 
 The CSV export of the PC app (``Date,User,Message``) is read by the importer directly.
+
+Calls are written as a message from whoever placed the call (:func:`call`): ``보이스톡
+해요`` (a voice call was placed), ``보이스톡 00:12`` (it lasted 12 seconds), ``보이스톡
+취소`` (the caller gave up), ``부재중 보이스톡`` (nobody answered), the same with
+``페이스톡`` (video), and in English ``Voice Call 00:05:12``, ``Missed Voice Call``,
+``Canceled Voice Call``, ``Face Talk``/``Video Call``…
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from safetrail.importers.base import CallOutcome
+
 __all__ = [
+    "CALL_PREFIXES",
     "DATES",
     "DELETED",
     "HEADING",
@@ -27,6 +36,7 @@ __all__ = [
     "PLACEHOLDERS",
     "SAVED",
     "STAMPS",
+    "call",
     "chat_name",
     "date_parts",
     "heading_date",
@@ -221,3 +231,47 @@ _NOTICE = re.compile(
 def is_notice(text: str) -> bool:
     """Whether a line without a sender is a notice (invited, left, joined…)."""
     return _NOTICE.fullmatch(text.strip()) is not None
+
+
+# --- calls ----------------------------------------------------------------------------------
+
+_KO_CALL = r"(?:보이스톡|페이스톡|보이스 ?콜|영상 ?통화|음성 ?통화)"
+_EN_CALL = r"(?i:voice ?call|video ?call|face ?talk|voice ?talk|voicetalk)"
+_LENGTH = r"(?P<h>\d{1,2}:)?(?P<m>\d{1,3}):(?P<s>\d{2})"
+#: (expression, outcome): the first that matches the whole text decides; a length makes the
+#: call answered, whatever else the line says
+_OUTCOMES: tuple[tuple[str, CallOutcome | None], ...] = (
+    (rf"{_KO_CALL} ?{_LENGTH}", "answered"),
+    (rf"{_EN_CALL}(?: \(?{_LENGTH}\)?)", "answered"),
+    (rf"{_KO_CALL} ?(?:해요|했어요|시작|시작했습니다|걸기)\.?", None),
+    (rf"{_EN_CALL}(?: (?i:started|starts))?\.?", None),
+    (rf"(?:부재중 {_KO_CALL}|{_KO_CALL} ?(?:부재중|응답 ?없음))", "missed"),
+    (rf"{_KO_CALL} ?취소(?:됨|했습니다)?\.?", "missed"),
+    (rf"(?i:missed|unanswered|cancell?ed|no answer)[ :]+{_EN_CALL}\.?", "missed"),
+    (rf"{_EN_CALL}[ :]+(?i:missed|cancell?ed|no answer|unanswered)\.?", "missed"),
+    (rf"{_KO_CALL} ?거절(?:됨|했습니다)?\.?", "rejected"),
+    (rf"(?i:declined|rejected)[ :]+{_EN_CALL}\.?", "rejected"),
+    (rf"{_EN_CALL}[ :]+(?i:declined|rejected)\.?", "rejected"),
+)
+_CALLS = tuple((re.compile(pattern), outcome) for pattern, outcome in _OUTCOMES)
+#: the first two characters of every call text (a message starting otherwise is no call)
+CALL_PREFIXES = frozenset(
+    {"보이", "페이", "부재", "영상", "음성", "Vo", "vo", "VO", "Vi", "vi", "VI", "Fa", "fa", "FA",
+     "Mi", "mi", "MI", "Ca", "ca", "CA", "Un", "un", "UN", "No", "no", "NO", "De", "de", "DE",
+     "Re", "re", "RE"}
+)  # fmt: skip
+
+
+def call(text: str) -> tuple[CallOutcome | None, int | None] | None:
+    """A call line's outcome (None when the line only says a call was placed) and length in
+    seconds (None when not given), or None when ``text`` is not a call."""
+    if len(text) > 40 or text[:2] not in CALL_PREFIXES:
+        return None
+    for pattern, outcome in _CALLS:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            if outcome != "answered":
+                return outcome, None
+            hours = int(found["h"][:-1]) if found["h"] else 0
+            return outcome, hours * 3600 + int(found["m"]) * 60 + int(found["s"])
+    return None
