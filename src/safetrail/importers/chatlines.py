@@ -16,12 +16,15 @@
   linked to the file that came with it.
 * :func:`sender_finder`: the first pass's search for senders not seen yet (one regular
   expression over the whole file, rebuilt only when a new name turns up).
+* :class:`NameSplitter` and :func:`learn_names`: where the sender ends on a line that
+  separates the sender from the text by a space only (names may hold spaces): by the names
+  known from elsewhere in the file, or learned from how lines repeat.
 """
 
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -72,11 +75,13 @@ __all__ = [
     "READ_FAILED",
     "TOO_LONG",
     "MediaIndex",
+    "NameSplitter",
     "People",
     "Person",
     "Records",
     "Setter",
     "clean_name",
+    "learn_names",
     "line_setters",
     "no_setter",
     "read_clock",
@@ -429,9 +434,10 @@ class SenderFinder:
     (a leading ``^`` is taken for the newline before the line), ``tail`` what follows it
     (the name itself is ``(?P<raw>…)`` of ``name``)."""
 
-    def __init__(self, head: str, name: str, tail: str) -> None:
+    def __init__(self, head: str, name: str, tail: str, limit: int = 3) -> None:
         head = "\n" + head.removeprefix("^")
         self.head, self.name, self.tail = head, name, tail
+        self.limit = limit
         self.known: list[str] = []
         self.found: list[str] = []
         self.pattern = self._compile()
@@ -445,7 +451,7 @@ class SenderFinder:
         return re.compile(f"{self.head}{exclude}(?P<raw>{self.name}){self.tail}", re.MULTILINE)
 
     def wants_more(self) -> bool:
-        return not self.gave_up and len(self.found) < 3
+        return not self.gave_up and len(self.found) < self.limit
 
     def scan(self, block: str) -> None:
         """Look for new senders in ``block`` (whole lines)."""
@@ -467,8 +473,114 @@ class SenderFinder:
             self.pattern = self._compile()
 
 
-def sender_finder(head: str, name: str, tail: str) -> SenderFinder:
-    return SenderFinder(head, name, tail)
+def sender_finder(head: str, name: str, tail: str, limit: int = 3) -> SenderFinder:
+    """Finds up to ``limit`` senders (see :class:`SenderFinder`)."""
+    return SenderFinder(head, name, tail, limit)
+
+
+# --- senders separated from their text by a space only ------------------------------------
+
+#: a known name is looked for among at most this many words at the start of a line
+MAX_NAME_WORDS = 6
+#: a name is learned from at most this many words
+MAX_LEARNED_WORDS = 4
+#: a name is learned only when at least this many lines start with it
+MIN_LINES = 3
+
+
+class NameSplitter:
+    """Splits ``name text`` (one space between them, spaces inside names) by the names it
+    knows: the name is the one known name the line starts with, followed by a space or the
+    end of the line. None when no known name fits, and when more than one does (``Kim`` and
+    ``Kim Min-jun`` both known and the line reads ``Kim Min-jun …``): the sender cannot be
+    decided, and the caller keeps the line without one."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names: set[str] = set()
+        self.words = 0
+        for name in names:
+            self.add(name)
+
+    def add(self, raw: str) -> None:
+        name = clean_name(raw)
+        if name is None or name in self.names:
+            return
+        words = name.count(" ") + 1
+        if words <= MAX_NAME_WORDS:
+            self.names.add(name)
+            self.words = max(self.words, words)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def split(self, rest: str) -> tuple[str, str] | None:
+        names = self.names
+        found: tuple[str, str] | None = None
+        cut = -1
+        for _word in range(self.words):
+            cut = rest.find(" ", cut + 1)
+            head = rest if cut < 0 else rest[:cut]
+            if head in names:
+                if found is not None:
+                    return None  # two known names fit: undecided
+                found = (head, "" if cut < 0 else rest[cut + 1 :])
+            if cut < 0:
+                break
+        return found
+
+    def fits(self, rest: str) -> bool:
+        """Whether at least one known name starts ``rest`` (decided or not)."""
+        names = self.names
+        cut = -1
+        for _word in range(self.words):
+            cut = rest.find(" ", cut + 1)
+            if (rest if cut < 0 else rest[:cut]) in names:
+                return True
+            if cut < 0:
+                break
+        return False
+
+
+_END = "\n"  # stands for the end of a line among the words that follow a prefix
+
+
+def learn_names(rests: Iterable[str]) -> list[str]:
+    """Names learned from how lines start, for lines no known name fits.
+
+    The lines are grouped by their first word. Within a group, the words every line shares
+    belong to the name (``佐藤 美咲 …`` on every line: ``佐藤 美咲``); where the lines part,
+    the name ends if what follows looks like the start of free text: at least
+    :data:`MIN_LINES` lines, at least two different next words, and at least half of those
+    words found on one line only. Lines that part into a few words each found on many lines
+    (``山田 太郎 …``, ``山田 花子 …``: people sharing a family name) teach nothing, so that
+    two people are never taken for one: their lines stay without a sender."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    after: dict[tuple[str, ...], Counter[str]] = {}
+    for rest in rests:
+        words = rest.split(" ", MAX_LEARNED_WORDS + 1)
+        for depth in range(1, min(len(words), MAX_LEARNED_WORDS) + 1):
+            prefix = tuple(words[:depth])
+            counts[prefix] += 1
+            after.setdefault(prefix, Counter())[words[depth] if depth < len(words) else _END] += 1
+    learned: list[str] = []
+    for prefix, count in counts.items():
+        if len(prefix) != 1 or count < MIN_LINES:
+            continue
+        node: tuple[str, ...] = prefix
+        while True:
+            following = after[node]
+            if len(following) == 1 and _END not in following:
+                if len(node) >= MAX_LEARNED_WORDS:
+                    break  # every line shares more words than a name has: no name
+                node = (*node, next(iter(following)))
+                continue
+            once = sum(1 for seen in following.values() if seen == 1)
+            if len(following) >= 2 and once * 2 >= len(following) and node[-1] != "":
+                name = clean_name(" ".join(node))
+                if name is not None:
+                    learned.append(name)
+            break
+    return learned
 
 
 @contextmanager

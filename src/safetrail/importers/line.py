@@ -66,9 +66,11 @@ from safetrail.importers.chatlines import (
     PREAMBLE,
     TOO_LONG,
     MediaIndex,
+    NameSplitter,
     People,
     Person,
     Records,
+    learn_names,
     line_setters,
     read_clock,
     read_failed,
@@ -81,10 +83,12 @@ from safetrail.importers.line_text import (
     MESSAGE_HEAD,
     PLACEHOLDERS,
     SAVED,
+    SPACED,
     UNSENT_ENDINGS,
     YOU,
     call,
     chat_name,
+    notice,
     unsent,
 )
 from safetrail.importers.whatsapp_scan import chunks, open_or_refuse, open_text
@@ -99,7 +103,21 @@ NOT_LINE = N_(
 SAMPLE_LINES = 400
 #: a time before the first TAB of a message line is at most this long ("午後12:30", "12:30 PM")
 MAX_TIME = 12
+NO_SENDER = N_(
+    "Who wrote this message cannot be told from the line: its name and text are separated "
+    "by spaces only, and no name known from the rest of the chat fits. It was kept without a "
+    "sender, with the whole line after the time as its text."
+)
+#: names of the chat read from tab-separated lines (for the space-separated ones) at most
+MAX_NAMES = 200
+#: space-separated lines the first pass learns names from at most
+MAX_LEARN = 20_000
 _MISSING = object()
+_SPACED_LINES = re.compile(rf"^{SPACED.pattern}\r?$", re.MULTILINE)
+#: the first characters a space-separated message line can start with (a cheap test)
+_SPACED_FIRST = frozenset("0123456789AaPp午오上下")
+#: the time of a space-separated line without a half-day marker after it
+_BARE_TIME = re.compile(r"(?:(?:AM|PM|am|pm|午前|午後|오전|오후|上午|下午) ?)?\d{1,2}:\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +131,9 @@ class LinePlan:
     day_first: bool
     senders: tuple[str, ...]
     many_senders: bool
+    #: the names a sender on a space-separated line is looked for among (empty when the
+    #: file has no such lines near its start)
+    names: tuple[str, ...] = ()
 
 
 def _header(lines: list[str]) -> tuple[str | None, str | None, int, bool]:
@@ -153,10 +174,11 @@ def scan(source: Source, options: ParseOptions) -> LinePlan:
     lines = sample_lines(source, SAMPLE_LINES)
     chat, saved, header_lines, marked = _header(lines)
     messages = sum(1 for line in lines if re.match(MESSAGE_HEAD, line))
-    if not marked and messages == 0:
+    spaced = sum(1 for line in lines if SPACED.fullmatch(line.rstrip("\r")))
+    if not marked and messages == 0 and spaced == 0:
         raise ImportFormatError(_(NOT_LINE).format(name=source.name))
     twelve_hour = any(
-        re.match(r"\d{1,2}:\d{2} ?(?:AM|PM|am|pm)\t", line) for line in lines[:SAMPLE_LINES]
+        re.match(r"\d{1,2}:\d{2} ?(?:AM|PM|am|pm)[\t ]", line) for line in lines[:SAMPLE_LINES]
     )
     headings = re.compile(rf"^{HEADING.pattern}$", re.MULTILINE)
     votes = {True: 0, False: 0}
@@ -193,7 +215,58 @@ def scan(source: Source, options: ParseOptions) -> LinePlan:
     else:
         day_first = not twelve_hour
     senders = tuple(finder.found)
-    return LinePlan(chat, saved, header_lines, day_first, senders, len(senders) > 2)
+    if not spaced:
+        return LinePlan(chat, saved, header_lines, day_first, senders, len(senders) > 2)
+    names, writing = _names(source, chat, options.me)
+    for name in writing:
+        if name not in senders:
+            senders += (name,)
+    return LinePlan(
+        chat, saved, header_lines, day_first, senders[:3], len(senders) > 2, tuple(names)
+    )
+
+
+def _names(source: Source, chat: str | None, me: str | None) -> tuple[list[str], list[str]]:
+    """For a file with space-separated message lines: the names their senders are looked
+    for among, and the senders of those lines in the order they first write.
+
+    Known: every sender of a tab-separated line, the chat's name from the header, ``me``,
+    and the people named in "unsent a message" lines. Learned: see
+    :func:`.chatlines.learn_names` (from the lines no known name fits)."""
+    finder = sender_finder(MESSAGE_HEAD, r"[^\t\n]{1,100}", r"\t", MAX_NAMES)
+    found_rests: list[tuple[str, str]] = []
+    with open_or_refuse(source) as text:
+        try:
+            for work, _giant in chunks(text):
+                if finder.wants_more():
+                    finder.scan(work)
+                if len(found_rests) < MAX_LEARN:
+                    found_rests.extend(
+                        (found["time"], found["rest"]) for found in _SPACED_LINES.finditer(work)
+                    )
+        except SafetrailError:
+            raise
+        except Exception:  # damage: the second pass reports it where it happens
+            pass
+    del found_rests[MAX_LEARN:]
+    known = NameSplitter([*finder.found, *(name for name in (chat, me) if name)])
+    rests = [_marker(written, rest, known)[1] for written, rest in found_rests]
+    for rest in rests:
+        if rest.endswith(UNSENT_ENDINGS) and (who := unsent(rest)):
+            known.add(who)
+    unknown = [
+        rest
+        for rest in rests
+        if not known.fits(rest) and notice(rest) is None and not rest.endswith(UNSENT_ENDINGS)
+    ]
+    for name in learn_names(unknown):
+        known.add(name)
+    order: list[str] = []
+    for rest in rests:
+        found = known.split(rest)
+        if found is not None and found[0] not in order and notice(rest) is None:
+            order.append(found[0])
+    return sorted(known.names), order
 
 
 def describe(source: Source, options: ParseOptions | None = None) -> LinePlan:
@@ -217,8 +290,11 @@ class LineImporter:
         else:
             messages = sum(1 for line in lines if re.match(MESSAGE_HEAD + r"[^\t]*\t", line))
             headings = sum(1 for line in lines if HEADING.fullmatch(line.strip()))
+            spaced = sum(1 for line in lines if SPACED.fullmatch(line.rstrip("\r")))
             if messages >= 3 and headings >= 1:
                 score = 0.8
+            elif spaced >= 3 and headings >= 1:
+                score = 0.7
             elif messages >= 1 and headings >= 1:
                 score = 0.6
             else:
@@ -258,6 +334,11 @@ class _Reader:
         self.absorbing = False  # continuation lines of a skipped message
         self.too_long = _(TOO_LONG).format(limit=f"{MAX_TEXT:,}")
         self.size = 0
+        # senders of space-separated lines: the names of the first pass, and every sender
+        # of a tab-separated line met since
+        self.splitter = NameSplitter(plan.names)
+        self.synced = 0
+        self.no_sender = _(NO_SENDER)
 
     # -- dates and times --------------------------------------------------------------
 
@@ -340,6 +421,8 @@ class _Reader:
                         parts = line.split("\t", 2)
                         if quoted and len(parts) == 1:  # inside a quoted message
                             self._more(line)
+                            if _closes(line):
+                                quoted = False  # ended: a space-separated line may follow
                             continue
                         if dated and len(parts) == 3:
                             clock = clocks_get(parts[0])
@@ -398,6 +481,10 @@ class _Reader:
         """Any line the loop did not take; its time of day when it is a message line
         whose time exists."""
         if len(parts) == 1:
+            if line[:1] in _SPACED_FIRST and number > self.plan.header_lines:
+                found = SPACED.fullmatch(line)
+                if found is not None and self.spaced(number, found["time"], found["rest"]):
+                    return None
             self.other(number, line, self.plan.header_lines)
             return None
         clock = self.clock(parts[0])
@@ -546,6 +633,63 @@ class _Reader:
         if body[:1] == '"' and record.text is body:
             self.quoted = len(body) == 1 or not _closes(body[1:])
 
+    def spaced(self, number: int, written: str, rest: str) -> bool:
+        """A message line whose fields are separated by spaces (the PC app): find its
+        sender among the names known (:class:`.chatlines.NameSplitter`), or keep it without
+        one, with a note saying why. False when it does not start with a time after all."""
+        clock = self.clock(written)
+        if not isinstance(clock, time) and written[-1:].isalpha():
+            # "21:40 AM…": a 24-hour time before a name that starts like a half-day marker
+            bare = _BARE_TIME.match(written)
+            if bare is not None and isinstance(self.clock(bare[0]), time):
+                rest = f"{written[bare.end() :].strip()} {rest}"
+                written = bare[0]
+                clock = self.clock(written)
+        if clock is None:
+            return False
+        if self.more or self.quoted:
+            self.close()
+        splitter, buckets = self.splitter, self.records.buckets
+        if len(buckets) != self.synced:
+            for raw in itertools.islice(buckets, self.synced, None):
+                splitter.add(raw)
+            self.synced = len(buckets)
+        if written[-1:].isalpha():
+            plain, longer = _marker(written, rest, splitter)
+            plain_clock = self.clock(plain)
+            if longer is not rest and isinstance(plain_clock, time):
+                written, rest, clock = plain, longer, plain_clock
+        if rest.endswith(UNSENT_ENDINGS) and unsent(rest) is not None:
+            self.unusual(number, clock, [written, rest])
+            return True
+        named = notice(rest)
+        if named is not None and (named in splitter or not splitter.fits(rest)):
+            self.unusual(number, clock, [written, rest])
+            return True
+        found = splitter.split(rest)
+        if found is not None:
+            self.unusual(number, clock, [written, found[0], found[1]])
+            return True
+        self.unknown(number, clock, rest)
+        return True
+
+    def unknown(self, number: int, clock: time | str, rest: str) -> None:
+        """A message whose sender cannot be decided: kept, the whole rest as its text, and
+        counted in the report with the reason."""
+        self.current = None
+        self.absorbing = True
+        position = self.records.position(number)
+        day = self.day
+        if isinstance(clock, str) or isinstance(day, str):
+            self.out.append(Skipped(position, clock if isinstance(clock, str) else str(day)))
+            return
+        at = datetime.combine(day, clock)
+        record = self.records.make(number, "message", at, NOBODY, rest.strip(), False)
+        self.absorbing = False
+        self.current = record
+        self.out.append(record)
+        self.out.append(Skipped(position, self.no_sender))
+
     def _record(self, number: int, at: datetime, parts: list[str]) -> ParsedRecord:
         records = self.records
         if len(parts) == 2:  # two columns: a notice, or an unsent message
@@ -595,6 +739,19 @@ class _Reader:
             return self.people.myself(written or "You")
         person = self.people.person(written)
         return person if person[0] is not None else NOBODY
+
+
+def _marker(written: str, rest: str, names: NameSplitter) -> tuple[str, str]:
+    """The time and the rest of a space-separated line, the half-day marker after the time
+    given to the rest when a known name starts with it there and none starts the rest
+    without it ("00:05 PM Kim …" in a 24-hour chat where "PM Kim" writes)."""
+    if not written[-1:].isalpha() or names.fits(rest):
+        return written, rest
+    bare = _BARE_TIME.match(written)
+    if bare is None or bare.end() >= len(written):
+        return written, rest
+    longer = f"{written[bare.end() :].strip()} {rest}"
+    return (bare[0], longer) if names.fits(longer) else (written, rest)
 
 
 def _closes(text: str) -> bool:

@@ -8,6 +8,8 @@ Traditional Chinese and Thai.
   ``Saved on: 2026/04/26 15:40``, and the same with any label in another language).
 * :data:`HEADING`: the date heading written before each day's messages
   (``2025/04/18(金)``, ``2024/01/15 Mon``, ``Sun, 26/04/2026``, ``2025.12.30 火曜日``).
+* :data:`SPACED`: a message line of the PC app whose fields are separated by spaces, not
+  tabs (``21:40 山田 太郎 text``); :func:`notice`: the notices such a line can hold.
 * :data:`PLACEHOLDERS`: what stands in for a photo, sticker, video, file or voice message.
 * :func:`call`: call lines (``☎ 通話時間 1:23``, ``☎ 不在着信``…).
 * :func:`unsent`: who unsent a message (``田中がメッセージの送信を取り消しました``).
@@ -24,10 +26,12 @@ __all__ = [
     "MESSAGE_HEAD",
     "PLACEHOLDERS",
     "SAVED",
+    "SPACED",
     "UNSENT_ENDINGS",
     "YOU",
     "call",
     "chat_name",
+    "notice",
     "unsent",
 ]
 
@@ -74,6 +78,33 @@ HEADING = re.compile(
 _MARK = "AM|PM|am|pm|午前|午後|오전|오후|上午|下午"
 #: what comes before the sender on a message line (for the first pass)
 MESSAGE_HEAD = rf"^(?:(?:{_MARK}) ?)?\d{{1,2}}:\d{{2}}(?: ?(?:{_MARK}))?\t"
+
+#: a message line with spaces between its fields: the time (``21:40``, ``9:40 PM``,
+#: ``午後9:40``, ``오후 9:40``) and the rest (the sender and the text, not told apart here)
+SPACED = re.compile(
+    rf"(?P<time>(?:(?:{_MARK}) ?)?\d{{1,2}}:\d{{2}}(?: ?(?:{_MARK})(?= ))?)"
+    r" (?P<rest>[^\t\n]*\S[^\t\n]*)"
+)
+
+_NOTICES = re.compile(
+    r"(?P<n>.{1,100}?)(?:が(?:グループに参加しました|グループを退会しました|.{1,200}を招待しました"
+    r"|.{1,200}を退会させました|アルバム.{0,100}を作成しました|グループ名を.{0,100}に変更しました"
+    r"|グループのプロフィール画像を変更しました|参加しました|退会しました)"
+    r"| (?:joined the group|left the group|has left the group|invited .{1,200}"
+    r"|removed .{1,200} from the group|created the album .{0,100}|changed the group name.{0,100}"
+    r"|changed the group profile photo)"
+    r"|님?이 (?:그룹에 참여했습니다|그룹에서 나갔습니다|.{1,200}님?을 초대했습니다)"
+    r"|加入(?:了)?群組|已退出群組|邀請了.{1,200})[.。]?"
+)
+
+
+def notice(rest: str) -> str | None:
+    """The name a notice of a space-separated line begins with (joined, left, invited,
+    album created…: LINE writes the person inside the notice, no sender before it), or
+    None when ``rest`` is no notice."""
+    found = _NOTICES.fullmatch(rest)
+    return found["n"].strip() if found is not None else None
+
 
 #: placeholder → what kind of file it stands for (None: nothing that comes as a file)
 PLACEHOLDERS: dict[str, str | None] = {}
