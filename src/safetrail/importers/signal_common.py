@@ -28,13 +28,14 @@ from pathlib import PurePosixPath
 from typing import BinaryIO
 
 from safetrail.errors import SafetrailError
-from safetrail.i18n import N_, _
+from safetrail.i18n import N_, current_language, translations
 from safetrail.importers.base import Attachment, Source
 
 __all__ = [
     "CHANNEL",
     "MAX_LINE",
     "Party",
+    "Words",
     "compose",
     "conversation_file",
     "iso_utc",
@@ -57,6 +58,22 @@ DELETED = N_("deleted for everyone")
 EDITED = N_("edited, {count} versions")
 REACTIONS = N_("reactions: {list}")
 RECEIVED = N_("received {time}")
+NO_NAME = N_("(no file name)")
+
+
+class Words:
+    """The messages of one parse in the language it runs in, each looked up once (finding
+    the language costs more than parsing a message)."""
+
+    def __init__(self) -> None:
+        self._gettext = translations(current_language()).gettext
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, message: str) -> str:
+        found = self._cache.get(message)
+        if found is None:
+            found = self._cache[message] = self._gettext(message)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,20 +141,20 @@ def noted(position: str, notes: Sequence[str]) -> str:
     return f"{position} ({'; '.join(notes)})" if notes else position
 
 
-def edited_note(count: int) -> str:
-    return _(EDITED).format(count=count)
+def edited_note(w: Words, count: int) -> str:
+    return w(EDITED).format(count=count)
 
 
-def reactions_note(items: Sequence[str]) -> str:
-    return _(REACTIONS).format(list=", ".join(items))
+def reactions_note(w: Words, items: Sequence[str]) -> str:
+    return w(REACTIONS).format(list=", ".join(items))
 
 
-def received_note(when: str) -> str:
-    return _(RECEIVED).format(time=when)
+def received_note(w: Words, when: str) -> str:
+    return w(RECEIVED).format(time=when)
 
 
-def deleted_note() -> str:
-    return _(DELETED)
+def deleted_note(w: Words) -> str:
+    return w(DELETED)
 
 
 def text_lines(stream: BinaryIO, limit: int = MAX_LINE) -> Iterator[tuple[int, str | None]]:
@@ -159,11 +176,12 @@ def text_lines(stream: BinaryIO, limit: int = MAX_LINE) -> Iterator[tuple[int, s
         yield number, line.rstrip("\n").removesuffix("\r")
 
 
-def too_long(number: int) -> str:
-    return _(TOO_LONG).format(n=number, limit=MAX_LINE)
+def too_long(w: Words, number: int) -> str:
+    return w(TOO_LONG).format(n=number, limit=MAX_LINE)
 
 
 def conversation_file(
+    w: Words,
     source: Source,
     folder: str,
     name: str | None,
@@ -172,10 +190,10 @@ def conversation_file(
 ) -> Attachment:
     """An attachment that ``sigtop export-attachments`` wrote into ``folder`` (named after
     the conversation, next to the messages file or one level up)."""
-    shown = name or _("(no file name)")
+    shown = name or w(NO_NAME)
     kind = media_type or (mimetypes.guess_type(name)[0] if name else None)
     if pending:
-        return Attachment(name=shown, media_type=kind, note=_(PENDING))
+        return Attachment(name=shown, media_type=kind, note=w(PENDING))
     if name:
         wanted = f"{folder}/{name}"
         try:
@@ -186,4 +204,4 @@ def conversation_file(
             member = PurePosixPath(found.member)
             if member.name == name and member.parent.name == folder:
                 return Attachment(name=shown, media_type=kind, member=found.member)
-    return Attachment(name=shown, media_type=kind, note=_(NOT_EXPORTED))
+    return Attachment(name=shown, media_type=kind, note=w(NOT_EXPORTED))

@@ -44,6 +44,7 @@ from safetrail.importers.base import (
 from safetrail.importers.jsonstream import file_attachment
 from safetrail.importers.signal_common import (
     CHANNEL,
+    Words,
     compose,
     deleted_note,
     noted,
@@ -141,49 +142,52 @@ def parse_export_md(source: Source) -> Iterator[Item]:
     chat = _chat(source)
     current: tuple[int, datetime | None, str, list[str]] | None = None
     found_any = False
+    w = Words()
+    where = w(LINE)
     with source.open() as stream:
         for number, line in text_lines(stream):
-            position = _(LINE).format(n=number, chat=chat)
             if line is None:
-                yield Skipped(position, too_long(number))
+                yield Skipped(where.format(n=number, chat=chat), too_long(w, number))
                 continue
             match = MD_LINE.match(line)
             if match is None:
                 if current is not None:
                     current[3].append(line)
                 elif line.strip():
-                    yield Skipped(position, _(BAD_LINE))
+                    yield Skipped(where.format(n=number, chat=chat), w(BAD_LINE))
                 continue
             if current is not None:
-                yield _finish(current, chat, source)
+                yield _finish(w, current, chat, source)
             found_any = True
             when = _time(match.group("day"), match.group("clock"))
             current = (number, when, match.group("who"), [match.group("rest")])
         if current is not None:
-            yield _finish(current, chat, source)
+            yield _finish(w, current, chat, source)
     if not found_any:
         raise ImportFormatError(_(NOT_MD))
 
 
 def _finish(
-    current: tuple[int, datetime | None, str, list[str]], chat: str, source: Source
+    w: Words, current: tuple[int, datetime | None, str, list[str]], chat: str, source: Source
 ) -> Item:
     number, when, sender, lines = current
     if when is None:
-        return Skipped(_(LINE).format(n=number, chat=chat), _(BAD_DATE).format(value="?"))
+        return Skipped(w(LINE).format(n=number, chat=chat), w(BAD_DATE).format(value="?"))
     raw = "\n".join(lines).removesuffix("\n")
-    return _record(_from_md(number, when, sender, raw), chat, source)
+    return _record(w, _from_md(number, when, sender, raw), chat, source)
 
 
 def parse_export_json(source: Source) -> Iterator[Item]:
     chat = _chat(source)
     found_any = False
     bad = 0
+    w = Words()
+    where = w(LINE)
     with source.open() as stream:
         for number, line in text_lines(stream):
-            position = _(LINE).format(n=number, chat=chat)
+            position = where.format(n=number, chat=chat)
             if line is None:
-                yield Skipped(position, too_long(number))
+                yield Skipped(position, too_long(w, number))
                 continue
             if not line.strip():
                 continue
@@ -194,15 +198,15 @@ def parse_export_json(source: Source) -> Iterator[Item]:
             message = _from_json(number, value) if isinstance(value, dict) else None
             if isinstance(message, _Message):
                 found_any = True
-                yield _record(message, chat, source)
+                yield _record(w, message, chat, source)
             elif isinstance(message, str):
                 found_any = True
-                yield Skipped(position, _(BAD_DATE).format(value=message[:40]))
+                yield Skipped(position, w(BAD_DATE).format(value=message[:40]))
             else:
                 bad += 1
                 if not found_any and bad >= 3:
                     raise ImportFormatError(_(NOT_JSON))
-                yield Skipped(position, _(BAD_LINE))
+                yield Skipped(position, w(BAD_LINE))
     if not found_any:
         raise ImportFormatError(_(NOT_JSON))
 
@@ -262,8 +266,8 @@ def _call(body: str, sender: str) -> tuple[Direction | None, CallOutcome | None,
     return direction, None, None
 
 
-def _record(message: _Message, chat: str, source: Source) -> ParsedRecord:
-    position = _(LINE).format(n=message.line, chat=chat)
+def _record(w: Words, message: _Message, chat: str, source: Source) -> ParsedRecord:
+    position = w(LINE).format(n=message.line, chat=chat)
     notes: list[str] = []
     sender: str | None = None if message.sender == NOBODY else message.sender
     direction: Direction | None = None
@@ -278,12 +282,12 @@ def _record(message: _Message, chat: str, source: Source) -> ParsedRecord:
     if call:
         direction, outcome, duration = _call(body, message.sender)
     if message.deleted:
-        notes.append(deleted_note())
+        notes.append(deleted_note(w))
         text = None
     else:
         text = None if call else compose(body, message.quote, (), message.sticker)
     if message.reactions:
-        notes.append(reactions_note(message.reactions))
+        notes.append(reactions_note(w, message.reactions))
     counterpart = chat if direction == "outgoing" or sender is None else sender
     return ParsedRecord(
         position=noted(position, notes),

@@ -43,6 +43,7 @@ from safetrail.importers.jsonstream import (
 from safetrail.importers.signal_common import (
     CHANNEL,
     Party,
+    Words,
     compose,
     conversation_file,
     deleted_note,
@@ -69,6 +70,8 @@ def parse_sigtop_json(source: Source) -> Iterator[Item]:
     stem = PurePosixPath(source.member).stem
     chat = party(stem)
     count = whole = 0
+    w = Words()
+    template = w(MESSAGE)
     with source.open() as stream:
         reader = JsonReader(stream)
         if reader.peek_type() != "array":
@@ -77,21 +80,21 @@ def parse_sigtop_json(source: Source) -> Iterator[Item]:
             reader.begin_array()
             for _step in reader.items():
                 count += 1
-                position = _(MESSAGE).format(n=count, chat=chat.name)
+                position = template.format(n=count, chat=chat.name)
                 try:
                     raw = reader.value()
                 except BadValue:
                     whole += 1
-                    yield Skipped(position, _(BAD_MESSAGE))
+                    yield Skipped(position, w(BAD_MESSAGE))
                     continue
                 whole += 1
                 if not isinstance(raw, dict):
-                    yield Skipped(position, _(BAD_MESSAGE))
+                    yield Skipped(position, w(BAD_MESSAGE))
                     continue
                 try:
-                    yield _record(raw, chat, stem, position, source)
+                    yield _record(w, raw, chat, stem, position, source)
                 except Exception as exc:  # one odd message must not stop the rest
-                    yield Skipped(position, _(UNREADABLE).format(problem=type(exc).__name__))
+                    yield Skipped(position, w(UNREADABLE).format(problem=type(exc).__name__))
         except JsonDamage as damage:
             if whole == 0:  # not one whole message before the damage
                 raise ImportFormatError(_(NOT_ARRAY)) from None
@@ -112,17 +115,19 @@ def _ms(value: object) -> datetime | None:
     return epoch_datetime(value, 1000)
 
 
-def _record(msg: dict[str, Any], chat: Party, stem: str, position: str, source: Source) -> Item:
+def _record(
+    w: Words, msg: dict[str, Any], chat: Party, stem: str, position: str, source: Source
+) -> Item:
     kind = _str(msg.get("type")) or "unknown"
     at = _ms(msg.get("sent_at")) or _ms(msg.get("timestamp"))
     received = _ms(msg.get("received_at_ms")) or _ms(msg.get("received_at"))
     if at is None:
         at = received
     if at is None:
-        return Skipped(position, _(NO_TIME))
+        return Skipped(position, w(NO_TIME))
     notes: list[str] = []
     if received is not None and int(received.timestamp()) != int(at.timestamp()):
-        notes.append(received_note(iso_utc(received)))
+        notes.append(received_note(w, iso_utc(received)))
     direction: Direction | None = None
     if kind == "outgoing":
         direction = "outgoing"
@@ -139,13 +144,13 @@ def _record(msg: dict[str, Any], chat: Party, stem: str, position: str, source: 
     else:
         sender, counterpart = chat.name, author or chat.address
     if kind == "call-history":
-        return _call(msg, chat, position, at, sender, counterpart, notes)
-    text = _text(msg, notes) if kind in CONTENT else kind
+        return _call(w, msg, chat, position, at, sender, counterpart, notes)
+    text = _text(w, msg, notes) if kind in CONTENT else kind
     reactions = msg.get("reactions")
     if isinstance(reactions, list) and reactions:
         shown = [r["emoji"] for r in reactions if isinstance(r, dict) and _str(r.get("emoji"))]
         if shown:
-            notes.append(reactions_note(shown))
+            notes.append(reactions_note(w, shown))
     return ParsedRecord(
         position=noted(position, notes),
         kind="message",
@@ -159,13 +164,13 @@ def _record(msg: dict[str, Any], chat: Party, stem: str, position: str, source: 
         thread=chat.name,
         source_id=_str(msg.get("id")),
         system=kind not in CONTENT,
-        attachments=_attachments(msg, stem, source),
+        attachments=_attachments(w, msg, stem, source),
     )
 
 
-def _text(msg: dict[str, Any], notes: list[str]) -> str | None:
+def _text(w: Words, msg: dict[str, Any], notes: list[str]) -> str | None:
     if msg.get("deletedForEveryone") or msg.get("isErased"):
-        notes.append(deleted_note())
+        notes.append(deleted_note(w))
         return None
     body = _str(msg.get("body"))
     quote = _quote(msg.get("quote"))
@@ -173,7 +178,7 @@ def _text(msg: dict[str, Any], notes: list[str]) -> str | None:
     earlier: list[tuple[datetime | None, str]] = []
     if isinstance(history, list) and len(history) > 1:
         versions = [v for v in history if isinstance(v, dict)]
-        notes.append(edited_note(len(versions)))
+        notes.append(edited_note(w, len(versions)))
         newest = versions[0]
         body = _str(newest.get("body")) or body
         quote = _quote(newest.get("quote")) or quote
@@ -190,7 +195,9 @@ def _quote(value: object) -> str | None:
     return _str(value.get("text"))
 
 
-def _attachments(msg: dict[str, Any], stem: str, source: Source) -> tuple[Attachment, ...]:
+def _attachments(
+    w: Words, msg: dict[str, Any], stem: str, source: Source
+) -> tuple[Attachment, ...]:
     items = msg.get("attachments")
     if not isinstance(items, list):
         return ()
@@ -202,11 +209,12 @@ def _attachments(msg: dict[str, Any], stem: str, source: Source) -> tuple[Attach
         if kind == "text/x-signal-plain":  # a long message's text, already in the body
             continue
         name = _str(item.get("fileName"))
-        found.append(conversation_file(source, stem, name, kind, bool(item.get("pending"))))
+        found.append(conversation_file(w, source, stem, name, kind, bool(item.get("pending"))))
     return tuple(found)
 
 
 def _call(
+    w: Words,
     msg: dict[str, Any],
     chat: Party,
     position: str,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import PurePosixPath
 
 from safetrail.i18n import N_, _
@@ -38,6 +38,7 @@ from safetrail.importers.base import (
 from safetrail.importers.signal_common import (
     CHANNEL,
     Party,
+    Words,
     compose,
     conversation_file,
     edited_note,
@@ -51,7 +52,17 @@ from safetrail.importers.signal_common import (
 
 __all__ = ["parse_sigtop_text", "read_time"]
 
-GO_TIME = "%a, %d %b %Y %H:%M:%S %z"
+_GO_TIME = re.compile(
+    r"^\w{3}, (\d{1,2}) (\w{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$"
+)
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+        start=1,
+    )
+}
+_ZONES: dict[int, timezone] = {}
 _TYPE = re.compile(r"^Type: [a-z0-9-]+$")
 _TIME_FIELD = re.compile(
     r"^(Sent|Received): (unknown|\w{3}, \d{1,2} \w{3} \d{4} [\d:]{8} [+-]\d{4})$"
@@ -67,8 +78,23 @@ STRAY = N_("This line is not part of any message sigtop writes, so it was not re
 
 
 def read_time(value: str) -> datetime | None:
+    """``Sat, 9 Mar 2024 21:40:12 +0900`` (Go's layout, English names whatever the
+    computer's language) as an aware time; None for ``unknown`` or anything else."""
+    found = _GO_TIME.match(value.strip())
+    if found is None:
+        return None
+    day, month, year, hour, minute, second, sign, zh, zm = found.groups()
+    number = MONTHS.get(month)
+    if number is None:
+        return None
+    offset = (int(zh) * 60 + int(zm)) * (-1 if sign == "-" else 1)
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = _ZONES[offset] = timezone(timedelta(minutes=offset))
     try:
-        return datetime.strptime(value.strip(), GO_TIME)
+        return datetime(
+            int(year), number, int(day), int(hour), int(minute), int(second), tzinfo=zone
+        )
     except ValueError:
         return None
 
@@ -91,12 +117,13 @@ def _starts(lines: list[str], i: int) -> bool:
 
 def parse_sigtop_text(source: Source) -> Iterator[Item]:
     stem = PurePosixPath(source.member).stem
+    w = Words()
     with source.open() as stream:
         lines = text_lines(stream)
         header: str | None = None
         for number, line in lines:
             if line is None:
-                yield Skipped(f"line {number}", too_long(number))
+                yield Skipped(f"line {number}", too_long(w, number))
                 continue
             if line.strip():
                 header = line
@@ -104,12 +131,13 @@ def parse_sigtop_text(source: Source) -> Iterator[Item]:
         if header is None or not header.startswith("Conversation: "):
             raise ImportFormatError(_(NOT_SIGTOP))
         chat = party(header.removeprefix("Conversation: "))
+        where = w(LINE)
         window: list[str] = []
         numbers: list[int] = []
         block: _Block | None = None
         for number, line in lines:
             if line is None:
-                yield Skipped(_(LINE).format(n=number, chat=chat.name), too_long(number))
+                yield Skipped(where.format(n=number, chat=chat.name), too_long(w, number))
                 continue
             window.append(line)
             numbers.append(number)
@@ -117,22 +145,22 @@ def parse_sigtop_text(source: Source) -> Iterator[Item]:
                 continue
             start, stray = _take(window, numbers, block)
             if stray is not None:
-                yield Skipped(_(LINE).format(n=stray, chat=chat.name), _(STRAY))
+                yield Skipped(where.format(n=stray, chat=chat.name), w(STRAY))
             if start is not None:
                 if block is not None:
-                    yield _message(block, chat, stem, source)
+                    yield _message(w, block, chat, stem, source)
                 block = start
         while window:
             start, stray = _take(window, numbers, block)
             if stray is not None:
-                yield Skipped(_(LINE).format(n=stray, chat=chat.name), _(STRAY))
+                yield Skipped(where.format(n=stray, chat=chat.name), w(STRAY))
             if start is not None:
                 if block is not None:
-                    yield _message(block, chat, stem, source)
+                    yield _message(w, block, chat, stem, source)
                 block = start
         if block is None:
             raise ImportFormatError(_(NO_MESSAGES))
-        yield _message(block, chat, stem, source)
+        yield _message(w, block, chat, stem, source)
 
 
 def _take(
@@ -194,11 +222,11 @@ def _section(lines: list[str]) -> _Fields:
     return found
 
 
-def _message(block: _Block, chat: Party, stem: str, source: Source) -> Item:
+def _message(w: Words, block: _Block, chat: Party, stem: str, source: Source) -> Item:
     lines = block.lines
     if lines and lines[-1] == "":
         lines = lines[:-1]
-    position = _(LINE).format(n=block.line, chat=chat.name)
+    position = w(LINE).format(n=block.line, chat=chat.name)
     author: str | None = None
     kind = "unknown"
     edited = 0
@@ -218,14 +246,14 @@ def _message(block: _Block, chat: Party, stem: str, source: Source) -> Item:
     fields = _section(lines)
     at = read_time(fields.sent or "") or read_time(fields.received or "")
     if at is None:
-        return Skipped(position, _(NO_TIME))
+        return Skipped(position, w(NO_TIME))
     notes: list[str] = []
     if fields.received and fields.received != fields.sent:
-        notes.append(received_note(fields.received))
+        notes.append(received_note(w, fields.received))
     text = compose(fields.text, fields.quote)
     attachments = fields.attachments
     if edited:
-        notes.append(edited_note(edited))
+        notes.append(edited_note(w, edited))
         versions = _versions(lines[head + 1 :])
         if versions:
             newest = versions[0]
@@ -233,7 +261,7 @@ def _message(block: _Block, chat: Party, stem: str, source: Source) -> Item:
             text = compose(newest.text, newest.quote, earlier)
             attachments = attachments or newest.attachments
     if reactions:
-        notes.append(reactions_note(reactions))
+        notes.append(reactions_note(w, reactions))
     direction: Direction | None = None
     who = party(author) if author else None
     if kind == "outgoing" or author == "You":
@@ -261,7 +289,7 @@ def _message(block: _Block, chat: Party, stem: str, source: Source) -> Item:
         text=None if call else (text if content else kind),
         thread=chat.name,
         system=not (content or call),
-        attachments=tuple(_files(attachments, stem, source)),
+        attachments=tuple(_files(w, attachments, stem, source)),
     )
 
 
@@ -280,9 +308,9 @@ def _versions(lines: list[str]) -> list[_Fields]:
 
 
 def _files(
-    items: list[tuple[str | None, str | None]], stem: str, source: Source
+    w: Words, items: list[tuple[str | None, str | None]], stem: str, source: Source
 ) -> Iterator[Attachment]:
     for name, kind in items:
         if kind == "text/x-signal-plain":
             continue
-        yield conversation_file(source, stem, name, kind)
+        yield conversation_file(w, source, stem, name, kind)
