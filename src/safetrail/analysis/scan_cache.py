@@ -15,7 +15,9 @@ It is bounded (``LIMIT`` texts; everything is dropped when a scan would pass it)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import compress, islice, repeat
+from operator import is_, is_not
 from typing import TYPE_CHECKING
 
 from safetrail.analysis.threats import ThreatEngine, ThreatFlag
@@ -28,7 +30,7 @@ __all__ = ["LIMIT", "Memo", "memo_for", "scan"]
 #: at most this many distinct texts are remembered per case
 LIMIT = 1_500_000
 #: characters of text given to the detector at once
-PIECE_CHARS = 250_000
+PIECE_CHARS = 40_000_000
 #: the key of a case's memo in ``CaseContext.cache``
 CACHE_KEY = "threat-scan"
 
@@ -58,8 +60,11 @@ def memo_for(ctx: CaseContext) -> Memo:
 
 def _pieces(texts: Sequence[str]) -> Iterator[tuple[int, int]]:
     """(start, stop) of consecutive pieces of ``texts`` of about ``PIECE_CHARS`` characters:
-    the detector's memory grows with the text it reads at once (its character n-grams),
-    so a case's texts are read piece by piece, each piece still large enough to be cheap."""
+    the detector's memory grows with the text it reads at once, so a very large case is read
+    piece by piece, each piece still large enough that reading it in one go pays."""
+    if sum(map(len, texts)) < PIECE_CHARS:
+        yield 0, len(texts)
+        return
     start = size = 0
     for stop, text in enumerate(texts, start=1):
         size += len(text)
@@ -75,30 +80,42 @@ def scan(
 ) -> dict[int, ThreatFlag]:
     """``engine.scan(texts)``, reading only texts ``memo`` has not seen (each distinct
     text once even without a memo)."""
-    known = (memo or Memo()).for_engine(engine)
+    memo = memo or Memo()
+    known = memo.for_engine(engine)
+    count = len(texts)
     found: dict[int, ThreatFlag] = {}
-    unread: dict[str, list[int]] = {}
-    get = known.get
-    for index, text in enumerate(texts):
-        if not text:
-            continue
-        flag = get(text, _MISSING)
-        if flag is _MISSING:
-            unread.setdefault(text, []).append(index)
-        elif flag is not None:
-            found[index] = flag  # type: ignore[assignment]
-    if not unread:
+    # Every loop over the texts runs in C (a case can hold a million of them).
+    if known:
+        # One look-up per text: a flag, None (read before, not flagged) or _MISSING.
+        got: list[object] = list(map(known.get, texts, repeat(_MISSING, count)))  # type: ignore[arg-type]
+        flagged_at = compress(range(count), map(isinstance, got, repeat(ThreatFlag, count)))
+        found.update((i, got[i]) for i in flagged_at)  # type: ignore[misc]
+        unread: Iterable[str | None] = compress(texts, map(is_, got, repeat(_MISSING, count)))
+        missing = count - got.count(None) - len(found)
+    else:
+        unread, missing = texts, count
+    if not missing:
         return found
-    fresh = list(unread)
-    flags: dict[int, ThreatFlag] = {}
-    for start, stop in _pieces(fresh):
-        flags.update((start + i, flag) for i, flag in engine.scan(fresh[start:stop]).items())
-    if len(known) + len(fresh) > LIMIT:
+    if len(known) + missing > LIMIT:
         known.clear()
-    for number, text in enumerate(fresh):
-        flag = flags.get(number)
-        known[text] = flag
-        if flag is not None:
-            for index in unread[text]:
-                found[index] = flag
+    # New texts are added at the end of the memo (None: "not flagged" until read), each
+    # distinct one once, in the order they first appear.
+    before = len(known)
+    known.update(zip(filter(None, unread), repeat(None)))
+    fresh: list[str] = list(islice(known, before, None))
+    flagged: dict[str, ThreatFlag] = {}
+    try:
+        for start, stop in _pieces(fresh):
+            for number, flag in engine.scan(fresh[start:stop]).items():
+                flagged[fresh[start + number]] = flag
+    except BaseException:
+        for text in fresh:  # not read after all: not remembered as "not flagged"
+            known.pop(text, None)
+        raise
+    if not flagged:
+        return found
+    known.update(flagged)
+    hits = map(flagged.get, texts)  # type: ignore[arg-type]
+    for i in compress(range(count), map(is_not, hits, repeat(None, count))):
+        found[i] = flagged[texts[i]]  # type: ignore[index]
     return dict(sorted(found.items()))  # by position, as the engine gives them

@@ -22,13 +22,16 @@ matches when there are any. Without a model (``rules_engine``) a text is flagged
 rule score reaches ``THRESHOLD``: the detector as it was before the model.
 
 Scanning many texts (a phone backup can hold a million messages) must not read every one
-closely. A vectorised byte-level prefilter (numpy) finds which texts contain which *cue
+closely. A vectorised byte-level prefilter (numpy: one hashed four-byte table lookup per
+byte of all texts joined, each hit checked exactly) finds which texts contain which *cue
 words* (``threat_rules.CUES``: words almost no threat is written without, in each language)
-and which contain the words each rule cannot match without (``threat_regex``). Only texts
-with a cue or a rule word are scored by the model, each distinct text once; only texts
-whose margin leaves them a chance of being flagged have their rules run, each rule's regex
-once over all of its candidate texts. ``scan`` gives exactly the same flags as ``assess`` on
-every text (tested), and the cost of the prefilter in recall is measured on the blind set.
+and which contain the words each rule cannot match without (``threat_regex``). The rules
+alone are asked only about texts without a cue word (a text with one is read by the model
+anyway); only texts with a cue or a rules' flag are scored by the model, each distinct text
+once, a bounded number of characters at a time; only texts whose margin leaves them a chance
+of being flagged have their rules run, each rule's regex once over all of its candidate
+texts. ``scan`` gives exactly the same flags as ``assess`` on every text (tested), and the
+cost of the prefilter in recall is measured on the blind set.
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ _SERIOUS_CATEGORIES = frozenset({"kill", "self_harm"})
 # Words that make a flagged text serious on their own (see threat_rules.SERIOUS_WORDS).
 _SERIOUS_WORDS = re.compile("|".join(f"(?:{w})" for w in threat_rules.SERIOUS_WORDS))
 _EXCERPT = 120
+MODEL_CHARS = 1_000_000  # characters the model reads at once (its memory grows with them)
 
 
 # --- rules ---------------------------------------------------------------------------
@@ -369,13 +373,26 @@ class ThreatEngine:
         if not texts:
             return {}
         pieces, containing = self._prefilter.words_in(texts)
+        # (text, rule) pairs by the words present: found once, used by both stages below.
+        pairs = self._prefilter.pairs(containing, len(texts))
+        gate = np.zeros(len(texts), dtype=np.bool_)
+        if self.use_prefilter:
+            for word, hits in containing.items():
+                if word in self._gate_index:
+                    gate[hits] = True
+            # A text with a cue word is read by the model whatever its rules say; its rules
+            # are run below only if its margin leaves them something to decide. The rules
+            # alone are asked first only about the texts without a cue word.
+            alone = ~gate[pairs[0]]
+            first_pairs = (pairs[0][alone], pairs[1][alone])
+        else:
+            gate[:] = True
+            first_pairs = pairs
         # What the rules alone flag (the detector before the model, same prefilter).
         ruled_by_text: dict[str, ThreatFlag] = {}
         ruled_in: list[int] = []
-        # (text, rule) pairs by the words present: found once, used by both stages below.
-        pairs = self._prefilter.pairs(containing, len(texts))
         for index, rules in self._prefilter.candidates(
-            texts, self.threshold, (pieces, containing), pairs
+            texts, self.threshold, (pieces, containing), first_pairs
         ):
             piece = pieces[index]
             ruled = ruled_by_text.get(piece)
@@ -383,22 +400,15 @@ class ThreatEngine:
                 ruled = ruled_by_text[piece] = self._rule_flag(piece, rules)
             if ruled.flagged:
                 ruled_in.append(index)
-        if self.use_prefilter:
-            gate = np.zeros(len(texts), dtype=np.bool_)
-            for word, hits in containing.items():
-                if word in self._gate_index:
-                    gate[hits] = True
-            gate[ruled_in] = True
-            chosen = np.flatnonzero(gate).tolist()
-        else:
-            chosen = list(range(len(texts)))
+        gate[ruled_in] = True
+        chosen = np.flatnonzero(gate).tolist()
         chosen = [i for i in chosen if texts[i]]
         # Each distinct text is read once.
         first: dict[str, int] = {}
         for i in chosen:
             first.setdefault(pieces[i], i)
         distinct = list(first)
-        margins = self.model.margins(distinct) if distinct else np.zeros(0)
+        margins = self._margins(distinct)
         hopeful = margins >= _HOPEFUL
         keep = np.zeros(len(texts), dtype=np.bool_)
         keep[[first[p] for p, h in zip(distinct, hopeful.tolist(), strict=True) if h]] = True
@@ -420,7 +430,7 @@ class ThreatEngine:
                 if self._decide(ruled, margin):
                     decided.append((piece, ruled, margin))
         # Kind and seriousness are read for all flagged texts at once.
-        readings = self.model.read([piece for piece, _r, _m in decided])
+        readings = self._readings([piece for piece, _r, _m in decided])
         for (piece, ruled, margin), reading in zip(decided, readings, strict=True):
             text = texts[first[piece]]
             assert text is not None
@@ -435,6 +445,17 @@ class ThreatEngine:
                 found[i] = known
         return found
 
+    def _margins(self, normalised: list[str]) -> NDArray[np.float64]:
+        """The model's margins, read ``MODEL_CHARS`` characters at a time (its memory grows
+        with the text it reads at once: every character n-gram)."""
+        assert self.model is not None
+        parts = [self.model.margins(normalised[a:b]) for a, b in _spans(normalised)]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float64)
+
+    def _readings(self, normalised: list[str]) -> list[ModelReading]:
+        assert self.model is not None
+        return [r for a, b in _spans(normalised) for r in self.model.read(normalised[a:b])]
+
     def _scan_rules(self, texts: Sequence[str | None]) -> dict[int, ThreatFlag]:
         found: dict[int, ThreatFlag] = {}
         seen: dict[str, ThreatFlag] = {}  # the same words always get the same rules
@@ -448,6 +469,18 @@ class ThreatEngine:
             if flag.flagged:
                 found[index] = flag
         return found
+
+
+def _spans(texts: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """(start, stop) of consecutive runs of ``texts`` of about ``MODEL_CHARS`` characters."""
+    start = size = 0
+    for stop, text in enumerate(texts, start=1):
+        size += len(text)
+        if size >= MODEL_CHARS:
+            yield start, stop
+            start, size = stop, 0
+    if start < len(texts):
+        yield start, len(texts)
 
 
 def _with_excerpt(flag: ThreatFlag, text: str) -> ThreatFlag:
@@ -534,29 +567,46 @@ class _Prefilter:
         self.joined = [re.compile(_per_text_anchors(r.pattern.pattern)) for r in rules]
         self.pad = max((len(b) for b in self.word_bytes), default=0) + 4
         self.word_quads = [_quads(b.tobytes()) for b in self.word_bytes]
-        # Words are found by their first three bytes (3-byte words) or first four (longer
-        # ones: "them" is much rarer than "the"). Each table maps a hashed key to a bucket
-        # of words; a hit is then checked against the whole word. Words in plain ASCII and
-        # words in other scripts have tables of their own: the second are only looked for
-        # in texts that are not plain ASCII.
-        self.groups: list[tuple[list[NDArray[np.uint16]], list[list[int]]]] = []
+        # Words are found by their first four bytes: one table maps a hashed four-byte key
+        # to a bucket of words. A three-byte word is entered under every key it can begin
+        # (each possible byte after it), so one table lookup per position finds them all.
+        # A bucket with one key is checked against that key exactly (hash collisions go);
+        # its words need checking only beyond their first four bytes. Words in plain ASCII
+        # and words in other scripts have tables of their own: the second are only looked
+        # for in texts that are not plain ASCII.
+        self.groups: list[_Table] = []
         for plain in (True, False):
             members = [i for i, w in enumerate(words) if w.isascii() == plain]
+            by_slot: dict[int, tuple[set[int], list[int]]] = {}
+            for i in members:
+                data = self.word_bytes[i].tobytes()
+                head = int.from_bytes(data[:4].ljust(4, b"\x00"), "little")
+                if len(data) >= 4:
+                    keys = np.array([head], dtype=np.uint32)
+                else:  # three bytes: every byte that may follow
+                    keys = np.uint32(head) | (np.arange(256, dtype=np.uint32) << np.uint32(24))
+                for key, slot in zip(keys.tolist(), self._hash(keys).tolist(), strict=True):
+                    seen, chosen = by_slot.setdefault(slot, (set(), []))
+                    seen.add(key)
+                    if i not in chosen:
+                        chosen.append(i)
+            table = np.zeros(1 << self.TABLE_BITS, dtype=np.uint16)
             bucket_words: list[list[int]] = [[]]
-            tables = []
-            for width in (3, 4):
-                buckets: dict[int, list[int]] = defaultdict(list)
-                for i in members:
-                    data = self.word_bytes[i]
-                    if (len(data) == 3) == (width == 3):
-                        key = int.from_bytes(data[:width].tobytes(), "little")
-                        buckets[int(self._hash(np.array([key], np.uint32))[0])].append(i)
-                table = np.zeros(1 << self.TABLE_BITS, dtype=np.uint16)
-                for slot, chosen in sorted(buckets.items()):
-                    table[slot] = len(bucket_words)
-                    bucket_words.append(chosen)
-                tables.append(table)
-            self.groups.append((tables, bucket_words))
+            bucket_keys = [0]
+            exact = [False]
+            for slot, (seen, chosen) in sorted(by_slot.items()):
+                table[slot] = len(bucket_words)
+                bucket_words.append(chosen)
+                bucket_keys.append(min(seen))
+                exact.append(len(seen) == 1)
+            self.groups.append(
+                _Table(
+                    table,
+                    bucket_words,
+                    np.array(bucket_keys, dtype=np.uint32),
+                    np.array(exact, dtype=np.bool_),
+                )
+            )
 
     @classmethod
     def _hash(cls, key: NDArray[np.uint32]) -> NDArray[np.uint32]:
@@ -567,13 +617,14 @@ class _Prefilter:
         self, texts: Sequence[str | None]
     ) -> tuple[list[str], dict[int, NDArray[np.int64]]]:
         """Every text normalised, and for each word the sorted indexes of texts with it."""
-        joined = "\x00".join(
-            (t.replace("\x00", " ") if "\x00" in t else t) if t else "" for t in texts
-        )
+        present: Sequence[str | None] = texts if all(texts) else [t or "" for t in texts]
+        joined = "\x00".join(present)  # type: ignore[arg-type]
+        if joined.count("\x00") != len(texts) - 1:  # a NUL inside a text: a space there
+            joined = "\x00".join(t.replace("\x00", " ") if t else "" for t in texts)
         normalised = normalise(joined, keep_nul=True)
         containing = self._texts_with_words(normalised, 0)
         pieces = normalised.split("\x00")
-        if not normalised.isascii() and len(self.groups[1][1]) > 1:
+        if not normalised.isascii() and len(self.groups[1].words) > 1:
             chosen = [i for i, piece in enumerate(pieces) if not piece.isascii()]
             back = np.array(chosen, dtype=np.int64)
             found = self._texts_with_words("\x00".join(pieces[i] for i in chosen), 1)
@@ -776,50 +827,80 @@ class _Prefilter:
         data = normalised.encode("utf-8", errors="replace") + b"\x00" * self.pad
         buffer = np.frombuffer(data, dtype=np.uint8)
         bounds = np.flatnonzero(buffer[: -self.pad] == 0)  # the separator before each text
-        (three, four), bucket_words = self.groups[part]
+        found = self.groups[part]
         size = buffer.shape[0] - self.pad
+        every = buffer.shape[0] - 3  # all full four-byte reads; the padding covers the words
+        # Four bytes read at every offset (a one-byte stride; the padding keeps the last
+        # read inside the buffer).
+        quads = np.ndarray((every,), dtype="<u4", buffer=buffer, offset=0, strides=(1,))
         positions: list[NDArray[np.int64]] = []
-        slots: list[NDArray[np.uint16]] = []
-        low_three = np.uint32(0xFFFFFF)
+        buckets: list[NDArray[np.uint16]] = []
         for start in range(0, max(size - 2, 0), self.CHUNK):
             stop = min(start + self.CHUNK, size - 2)
-            # Four bytes read at every offset (a one-byte stride; the padding keeps the last
-            # read inside the buffer): all four are one key, the low three the other.
-            words = np.ndarray(
-                (stop - start,), dtype="<u4", buffer=buffer, offset=start, strides=(1,)
-            )
-            for table, key in ((four, words), (three, words & low_three)):
-                slot = table[self._hash(key)]
-                hit = np.flatnonzero(slot)
-                positions.append(hit + start)
-                slots.append(slot[hit])
+            bucket = found.table[self._hash(quads[start:stop])]
+            hit = np.flatnonzero(bucket)
+            positions.append(hit + start)
+            buckets.append(bucket[hit])
         if not positions:
             return {}
-        every = buffer.shape[0] - 3  # all full four-byte reads; the padding covers the words
-        quads = np.ndarray((every,), dtype="<u4", buffer=buffer, offset=0, strides=(1,))
         where = np.concatenate(positions)
-        which = np.concatenate(slots)
-        result: dict[int, NDArray[np.int64]] = {}
+        which = np.concatenate(buckets)
+        # A bucket of one key: the four bytes must be that key (a hash collision is not).
+        sure = found.exact[which]
+        keep = ~sure | (quads[where] == found.keys[which])
+        where, which, sure = where[keep], which[keep], sure[keep]
         order = np.argsort(which, kind="stable")
-        where, which = where[order], which[order]
+        where, which, sure = where[order], which[order], sure[order]
         edges = np.flatnonzero(np.diff(which)) + 1
-        for group_at, group in zip(np.split(where, edges), np.split(which, edges), strict=True):
-            if group.size == 0:
+        starts = np.concatenate([[0], edges]).tolist()
+        stops = np.concatenate([edges, [which.shape[0]]]).tolist()
+        texts_of: dict[int, list[NDArray[np.int64]]] = defaultdict(list)
+        for first, last in zip(starts, stops, strict=True):
+            if first == last:
                 continue
-            for word in bucket_words[int(group[0])]:
-                # Compare four bytes at a time (a one-byte-stride view of the whole buffer).
-                ok = np.ones(group_at.shape[0], dtype=np.bool_)
+            at = where[first:last]  # in order within a bucket
+            checked = 4 if sure[first] else 0  # bytes the key has already shown
+            gathered: dict[int, NDArray[np.uint32]] = {}
+            for word in found.words[int(which[first])]:
+                ok: NDArray[np.bool_] | None = None
                 for offset, value, mask in self.word_quads[word]:
-                    ok &= (quads[group_at + offset] & mask) == value
-                if np.any(ok):
-                    # Positions are in order within a slot, so the text numbers are sorted.
-                    texts = np.searchsorted(bounds, group_at[ok], side="left").astype(np.int64)
-                    first = np.ones(texts.shape[0], dtype=np.bool_)
-                    first[1:] = texts[1:] != texts[:-1]
-                    found = texts[first]
-                    previous = result.get(word)
-                    result[word] = found if previous is None else np.union1d(previous, found)
+                    if offset < checked:
+                        continue
+                    if offset < 8:  # shared by the bucket's words (read once)
+                        if offset not in gathered:
+                            gathered[offset] = quads[at + offset]
+                        same = (gathered[offset] & mask) == value
+                        ok = same if ok is None else ok & same
+                    else:  # only where the word's first eight bytes were there
+                        chosen = at if ok is None else at[ok]
+                        same = (quads[chosen + offset] & mask) == value
+                        if ok is None:
+                            ok = same
+                        else:
+                            ok[np.flatnonzero(ok)[~same]] = False
+                hits = at if ok is None else at[ok]
+                if hits.size:
+                    texts_of[word].append(np.searchsorted(bounds, hits, side="left"))
+        result: dict[int, NDArray[np.int64]] = {}
+        for word, parts in texts_of.items():
+            texts = np.concatenate(parts).astype(np.int64) if len(parts) > 1 else parts[0]
+            if len(parts) > 1:
+                texts = np.sort(texts)
+            distinct = np.ones(texts.shape[0], dtype=np.bool_)
+            distinct[1:] = texts[1:] != texts[:-1]
+            result[word] = texts[distinct].astype(np.int64)
         return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A hashed four-byte key -> bucket table, each bucket's words, and for each bucket its
+    key and whether it has only that one (``_Prefilter``)."""
+
+    table: NDArray[np.uint16]
+    words: list[list[int]]
+    keys: NDArray[np.uint32]
+    exact: NDArray[np.bool_]
 
 
 def _build(model: ThreatModel | None, prefilter: bool = True) -> ThreatEngine:
