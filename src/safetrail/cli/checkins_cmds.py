@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import getpass
-import logging
-import sys
-from dataclasses import fields
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from safetrail.checkins.runner import DAEMON_INTERVAL_SECONDS, run_daemon
-from safetrail.cli.common import VaultOption, ask_passphrase, console, interactive, ok, open_case
-from safetrail.cli.common import settings as cli_settings
-from safetrail.errors import ValidationError
+from safetrail.cli.common import VaultOption, console, ok, open_case, read_secret
+from safetrail.cli.daemon_cmd import daemon
 from safetrail.i18n import _
-from safetrail.services import checkins
-from safetrail.services.checkins import AlertSettingsInput, CheckinInput, ContactInput
+from safetrail.services import alert_setup, checkins
+from safetrail.services.checkins import CheckinInput, ContactInput
 
 contact_app = typer.Typer(
     help="Trusted contacts: who SafeTrail alerts, and in which order.", no_args_is_help=True
@@ -26,21 +20,6 @@ checkin_app = typer.Typer(
     help="Check-ins: tell SafeTrail where you are going and by when to expect you.",
     no_args_is_help=True,
 )
-CREDENTIAL_NAME = "safetrail-passphrase"
-
-
-def _secret_prompt(label: str) -> str:
-    """Typed without echo in a terminal; read as one line from a pipe in scripts
-    (never an option: options end up in shell history and process lists)."""
-    if interactive():
-        return getpass.getpass(f"{label}: ")
-    line = sys.stdin.readline()
-    if not line:
-        raise ValidationError(
-            _("{label} is needed, but nothing was typed.").format(label=label),
-            _("Run the command in a terminal, or pipe the value in on its own line."),
-        )
-    return line.rstrip("\r\n")
 
 
 # -- contacts ---------------------------------------------------------------------------------
@@ -59,7 +38,7 @@ def contact_add(
     vault: Path | None = VaultOption,
 ) -> None:
     """Add a trusted contact (alerted after those already on the list)."""
-    secret = _secret_prompt(_("Webhook signing secret")) if webhook and ask_webhook_secret else None
+    secret = read_secret(_("Webhook signing secret")) if webhook and ask_webhook_secret else None
     with open_case(vault) as opened_vault:
         added = checkins.add_contact(
             opened_vault, ContactInput(name, relationship, email, sms, webhook, secret)
@@ -164,7 +143,7 @@ def _close(ref: str, vault: Path | None, how: str) -> None:
     with open_case(vault) as opened_vault:
         code = None
         if checkins.codes_required(opened_vault):
-            code = _secret_prompt(_("Your check-in code"))
+            code = read_secret(_("Your check-in code"))
         checkins.close_checkin(opened_vault, ref, code, how)
 
 
@@ -257,54 +236,15 @@ def checkin_setup(
     }
     changes.update({k: v for k, v in given.items() if v is not None})
     if ask_smtp_password:
-        changes["smtp_password"] = _secret_prompt(_("Mail server password"))
+        changes["smtp_password"] = read_secret(_("Mail server password"))
     if ask_sms_token:
-        changes["sms_token"] = _secret_prompt(_("SMS provider token"))
+        changes["sms_token"] = read_secret(_("SMS provider token"))
     if set_codes:
-        changes["checkin_code"] = _secret_prompt(_("Check-in code"))
-        changes["duress_code"] = _secret_prompt(_("Emergency code (must be different)"))
+        changes["checkin_code"] = read_secret(_("Check-in code"))
+        changes["duress_code"] = read_secret(_("Emergency code (must be different)"))
     with open_case(vault) as opened_vault:
-        form = checkins.settings_form(checkins.alert_place(opened_vault))
-        for item in fields(AlertSettingsInput):
-            if item.name in changes:
-                setattr(form, item.name, changes[item.name])
-        checkins.save_alert_settings(opened_vault, form)
+        alert_setup.save_changes(opened_vault, changes)
     ok(_("Alert settings saved."))
-
-
-# -- the daemon ---------------------------------------------------------------------------------
-
-
-def _daemon_passphrase(passphrase_file: Path | None) -> str:
-    if passphrase_file is None:
-        credentials = cli_settings(None).credentials_directory  # systemd LoadCredential=
-        candidate = credentials / CREDENTIAL_NAME if credentials else None
-        if candidate is not None and candidate.is_file():
-            passphrase_file = candidate
-    if passphrase_file is not None:
-        return passphrase_file.read_text("utf-8").rstrip("\r\n")
-    return ask_passphrase()
-
-
-def daemon(
-    interval: float = typer.Option(
-        DAEMON_INTERVAL_SECONDS, min=0.05, help="Seconds between looks at the schedule."
-    ),
-    once: bool = typer.Option(False, help="Do what is due now, then stop (for cron or tests)."),
-    passphrase_file: Path | None = typer.Option(
-        None, help="Read the passphrase from this file (e.g. a systemd credential)."
-    ),
-    vault: Path | None = VaultOption,
-) -> None:
-    """Send check-in reminders and alerts: keeps running, with the vault unlocked."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    ours = logging.getLogger("safetrail")  # only SafeTrail's own lines: no contents, no keys
-    ours.addHandler(handler)
-    ours.setLevel(logging.INFO)
-    with open_case(vault, _daemon_passphrase(passphrase_file)) as case:
-        code = run_daemon(case, interval=interval, once=once)
-    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

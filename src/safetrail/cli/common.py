@@ -12,6 +12,7 @@ import getpass
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -19,13 +20,15 @@ from rich.console import Console
 
 from safetrail.case import CaseContext
 from safetrail.config import Settings
-from safetrail.errors import SafetrailError, WrongPassphrase
+from safetrail.errors import SafetrailError, ValidationError, WeakPassphrase, WrongPassphrase
 from safetrail.i18n import _, restore_language, set_language, use_language
 from safetrail.services.settings import preferences
 from safetrail.services.vault import Vault, open_vault
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+BUNDLE_PASSPHRASE_ENV = "SAFETRAIL_BUNDLE_PASSPHRASE"
 
 VaultOption = typer.Option(
     None, "--vault", envvar="SAFETRAIL_VAULT", help="Vault folder (default: your user data folder)."
@@ -34,6 +37,18 @@ VaultOption = typer.Option(
 
 def settings(vault: Path | None) -> Settings:
     return Settings.from_env(vault)
+
+
+def parse_day(text: str | None) -> date | None:
+    """The day given as YYYY-MM-DD, or None when none was given."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationError(
+            _("'{text}' is not a date like 2026-03-14.").format(text=text)
+        ) from None
 
 
 def interactive() -> bool:
@@ -55,6 +70,51 @@ def ask_passphrase(prompt: str | None = None, confirm: bool = False) -> str:
         if again != first:
             raise WrongPassphrase(_("The two passphrases are different."), _("Try again."))
     return first
+
+
+def _no_bundle_passphrase() -> WeakPassphrase:
+    return WeakPassphrase(
+        _("No passphrase was given for the bundle."),
+        _("Run this in a terminal, or set {env} for scripts.").format(env=BUNDLE_PASSPHRASE_ENV),
+    )
+
+
+def bundle_passphrase() -> str:
+    """The passphrase of a bundle someone sent: from the settings, or typed in a terminal."""
+    given = settings(None).bundle_passphrase or (
+        getpass.getpass(_("Bundle passphrase: ")) if interactive() else ""
+    )
+    if not given:
+        raise _no_bundle_passphrase()
+    return given
+
+
+def new_bundle_passphrase() -> str:
+    """A passphrase for a new encrypted bundle: from the settings, or typed twice."""
+    given = settings(None).bundle_passphrase
+    if given:
+        return given
+    if not interactive():
+        raise _no_bundle_passphrase()
+    console.print(_("Choose a passphrase for the bundle, different from your vault's."))
+    first = getpass.getpass(_("Bundle passphrase: "))
+    if getpass.getpass(_("Type it again: ")) != first:
+        raise WeakPassphrase(_("The two passphrases are different."), _("Try again."))
+    return first
+
+
+def read_secret(label: str) -> str:
+    """Typed without echo in a terminal; read as one line from a pipe in scripts
+    (never an option: options end up in shell history and process lists)."""
+    if interactive():
+        return getpass.getpass(f"{label}: ")
+    line = sys.stdin.readline()
+    if not line:
+        raise ValidationError(
+            _("{label} is needed, but nothing was typed.").format(label=label),
+            _("Run the command in a terminal, or pipe the value in on its own line."),
+        )
+    return line.rstrip("\r\n")
 
 
 def _speak_until_command_ends(language: str | None) -> None:

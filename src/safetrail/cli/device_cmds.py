@@ -8,14 +8,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from safetrail.analysis.helplines import local_help
 from safetrail.case import CaseContext
+from safetrail.cli import device_views as views
 from safetrail.cli.common import VaultOption, console, interactive, ok, open_case
-from safetrail.devicecheck import guide, iphone
+from safetrail.devicecheck import iphone
 from safetrail.devicecheck.model import SECTION_LABELS
 from safetrail.errors import ValidationError
 from safetrail.i18n import _
-from safetrail.services import devicecheck, settings
+from safetrail.services import devicecheck
 from safetrail.services.devicecheck import CheckView
 
 app = typer.Typer(
@@ -31,68 +31,7 @@ def register(root: typer.Typer) -> None:
 @app.command("guide")
 def show_guide() -> None:
     """How to turn USB debugging on for the check, and off again afterwards."""
-    before = _("Before the check: turn on USB debugging")
-    console.print(f"[bold]{before}[/bold]")
-    for number, step in enumerate(guide.ENABLE_STEPS, 1):
-        console.print(f"  {number}. {_(step)}")
-    after = _("After the check: turn it off again")
-    console.print(f"\n[bold]{after}[/bold]")
-    for number, step in enumerate(guide.DISABLE_STEPS, 1):
-        console.print(f"  {number}. {_(step)}")
-    console.print("\n" + _(guide.WHAT_IS_READ))
-    console.print(_("The web page (Phone check) shows the same steps with simple pictures."))
-
-
-def _print_help(vault: CaseContext) -> None:
-    found = local_help(settings.current(vault).country)
-    who = _("Who can help")
-    console.print(f"\n[bold]{who}[/bold]")
-    console.print("  " + _("In danger now: call {number}").format(number=found.emergency))
-    for line in found.helplines:
-        hours = f" ({line.hours})" if line.hours else ""
-        console.print(f"  {line.name}: {line.number}{hours}")
-
-
-def _print_check(vault: CaseContext, view: CheckView) -> None:
-    data = view.data
-    device = data.get("device", {})
-    name = device.get("model") or device.get("serial") or _("phone")
-    title = _("Phone check {ref} of {name}").format(ref=view.record.ref, name=name)
-    console.print(f"[bold]{title}[/bold]")
-    console.print(_(guide.SAFETY_FIRST))
-    if view.partial:
-        console.print(f"[yellow]{_(guide.PARTIAL_NOTE)}[/yellow]")
-    if not view.findings:
-        console.print("\n" + _(guide.NOTHING_FOUND))
-    finding_label = _("Finding")
-    for finding in view.findings:
-        colour = "red" if finding.severity == "high" else "yellow"
-        console.print(f"\n[{colour}]●[/{colour}] [bold]{escape(finding.title)}[/bold]")
-        console.print(f"  [dim]{finding_label}: {finding.id}[/dim]")
-        console.print("  " + finding.meaning)
-        powers = finding.details.get("powers") or []
-        if powers:
-            labels = ", ".join(_(guide.POWER_LABELS[p]) for p in powers)
-            console.print("  " + _("It is allowed: {powers}.").format(powers=labels))
-        for step in finding.next_steps:
-            console.print(f"  → {step}")
-    table = Table(title=_("What was checked"), show_lines=False)
-    table.add_column(_("Part"))
-    table.add_column(_("Result"))
-    for label, status, note in view.section_rows():
-        result = _(guide.STATUS_LABELS.get(status, status))
-        table.add_row(label, f"{result}{' — ' + escape(note) if note else ''}")
-    console.print(table)
-    console.print(
-        _("{n} apps listed; {outside} installed from outside an app store.").format(
-            n=data.get("app_count", 0), outside=len(data.get("outside_store", []))
-        )
-    )
-    if view.evidence_ref:
-        console.print(_("The raw listing is kept as evidence {ref}.").format(ref=view.evidence_ref))
-    console.print("\n" + _(guide.NO_CHECK_IS_COMPLETE))
-    console.print(f"[dim]{escape(guide.credit_text(data.get('indicators', {})))}[/dim]")
-    _print_help(vault)
+    views.print_guide()
 
 
 def _offer_incidents(vault: CaseContext, view: CheckView) -> None:
@@ -141,7 +80,7 @@ def check(
                     )
 
                 view = devicecheck.check_phone(opened_vault, serial, progress)
-        _print_check(opened_vault, view)
+        views.print_check(opened_vault, view)
         _offer_incidents(opened_vault, view)
 
 
@@ -213,9 +152,9 @@ def show(
     with open_case(vault) as opened_vault:
         view = devicecheck.get_check(opened_vault, check_ref)
         if view.data.get("platform") == "iphone":
-            _print_iphone(view.data, view.record.ref)
+            views.print_iphone(view.data, view.record.ref)
         else:
-            _print_check(opened_vault, view)
+            views.print_check(opened_vault, view)
 
 
 @app.command("update-indicators")
@@ -237,35 +176,6 @@ def update_indicators(
     skipped = _("Skipped")
     for line in saved.data["skipped"]:
         console.print(f"  [yellow]{skipped}:[/yellow] {escape(line)}")
-
-
-def _print_iphone(data: dict[str, object], ref: str) -> None:
-    title = _("iPhone check {ref}").format(ref=ref)
-    console.print(f"[bold]{title}[/bold]")
-    answers = data.get("answers") or {}
-    labels = {"yes": _("yes"), "no": _("no"), "not_sure": _("not sure"), "skipped": _("skipped")}
-    for question in iphone.QUESTIONS:
-        answer = answers.get(question.id, "skipped")  # type: ignore[attr-defined]
-        console.print(f"• {_(question.question)} [bold]{labels[answer]}[/bold]")
-        if answer in ("yes", "not_sure"):
-            console.print(f"  → {_(question.if_yes)}")
-    backup = data.get("backup")
-    if isinstance(backup, dict):
-        console.print(
-            _("Backup: {apps} apps, {profiles} configuration profiles.").format(
-                apps=len(backup["apps"]), profiles=len(backup["profiles"])
-            )
-        )
-        profile_label = _("Profile")
-        for profile in backup["profiles"]:
-            console.print(f"  {profile_label}: {escape(profile)}")
-        for note in backup["notes"]:
-            console.print(f"  {escape(note)}")
-    for match in data.get("backup_matches") or []:  # type: ignore[attr-defined]
-        console.print(
-            "[yellow]" + _("{bundle} is on the {type} list ({name}).").format(**match) + "[/yellow]"
-        )
-    console.print("\n" + _(guide.NO_CHECK_IS_COMPLETE))
 
 
 @app.command("iphone")
@@ -298,5 +208,5 @@ def iphone_check(
             )
     with open_case(vault) as opened_vault:
         saved = devicecheck.save_iphone_answers(opened_vault, given, backup)
-        _print_iphone(saved.data, saved.ref)
-        _print_help(opened_vault)
+        views.print_iphone(saved.data, saved.ref)
+        views.print_help(opened_vault)

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from safetrail.cli.common import VaultOption, console, ok, open_case
-from safetrail.errors import ValidationError
+from safetrail.cli.common import VaultOption, console, ok, open_case, parse_day
 from safetrail.i18n import _, use_language
 from safetrail.reports.lookout import LookoutInput, write_lookout
 from safetrail.services import settings
-
-
-def _day(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValidationError(
-            _("'{text}' is not a date like 2026-03-14.").format(text=text)
-        ) from None
 
 
 def lookout(
@@ -51,7 +38,7 @@ def lookout(
         description,
         contact,
         note,
-        _day(given_on),
+        parse_day(given_on),
         not no_name,
     )
     with open_case(vault) as opened_vault, use_language(written_in):

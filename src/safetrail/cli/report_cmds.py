@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import getpass
-from datetime import datetime
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from safetrail.analysis.service import today_in
 from safetrail.cli import common
 from safetrail.cli.common import VaultOption, console, ok, open_case
-from safetrail.domain.when import zone
-from safetrail.errors import ValidationError, WeakPassphrase
+from safetrail.errors import ValidationError
 from safetrail.i18n import _, use_language
 from safetrail.reports import bundle as bundles
 from safetrail.reports import letters as letter_service
-from safetrail.reports.comms import communications_csv
-from safetrail.reports.messages import communications_section
-from safetrail.reports.model import ReportOptions, gather
+from safetrail.reports.model import ReportOptions
 from safetrail.reports.pdf_report import write_report
 from safetrail.reports.police_sheet import write_sheet
-from safetrail.services import exports, settings
+from safetrail.services import export_list, settings
 from safetrail.services.events import NOTICE_METHODS
-from safetrail.storage.records import format_ref
-
-BUNDLE_PASSPHRASE_ENV = "SAFETRAIL_BUNDLE_PASSPHRASE"
 
 OutputOption = typer.Option(..., "--output", "-o", help="File to write (never overwritten).")
 FromOption = typer.Option("", "--from", help="First day to include (YYYY-MM-DD).")
@@ -115,24 +108,6 @@ def report(
     console.print(_("SHA-256 of the file: {h}").format(h=made.sha256))
 
 
-def _new_bundle_passphrase() -> str:
-    given = common.settings(None).bundle_passphrase
-    if given:
-        return given
-    if not common.interactive():
-        raise WeakPassphrase(
-            _("No passphrase was given for the bundle."),
-            _("Run this in a terminal, or set {env} for scripts.").format(
-                env=BUNDLE_PASSPHRASE_ENV
-            ),
-        )
-    console.print(_("Choose a passphrase for the bundle, different from your vault's."))
-    first = getpass.getpass(_("Bundle passphrase: "))
-    if getpass.getpass(_("Type it again: ")) != first:
-        raise WeakPassphrase(_("The two passphrases are different."), _("Try again."))
-    return first
-
-
 def bundle(
     output: Path = OutputOption,
     from_day: str = FromOption,
@@ -160,7 +135,7 @@ def bundle(
         prepared_by,
     )
     with open_case(vault) as opened_vault:
-        passphrase = _new_bundle_passphrase() if encrypt else None
+        passphrase = common.new_bundle_passphrase() if encrypt else None
         with console.status(_("Writing the case bundle…")), use_language(written_in):
             made = bundles.write_bundle(opened_vault, chosen, output, passphrase)
     ok(
@@ -185,16 +160,7 @@ def open_bundle(
     output: Path = typer.Option(..., "--output", "-o", help="The zip file to write."),
 ) -> None:
     """Decrypt a case bundle someone sent you (no vault needed)."""
-    passphrase = common.settings(None).bundle_passphrase or (
-        getpass.getpass(_("Bundle passphrase: ")) if common.interactive() else ""
-    )
-    if not passphrase:
-        raise WeakPassphrase(
-            _("No passphrase was given for the bundle."),
-            _("Run this in a terminal, or set {env} for scripts.").format(
-                env=BUNDLE_PASSPHRASE_ENV
-            ),
-        )
+    passphrase = common.bundle_passphrase()
     with console.status(_("Checking and decrypting…")):
         size = bundles.open_bundle(source, passphrase, output)
     ok(_("Decrypted to {path} ({mb:.1f} MB).").format(path=output, mb=size / 1e6))
@@ -272,7 +238,7 @@ def letter(
                 )
             ok(_("Letter written to {path} (SHA-256 {h}).").format(path=output, h=digest))
         if mark_sent:
-            day = sent_on or datetime.now(zone(settings.current(opened_vault).timezone)).date()
+            day = sent_on or today_in(opened_vault)
             record = letter_service.mark_notice_sent(opened_vault, given, str(day), method)
             ok(
                 _("Recorded as notice {ref}; contacts after it will be counted.").format(
@@ -284,28 +250,10 @@ def letter(
 def exports_cmd(vault: Path | None = VaultOption) -> None:
     """List every report, bundle, letter and export made from the vault, with its SHA-256."""
     with open_case(vault) as opened_vault:
-        tz = settings.current(opened_vault).timezone
-        with opened_vault.read() as conn:
-            found = opened_vault.store.load(conn, opened_vault.store.list_ids(conn, "export"))
+        found = export_list.list_exports(opened_vault)
     table = Table(_("Ref"), _("Made"), _("What"), _("File"), _("SHA-256"))
-    from safetrail.services.people import local_time_text
-
-    for record in found:
-        data = record.data
-        what = data.get("format", "")
-        if data.get("report_id"):
-            what += f" {data['report_id']}"
-        if data.get("given_to"):
-            what += " " + _("(given to: {who}, {day})").format(
-                who=data["given_to"], day=data.get("given_on", "")
-            )
-        table.add_row(
-            format_ref("export", record.ref_no),
-            local_time_text(record.created_at, tz),
-            what,
-            data.get("file_name", ""),
-            data.get("sha256", ""),
-        )
+    for row in found:
+        table.add_row(row.ref, row.made, row.what, row.file_name, row.sha256)
     console.print(table)
 
 
@@ -315,11 +263,7 @@ def export_communications(
 ) -> None:
     """Export imported communications as CSV."""
     with open_case(vault) as opened_vault:
-        case = gather(opened_vault, ReportOptions())
-        payload = communications_csv(communications_section(opened_vault, case), case.refs).encode(
-            "utf-8-sig"
-        )
-        _path, digest = exports.write_export(opened_vault, "communications-csv", payload, output)
+        digest = export_list.export_communications(opened_vault, output)
     ok(_("Exported to {path} (SHA-256 {h}).").format(path=output, h=digest))
 
 
