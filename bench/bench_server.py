@@ -786,7 +786,7 @@ def main() -> None:
             server_env(),
         )  # fmt: skip
         running.append(srv)
-        wait_until_up(f"https://127.0.0.1:{port}", cert)
+        wait_until_up(f"https://127.0.0.1:{port}", cert, srv)
         say(f"server: {args.web_workers} web processes, {checkin} check-in worker(s), port {port}")
         base = f"https://127.0.0.1:{port}"
         server_rows, signin_times, clients = asyncio.run(
@@ -860,17 +860,25 @@ def drop_everything(admin: Any, url: str, database: str) -> None:
                 conn.execute(text(f'DROP ROLE IF EXISTS "case_{case_id}"'))
 
 
-def wait_until_up(base: str, cert: Path) -> None:
+def wait_until_up(base: str, cert: Path, srv: Running | None = None) -> None:
     deadline = time.monotonic() + 180
     context = ssl.create_default_context(cafile=str(cert))
+    problem = ""
     while True:
         try:
-            if httpx.get(base + "/signin", verify=context, timeout=5).status_code == 200:
+            answer = httpx.get(base + "/signin", verify=context, timeout=5)
+            if answer.status_code == 200:
                 return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit("the server did not start")
+            problem = f"HTTP {answer.status_code}"
+        except httpx.TransportError as exc:
+            problem = repr(exc)
+        if time.monotonic() > deadline or (srv is not None and srv.process.poll() is not None):
+            said = ""
+            if srv is not None:
+                while not srv.lines.empty():
+                    srv.seen.append(srv.lines.get())
+                said = "".join(srv.seen[-40:])
+            raise SystemExit(f"the server did not start ({problem}):\n{said}")
         time.sleep(0.5)
 
 

@@ -33,6 +33,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -168,6 +169,42 @@ def _account(row: object) -> Account:
         case_locked=bool(m["case_locked"]),
         disabled=bool(m["disabled"]),
         language=m["language"],
+    )
+
+
+_JOINED = "joined_account_"  # the label prefix of an account's columns joined to another table
+
+
+def joined_columns() -> list[Any]:
+    """The columns an :class:`Account` is made of, labelled to sit beside another table's
+    in one statement (the session lookup reads its row and its account at once)."""
+    c = accounts.c
+    return [
+        c.id.label(f"{_JOINED}id"),
+        c.name.label(f"{_JOINED}name"),
+        c.role.label(f"{_JOINED}role"),
+        c.case_id.label(f"{_JOINED}case_id"),
+        c.totp_secret.is_not(None).label(f"{_JOINED}has_totp"),
+        c.must_change_password.label(f"{_JOINED}must_change_password"),
+        c.case_locked.label(f"{_JOINED}case_locked"),
+        c.disabled.label(f"{_JOINED}disabled"),
+        c.language.label(f"{_JOINED}language"),
+    ]
+
+
+def joined_account(row: object) -> Account:
+    """The account read by :func:`joined_columns`."""
+    m = row._mapping  # type: ignore[attr-defined]
+    return Account(
+        id=m[f"{_JOINED}id"],
+        name=m[f"{_JOINED}name"],
+        role=m[f"{_JOINED}role"],
+        case_id=m[f"{_JOINED}case_id"],
+        has_totp=bool(m[f"{_JOINED}has_totp"]),
+        must_change_password=bool(m[f"{_JOINED}must_change_password"]),
+        case_locked=bool(m[f"{_JOINED}case_locked"]),
+        disabled=bool(m[f"{_JOINED}disabled"]),
+        language=m[f"{_JOINED}language"],
     )
 
 

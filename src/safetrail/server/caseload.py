@@ -55,6 +55,8 @@ from safetrail.storage.tables import incidents
 #: threats, contact after a notice, breach of an order)
 SERIOUS = ("approach_places", "threats", "after_notice", "order_breach")
 SORTS = ("urgency", "name", "last", "week", "month", "signals", "screening")
+#: rows on one page of the caseload (most urgent first, so the first page is what matters)
+PAGE_SIZE = 25
 
 caseload_facts = Table(
     "caseload_facts",
@@ -263,8 +265,9 @@ def caseload(
     now: datetime,
     clock: Callable[[], datetime],
     address: str | None = None,
+    by: str = "urgency",
 ) -> list[Row]:
-    """The advocate's caseload, most urgent first.
+    """The advocate's caseload, most urgent first (or sorted ``by`` another column).
 
     A view whose figures are all kept is one connection and two statements (the state of
     every shared case, then the session's wrapped private key); only stale cases open their
@@ -361,7 +364,7 @@ def caseload(
                 overdue=overdue,
             )
         )
-    return sort_rows(rows, "urgency")
+    return sort_rows(rows, by)
 
 
 def _from_inbox(
@@ -437,3 +440,35 @@ def sort_rows(rows: list[Row], by: str) -> list[Row]:
     key = keys.get(by, keys["urgency"])
     ordered = sorted(rows, key=lambda r: r.person)  # ties keep a stable, readable order
     return sorted(ordered, key=key, reverse=by != "name")  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the sorted caseload: its rows, which page it is, and of how many."""
+
+    rows: list[Row]
+    number: int  # from 1
+    pages: int
+    total: int
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first row (from 1; 0 when there is none)."""
+        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def page_of(rows: list[Row], asked: str | None) -> Page:
+    """Page ``asked`` (a number from 1, as given in the address) of ``rows``; a page that
+    is not a number is the first, and one past the end is the last."""
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    try:
+        number = int(asked or "1")
+    except ValueError:
+        number = 1
+    number = min(max(number, 1), pages)
+    start = (number - 1) * PAGE_SIZE
+    return Page(rows[start : start + PAGE_SIZE], number, pages, len(rows))

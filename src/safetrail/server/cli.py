@@ -32,6 +32,8 @@ app = typer.Typer(
 
 PASSWORD_ENV = ENV_PREFIX + "OPERATOR_PASSWORD"
 ISSUER = "SafeTrail"
+#: how long a web process may take to answer uvicorn's liveness ping before it is replaced
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _connect(settings: ServerSettings) -> Server:
@@ -339,6 +341,10 @@ def run(
             server_header=False,
             access_log=False,  # paths can name records: nothing about a case goes to logs
             log_level=log_level,
+            # uvicorn kills a web process that does not answer its supervisor's ping within
+            # this time; its default (5 s) killed processes that were still starting, or busy
+            # analysing a large case, on a loaded machine, over and over
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     finally:
         for worker in checkers:

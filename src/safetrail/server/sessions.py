@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 
 from safetrail.server import accounts, audit, throttle
-from safetrail.server.accounts import Account, get
+from safetrail.server.accounts import Account
 from safetrail.server.db import server_metadata as metadata
 from safetrail.server.keys import KeyUnwrapFailed, unwrap, wipe, wrap
 from safetrail.server.settings import ABSOLUTE_HOURS
@@ -188,13 +188,18 @@ def resolve(conn: Connection, cookie: str | None, now: datetime) -> Session | No
         return None
     session_id, secret = parts
     id_hash = _hash(session_id)
-    row = conn.execute(select(sessions).where(sessions.c.id_hash == id_hash)).first()
+    # the row and its account in one statement (one round trip on every request)
+    row = conn.execute(
+        select(sessions, *accounts.joined_columns())
+        .join(accounts.accounts, accounts.accounts.c.id == sessions.c.account_id)
+        .where(sessions.c.id_hash == id_hash)
+    ).first()
     if row is None or row.revoked_at is not None or now >= row.expires_at:
         return None
     if (now - row.last_seen).total_seconds() > row.idle_seconds:
         conn.execute(update(sessions).where(sessions.c.id_hash == id_hash).values(revoked_at=now))
         return None
-    account = get(conn, row.account_id)
+    account = accounts.joined_account(row)
     if account.disabled:
         return None
     case_key = None

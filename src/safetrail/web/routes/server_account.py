@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from safetrail.case import CaseContext
 from safetrail.errors import Forbidden, SafetrailError
 from safetrail.i18n import LANGUAGES, _
-from safetrail.server import account_actions, accounts, sessions, totp
+from safetrail.server import account_actions, accounts, audit_words, sessions, totp
 from safetrail.server.accounts import PERSON
 from safetrail.server.provider import client_address
 from safetrail.services import settings
@@ -214,7 +214,14 @@ def audit_page(request: Request) -> Response:
     session = signed_in(request)
     run = runtime(request)
     account, entries = account_actions.audit_trail(run.server.engine, session.account.id)
-    return render(request, "server/audit.html", title_key="audit", entries=entries, me=account)
+    return render(
+        request,
+        "server/audit.html",
+        title_key="audit",
+        entries=entries,
+        me=account,
+        in_words=audit_words.in_words,
+    )
 
 
 def _case_settings_page(

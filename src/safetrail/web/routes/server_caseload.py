@@ -41,6 +41,9 @@ def caseload_page(request: Request) -> Response:
     _advocate(request)
     session = signed_in(request)
     run = runtime(request)
+    by = request.query_params.get("sort", "urgency")
+    if by not in caseload.SORTS:
+        by = "urgency"
     rows = caseload.caseload(
         run.server,
         session,
@@ -48,15 +51,15 @@ def caseload_page(request: Request) -> Response:
         run.now(),
         run.clock,
         client_address(request),
+        by,
     )
-    by = request.query_params.get("sort", "urgency")
-    if by not in caseload.SORTS:
-        by = "urgency"
+    page = caseload.page_of(rows, request.query_params.get("page"))
     return render(
         request,
         "server/caseload.html",
         title_key="caseload",
-        rows=caseload.sort_rows(rows, by),
+        rows=page.rows,
+        page=page,
         sort=by,
         sorts=caseload.SORTS,
         signal_names=signal_names(),

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from safetrail.errors import SafetrailError
 from safetrail.i18n import _
-from safetrail.server import accounts, sharing
+from safetrail.server import accounts, audit_words, sharing
 from safetrail.server.accounts import PERSON, READ
 from safetrail.server.provider import client_address
 from safetrail.storage.records import format_ref
@@ -98,6 +98,7 @@ def _page(
         advocates=advocates,
         orgs=orgs,
         describe_access=sharing.describe_access,
+        in_words=audit_words.in_words,
         saved=request.query_params.get("saved", ""),
         error=error,
         values=values or {"scope": sharing.ALL, "access": READ},
