@@ -22,6 +22,9 @@ from safetrail.vault.keys import scrub_text
 
 DEFAULT_BUSY_SECONDS = config.DEFAULT_BUSY_SECONDS
 WRITE_OPTION = "safetrail_write"
+#: a write transaction whose caller checks its references itself, once, instead of SQLite
+#: per inserted row (see ``RecordStore.writing``); SQLite only
+UNCHECKED_OPTION = "safetrail_unchecked_references"
 
 
 class SQLCipherDialect(SQLiteDialect_pysqlite):
@@ -143,7 +146,11 @@ def _explicit_sqlite_transactions(engine: Engine) -> None:
     # write lock up front (BEGIN IMMEDIATE) and wait for the busy timeout, not deadlock.
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        options = conn.get_execution_options()
+        write = options.get(WRITE_OPTION, False)
+        if write and options.get(UNCHECKED_OPTION, False):
+            # only outside a transaction does this take effect; set back when it ends
+            conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 

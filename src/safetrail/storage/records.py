@@ -34,7 +34,7 @@ from safetrail.errors import (
 from safetrail.i18n import _
 from safetrail.storage import faults, ledger, projections
 from safetrail.storage.columns import ColumnCipher, using_cipher
-from safetrail.storage.engine import WRITE_OPTION
+from safetrail.storage.engine import UNCHECKED_OPTION, WRITE_OPTION
 from safetrail.storage.tables import records, versions
 
 REF_PREFIX = {
@@ -169,19 +169,28 @@ class RecordStore:
         self.cipher: ColumnCipher | None = None
 
     @contextmanager
-    def writing(self) -> Iterator[Connection]:
+    def writing(self, checked: bool = True) -> Iterator[Connection]:
+        """A write transaction. ``checked=False`` (bulk inserts): on SQLite, the foreign
+        keys are not checked per row in this transaction; the caller checks what it wrote
+        before it ends (see ``services/imports/run.py``). They are on again afterwards."""
         if self.write_refusal is not None:
             refusal = self.write_refusal
             raise type(refusal)(refusal.message, refusal.hint)
         try:
-            options = {WRITE_OPTION: True}
+            options = {WRITE_OPTION: True, UNCHECKED_OPTION: not checked}
             with (
                 using_cipher(self.cipher),
                 self.engine.connect().execution_options(**options) as conn,
-                conn.begin(),
             ):
-                ledger.lock_for_append(conn)
-                yield conn
+                try:
+                    with conn.begin():
+                        ledger.lock_for_append(conn)
+                        yield conn
+                finally:
+                    if not checked and conn.dialect.name == "sqlite":
+                        raw = conn.connection.dbapi_connection
+                        if raw is not None:
+                            raw.execute("PRAGMA foreign_keys = ON")
         except DBAPIError as exc:
             raise translate_db_error(exc, self.location) from None
 
