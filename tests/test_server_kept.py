@@ -9,7 +9,7 @@ import pickle
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 
 from safetrail.analysis.case import Analysis
 from safetrail.analysis.serialize import analysis_json
+from safetrail.analysis.threats import ThreatEngine, ThreatFlag
 from safetrail.i18n import use_language
 from safetrail.server import kept
 from safetrail.server.accounts import READ
@@ -113,7 +114,8 @@ def _kept_rows(server: Server, case_id: str) -> list[tuple[str, str, int]]:
                 kept.kept_results.c.view, kept.kept_results.c.slot, kept.kept_results.c.head_seq
             ).where(kept.kept_results.c.case_id == case_id)
         ).all()
-    return sorted((str(r.view), str(r.slot), int(r.head_seq)) for r in rows)
+    # the threat scan's memory of texts (not tied to the ledger) is looked at on its own
+    return sorted((str(r.view), str(r.slot), int(r.head_seq)) for r in rows if r.head_seq >= 0)
 
 
 def _shape(found: Analysis) -> dict[str, Any]:
@@ -162,6 +164,40 @@ def test_any_write_forgets_what_was_kept(
     assert counted.calls == 2
     assert after.pattern.incidents == 5
     assert _kept_rows(server, case[0]) == [("case", "analysis:en", 7)]
+
+
+def test_after_a_write_the_threat_scan_reads_only_the_new_text(
+    server: Server, case: tuple[str, bytearray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[list[str | None]] = []
+    real = ThreatEngine.scan
+
+    def counted(self: ThreatEngine, texts: Sequence[str | None]) -> dict[int, ThreatFlag]:
+        read.append(list(texts))
+        return real(self, texts)
+
+    monkeypatch.setattr(ThreatEngine, "scan", counted)
+    _analysis(_opened(server, case))
+    assert sorted(t for batch in read for t in batch if t) == sorted(w for _d, w in INCIDENTS)
+    ctx = _opened(server, case)
+    try:
+        record_incident(ctx, IncidentInput(what_happened="He rang at night", when="2026-11-30"))
+    finally:
+        ctx.close()
+    read.clear()
+    after = _analysis(_opened(server, case))  # a new opening: the memory comes from the store
+    assert read == [["He rang at night"]]
+    assert after.pattern.incidents == 5
+    with server.engine.connect() as conn:
+        slots = conn.execute(
+            select(kept.kept_results.c.slot, kept.kept_results.c.head_seq).where(
+                kept.kept_results.c.case_id == case[0]
+            )
+        ).all()
+    assert sorted((str(r.slot), int(r.head_seq)) for r in slots) == [
+        ("analysis:en", 7),
+        ("threat-scan", -1),
+    ]
 
 
 def test_a_second_web_process_reads_the_kept_analysis(

@@ -11,6 +11,7 @@ cookie together hold all a request needs, so any process can serve any request.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,4 +215,14 @@ def _error_handlers(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """The factory ``safetrail server run`` gives uvicorn (each worker process calls it)."""
-    return create_server_app(ServerSettings.from_env(os.environ))
+    app = create_server_app(ServerSettings.from_env(os.environ))
+    _warm_threat_detector()
+    return app
+
+
+def _warm_threat_detector() -> None:
+    """Build the threat detector (trained once per process) in the background as the web
+    process starts, so that the first Patterns page it serves does not wait for it."""
+    from safetrail.analysis.threats import default_engine
+
+    threading.Thread(target=default_engine, name="threat-detector", daemon=True).start()

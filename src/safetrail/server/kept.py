@@ -17,10 +17,12 @@ is worth keeping longer (today: the analysis behind the Patterns page and its ch
   reports only). A value is found only by the view it was computed for, so a date-range
   share never meets a result computed over the whole case, and advocates with the same
   scope share one result (the case is analysed once per change, not once per advocate).
-- **Tied to the case's state.** The caller names a *version* (the ledger head, the day,
-  the language); a value kept for another version is not returned. Any write to the case
-  moves the ledger head, and the new signed checkpoint removes the case's kept values in
-  the same transaction (:func:`forget`), so nothing computed from an older state stays.
+- **Tied to the case's state.** The caller names a *version* (the ledger head, the day)
+  and a slot per language; a value kept for another version is not returned. Any write to
+  the case moves the ledger head, and the new signed checkpoint removes the case's kept
+  values in the same transaction (:func:`forget`), so nothing computed from an older
+  state stays. The one exception is saved with ``head_seq`` -1: the threat scan's memory
+  of which texts it flagged, which does not depend on the state of the case.
 - **Read back with care.** The value is a Python object graph (the analysis holds numpy
   arrays and many small dataclasses), serialised with :mod:`pickle`; it is read back by
   an unpickler that builds only the analysis' own classes, numpy arrays and dates and
@@ -218,9 +220,15 @@ class KeptResults:
 
 
 def forget(conn: Connection, case_id: str) -> None:
-    """Remove everything kept for a case (its ledger moved: a write, in the same
-    transaction as the new signed checkpoint)."""
-    conn.execute(delete(kept_results).where(kept_results.c.case_id == case_id))
+    """Remove everything kept for a case at an earlier ledger head (its ledger moved: a
+    write, in the same transaction as the new signed checkpoint). Values saved with
+    ``head_seq`` -1 do not depend on the ledger (the threat scan's memory of texts,
+    a text's flag never changes) and stay."""
+    conn.execute(
+        delete(kept_results).where(
+            (kept_results.c.case_id == case_id) & (kept_results.c.head_seq >= 0)
+        )
+    )
 
 
 __all__ = ["KeptResults", "code_version", "forget", "kept_results"]

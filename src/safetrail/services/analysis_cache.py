@@ -10,7 +10,9 @@ analysis while other cases are served at once.
 A case that is opened per request (the server) also has a store of kept results
 (``CaseContext.kept``: sealed under the case key, per view of the case): the analysis is
 looked up there first and kept there once computed, so the next request, on any web
-process, does not analyse the case again until it changes.
+process, does not analyse the case again until it changes. The threat scan's memory of
+texts (``analysis.scan_cache``) is kept there too, apart from the ledger: after a change,
+only the texts the scan has not read before are read.
 """
 
 from __future__ import annotations
@@ -19,14 +21,19 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 
+from safetrail.analysis import scan_cache
 from safetrail.analysis.case import Analysis
 from safetrail.analysis.service import analyse_vault, today_in
+from safetrail.analysis.threats import default_engine
 from safetrail.case import CaseContext
 from safetrail.i18n import current_language
 from safetrail.storage import ledger
 
 SLOT = "analysis"
 LOCK = "analysis_lock"
+MEMO_SLOT = "threat-scan"
+#: a memory of more texts than this is not kept between openings (it would be slow to move)
+MEMO_KEPT_TEXTS = 200_000
 
 
 @dataclass
@@ -61,6 +68,14 @@ def _kept_or_analysed(
     version = f"{seq}:{head_hash}:{day.isoformat()}"
     found = ctx.kept.load(slot, version)
     if not isinstance(found, Analysis):
+        memo = scan_cache.memo_for(ctx)
+        if not memo.known:  # what the scan read at earlier states of the case
+            known = ctx.kept.load(MEMO_SLOT, "texts")
+            if isinstance(known, dict):
+                memo.engine, memo.known = default_engine(), known
+        read_before = len(memo.known)
         found = analyse_vault(ctx, day, with_impacts)
         ctx.kept.save(slot, version, seq, found)
+        if read_before < len(memo.known) <= MEMO_KEPT_TEXTS:
+            ctx.kept.save(MEMO_SLOT, "texts", -1, memo.known)  # -1: not tied to the ledger
     return found
