@@ -27,6 +27,7 @@ from safetrail.cli import (
     vault_cmds,
 )
 from safetrail.cli.help_i18n import localise
+from safetrail.cli.usage_errors import run_command
 from safetrail.errors import SafetrailError
 from safetrail.i18n import _
 from safetrail.server import cli as server_cli
@@ -62,7 +63,7 @@ def run() -> None:
     """Entry point: every failure becomes one line and a hint, never a traceback."""
     os.umask(0o077)  # anything SafeTrail creates is readable by this user only
     try:
-        localise(typer.main.get_command(app))()
+        run_command(localise(typer.main.get_command(app)))
     except SafetrailError as exc:
         error, what_to_do = _("Error"), _("What to do")
         common.err_console.print(f"[red]{error}:[/red] {exc.message}")
