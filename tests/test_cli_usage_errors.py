@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from pathlib import Path
 
 import pytest
+
+from tests.test_cli import st
 
 PROGRAM = "python -m safetrail.cli.main"
 
 
 def usage_error(language: str, *args: str) -> str:
     """What the real entry point prints for a usage error (it exits 2, prints nothing else)."""
-    environment = {**os.environ, "SAFETRAIL_LANG": language, "COLUMNS": "80"}
-    done = subprocess.run(
-        [sys.executable, "-m", "safetrail.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    done = st(Path("no-vault"), *args, passphrase=None, SAFETRAIL_LANG=language, COLUMNS="80")
     assert (done.returncode, done.stdout) == (2, "")
     return done.stderr
 
