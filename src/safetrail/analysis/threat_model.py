@@ -1,22 +1,25 @@
 """A small character n-gram classifier for threatening messages (English, Japanese, Korean).
 
 Phrase rules (``threat_rules``) are precise but only catch wordings someone thought of. This
-model reads every run of 1 to 5 characters of a message (after ``normalise``), so it
-recognises "you'll be six feet under" or "夜道には気をつけな" worded in ways no rule names,
-and it has learnt from ordinary messages that "we killed it at the gig" and "ボコボコにして
-やった" about a quiz are not threats. It is three linear models on the same features:
+model reads every run of 1 to 5 characters of a message (after ``normalise``), and every
+pair of neighbouring words ("going to", "to kill", "for dinner"; see ``_word_pairs``), so
+it recognises "you'll be six feet under" or "夜道には気をつけな" worded in ways no rule
+names, and it has learnt from ordinary messages that "we killed it at the gig" and
+"ボコボコにしてやった" about a quiz are not threats. It is three linear models on the same
+features:
 
 * **threat** — how far a message is on the threat side of a line (linear SVM);
 * **kind** — what sort of threat (see ``KINDS``), asked only of flagged messages;
 * **serious** — whether it threatens death or violence, asked only of flagged messages.
 
-Features are *hashed*: each character n-gram goes to one of ``2**BITS`` buckets, so there is
-no vocabulary to store, and a message's score is a sum of bucket weights divided by the square
-root of its number of n-grams. While training, each bucket is weighted by how unevenly it
-falls between threats and ordinary messages (``_bucket_weights``); that weighting is folded
-into the stored weights, so scoring is the same sum. That sum is computed with numpy for
-thousands of messages at a time (``ThreatModel.margins``), which is what lets a phone backup
-of a million messages be scanned in about a second.
+Features are *hashed*: each character n-gram and word pair goes to one of ``2**BITS``
+buckets, so there is no vocabulary to store, and a message's score is a sum of bucket weights
+divided by the square root of its number of n-grams and pairs. While training, each bucket
+is weighted by how unevenly it falls between threats and ordinary messages
+(``_bucket_weights``); that weighting is folded into the stored weights, so scoring is the
+same sum. That sum is computed with numpy for thousands of messages at a time
+(``ThreatModel.margins``), which is what lets a phone backup of a million messages be
+scanned in about a second.
 
 How the model ships, and why: it is **trained at first use** from the labelled messages in
 ``threat_data/*.jsonl`` that ship inside the package, and kept for the life of the process
@@ -58,7 +61,7 @@ __all__ = [
 ]
 
 BITS = 20
-C = 0.5  # the linear models' regularisation (five-fold cross-validation)
+C = 1.0  # the linear models' regularisation (five-fold cross-validation, tools/threat_cv.py)
 NB_OFFSET = 0.5  # see ``_bucket_weights``
 ORDERS = (1, 2, 3, 4, 5)
 LANGUAGES = ("en", "ja", "ko")
@@ -79,6 +82,7 @@ _SEP = 0  # joins texts; never part of an n-gram
 _PRIME = np.uint32(0x01000193)  # FNV prime; hashes wrap at 2**32
 _MIX = np.uint32(0x9E3779B1)
 _SALT = tuple(np.uint32((0x51ED27A3 * order) & 0xFFFFFFFF) for order in range(max(ORDERS) + 1))
+_PAIR_SALT = np.uint32(0x2545F491)  # word pairs' buckets apart from the n-grams'
 
 
 _FOLD = re.compile("[\uff21-\uff3a\uff41-\uff5a\uff66-\uff9f]+")
@@ -142,23 +146,28 @@ def load_examples(directory: Path = DATA_DIR) -> list[Example]:
     return examples
 
 
-def _windows(
-    normalised: Sequence[str],
-) -> Iterator[tuple[int, NDArray[np.int64], NDArray[np.bool_], NDArray[np.uint32]]]:
-    """For each n-gram order: the text of each position, whether the n-gram starting there
-    lies inside one text, and its bucket (computed for every position, numpy throughout).
+def _codes(normalised: Sequence[str]) -> tuple[NDArray[np.uint32], NDArray[np.int64]]:
+    """The joined texts as code points, and the text each position belongs to.
 
     Each text is read with a space before and after it, so the n-grams at the edges of a
-    word are told apart from the ones inside it. Texts must already be ``normalise``-d.
+    word are told apart from the ones inside it; a NUL (``_SEP``) stands before every text
+    and after the last. Texts must already be ``normalise``-d.
     """
     joined = "\x00 " + " \x00 ".join(normalised) + " \x00"
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).copy()
     # Every digit reads as "0": a time or a count matters, not which one (and a long number
     # must not look like something the model once saw).
     codes[(codes >= 0x30) & (codes <= 0x39)] = 0x30
-    is_sep = codes == _SEP
-    text_at = np.cumsum(is_sep, dtype=np.int64) - 1  # the text each position belongs to
-    seps = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(is_sep, dtype=np.int64)])
+    text_at = np.cumsum(codes == _SEP, dtype=np.int64) - 1  # the text each position is in
+    return codes, text_at
+
+
+def _windows(
+    codes: NDArray[np.uint32], text_at: NDArray[np.int64]
+) -> Iterator[tuple[int, NDArray[np.int64], NDArray[np.bool_], NDArray[np.uint32]]]:
+    """For each n-gram order: the text of each position, whether the n-gram starting there
+    lies inside one text, and its bucket (computed for every position, numpy throughout)."""
+    seps = np.concatenate([np.zeros(1, dtype=np.int64), text_at + 1])
     size = codes.shape[0]
     shift = np.uint32(32 - BITS)
     with np.errstate(over="ignore"):
@@ -175,17 +184,55 @@ def _windows(
             yield order, text_at[:count], clean, mixed >> shift
 
 
+def _word_pairs(
+    codes: NDArray[np.uint32], text_at: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.uint32]]:
+    """The text and bucket of every pair of neighbouring words ("going to", "to kill").
+
+    A word is a run of ASCII letters, digits and apostrophes; any other character that is
+    not a space is a word of its own (so Korean and Japanese give pairs of characters, also
+    across a space), and the NUL before each text pairs with its first word and its last
+    word with the NUL after it. A pair belongs to the text of its first word. A word's hash
+    is the sum of its characters' hashes, each mixed with its place in the word, so the
+    same word hashes the same anywhere (numpy throughout: one running maximum and one
+    ``add.reduceat``).
+    """
+    size = codes.shape[0]
+    letters = ((codes >= 0x61) & (codes <= 0x7A)) | (codes == 0x30) | (codes == 0x27)
+    before = np.zeros(size, dtype=np.bool_)
+    before[1:] = letters[:-1]
+    space = codes == 0x20
+    begins = (letters & ~before) | (~letters & ~space)
+    starts = np.flatnonzero(begins)
+    at = np.arange(size, dtype=np.int32 if size < 1 << 31 else np.int64)
+    last = np.where(begins, at, 0)
+    np.maximum.accumulate(last, out=last)
+    place = (at - last).astype(np.uint32)  # where each character stands in its word
+    with np.errstate(over="ignore"):
+        mixed = (codes ^ (place * _MIX)) * _PRIME
+        mixed ^= mixed >> np.uint32(13)
+        mixed[space] = 0  # a word's sum runs to the next word's start: spaces add nothing
+        words = np.asarray(np.add.reduceat(mixed, starts, dtype=np.uint32), dtype=np.uint32)
+        pairs = (words[:-1] * _PRIME + words[1:] * _MIX) ^ _PAIR_SALT
+        buckets = (pairs * _MIX) >> np.uint32(32 - BITS)
+    return text_at[starts[:-1]], buckets
+
+
 def ngram_rows(normalised: Sequence[str]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """(text number, bucket) for every character n-gram of every text."""
     if not normalised:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
+    codes, text_of = _codes(normalised)
     texts: list[NDArray[np.int64]] = []
     buckets: list[NDArray[np.int64]] = []
-    for _order, text_at, clean, bucket in _windows(normalised):
+    for _order, text_at, clean, bucket in _windows(codes, text_of):
         where = np.flatnonzero(clean)
         texts.append(text_at[where])
         buckets.append(bucket[where].astype(np.int64))
+    pair_text, pair_bucket = _word_pairs(codes, text_of)
+    texts.append(pair_text)
+    buckets.append(pair_bucket.astype(np.int64))
     return np.concatenate(texts), np.concatenate(buckets)
 
 
@@ -281,20 +328,24 @@ class ThreatModel:
         size = len(normalised)
         if not size:
             return np.zeros(0, dtype=np.float64)
+        codes, text_of = _codes(normalised)
         added: NDArray[np.float32] | None = None
-        text_of: NDArray[np.int64] | None = None
-        for _order, text_at, clean, bucket in _windows(normalised):
+        for _order, _text_at, clean, bucket in _windows(codes, text_of):
             weight = self.weights[bucket]
             weight[~clean] = 0.0
             if added is None:
-                added, text_of = weight, text_at
+                added = weight
             else:
                 added[: weight.shape[0]] += weight
-        assert added is not None and text_of is not None
+        assert added is not None
+        pair_text, pair_bucket = _word_pairs(codes, text_of)
         sums = np.bincount(text_of, weights=added, minlength=size)[:size]
-        # Each text is read with a space either side: length + 2 characters.
+        sums += np.bincount(pair_text, weights=self.weights[pair_bucket], minlength=size)[:size]
+        # Each text is read with a space either side: length + 2 characters; and it has one
+        # word pair more than it has words (see ``_word_pairs``).
         lengths = np.fromiter(map(len, normalised), dtype=np.float64, count=size) + 2
         counts = sum(np.maximum(lengths - order + 1, 0) for order in ORDERS)
+        counts = counts + np.bincount(pair_text, minlength=size)[:size]
         return np.asarray(sums / np.sqrt(np.maximum(counts, 1.0)) + self.bias, dtype=np.float64)
 
     def _sparse_sums(

@@ -1705,8 +1705,10 @@ CANCELS: tuple[str, ...] = (
     r"\b(?:knock\s+(?:'em|them|him|her)\s+dead|break\s+a\s+leg|drop\s+dead\s+gorgeous)\b",
     r"\bmy\s+(?:phone|battery|laptop|car|plant|tv)\s+(?:died|is\s+dead|was\s+dead)\b",
     r"\bshoot\s+(?:me|us)\s+(?:a|an)\s+(?:text|message|email|line)\b",
-    r"\b(?:boss|teacher|coach|manager|tutor|landlord)\s+(?:is|are|'s|will|'ll|would|'d)\s+"
-    r"(?:going\s+to\s+|gonna\s+)?kill\s+(?:me|us)\b",
+    # "my mum's going to kill me": a parent, a sibling or a boss "killing" the writer
+    r"\b(?:boss|teacher|coach|manager|tutor|landlord|mum|mom|mam|mother|dad|father|parents|"
+    r"folks|nan|gran|grandma|grandad|grandpa|brother|sister)(?:\s*(?:'s|'ll|'d)|\s+(?:is|are|"
+    r"will|would))\s+(?:going\s+to\s+|gonna\s+)?(?:kill|murder)\s+(?:me|us)\b",
     r"\bwatch\s+(?:your|ur)\s+(?:back|step|head|feet)\s+on\s+(?:the|those|these)\s+(?:stairs|steps|"
     r"ice|floor|road|path)\b",
     # English negations of harm
@@ -1922,6 +1924,8 @@ _EN_CUES = (
     "up to you", "ill come", "i'll come", "you went", "you sat", "you were", "you wore",
     "you left", "you took", "you had", "you walked", "you changed", "you got", "you always",
     "no place",
+    # the fourth training round's threats that had none of the above
+    "i'd hate for", "worry about", "swallow", "found you",
 )  # fmt: skip
 
 _JA_CUES = (
@@ -1966,6 +1970,9 @@ _JA_CUES = (
     "無駄", "尽き", "償", "チクタク", "我慢", "お別れ", "貸し", "入管", "朝は来", "切り刻",
     "どうなるか", "ヨガ", "塀", "計画", "取り返し", "相手", "施設", "上がり", "着とった",
     "ドレス", "オートロック", "番号", "そわそわ", "一人やった", "階段", "パーカー", "走り",
+    # the fourth training round's threats that had none of the above
+    "しんどそう", "笑わん", "見やす", "撮っ", "浮気", "借金", "知れ渡", "おらんくな", "脅",
+    "約束や", "コース",
 )  # fmt: skip
 
 _KO_CUES = (
@@ -2006,6 +2013,8 @@ _KO_CUES = (
     "앉네", "갖고 있어", "골라", "운도", "눈 뜨고", "시간 많", "날짜", "째깍", "늦었",
     "참고 있", "소용없", "빚진", "아침은 없", "관 짜", "후드", "나였어", "우편함", "마다",
     "하더라", "가더라", "던데",
+    # the fourth training round's threats that had none of the above
+    "없어지", "순식간", "코스", "바꿨", "자둬", "못 갈",
 )  # fmt: skip
 
 CUES: tuple[str, ...] = tuple(
