@@ -197,6 +197,7 @@ def test_an_old_vault_without_the_actor_column_opens_and_verifies(vault_path: Pa
     raw = raw_connection(vault)
     try:
         raw.execute("ALTER TABLE ledger DROP COLUMN actor")  # as written before migration 0007
+        raw.execute("DROP TABLE kept_results")  # nor the table of migration 0008
         raw.execute("UPDATE alembic_version SET version_num = '0006'")
         raw.commit()
     finally:
@@ -207,7 +208,7 @@ def test_an_old_vault_without_the_actor_column_opens_and_verifies(vault_path: Pa
     try:
         with reopened.read() as conn:
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert version == "0007"
+        assert version == "0008"
         assert {actor for _s, _k, actor in _ledger_actors(reopened)} == {"owner"}
         report = verify(reopened)
         assert [str(p) for p in report.problems] == []

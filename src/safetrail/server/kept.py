@@ -6,12 +6,12 @@ whichever web process the request reached, so that memory is gone at the next pa
 is worth keeping longer (today: the analysis behind the Patterns page and its charts,
 ``services.analysis_cache``) is kept here instead, in ``safetrail.kept_results``:
 
-- **Sealed.** The value is serialised, then encrypted with AES-256-GCM under a key
-  derived from the case key (HKDF, salt = the case id, its own purpose), so only a
-  request that has the case open can read it: a ``pg_dump`` shows its size, the ledger
-  position, the day and the language it was made for, never a word of it. The associated
-  data names the case, the view, the slot and the version, so a sealed value moved to
-  another row or case does not open.
+- **Sealed.** The value is sealed as ``safetrail.kept_seal`` describes (AES-256-GCM under a
+  key derived from the case key, salt = the case id, its own purpose), so only a request
+  that has the case open can read it: a ``pg_dump`` shows its size, the ledger position,
+  the day and the language it was made for, never a word of it. The associated data names
+  the case, the view, the slot and the version, so a sealed value moved to another row or
+  case does not open.
 - **Per view.** Whoever opens the case sees it through a view: the whole case (its owner)
   or an advocate's share (``share:<scope>``: everything but private notes, a date range,
   reports only). A value is found only by the view it was computed for, so a date-range
@@ -23,10 +23,8 @@ is worth keeping longer (today: the analysis behind the Patterns page and its ch
   values in the same transaction (:func:`forget`), so nothing computed from an older
   state stays. The one exception is saved with ``head_seq`` -1: the threat scan's memory
   of which texts it flagged, which does not depend on the state of the case.
-- **Read back with care.** The value is a Python object graph (the analysis holds numpy
-  arrays and many small dataclasses), serialised with :mod:`pickle`; it is read back by
-  an unpickler that builds only the analysis' own classes, numpy arrays and dates and
-  refuses every other name, besides being authenticated by the case key.
+- **Read back with care.** By ``kept_seal``'s restricted unpickler, which builds only the
+  analysis' own classes, numpy arrays and dates.
 
 The kept copy is an optimisation only: a value that cannot be read back (another
 SafeTrail version, a damaged row) is simply computed again.
@@ -34,19 +32,9 @@ SafeTrail version, a damaged row) is simply computed again.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
-import pickle
 from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
     Column,
     Connection,
@@ -62,11 +50,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 
-import safetrail
+from safetrail import kept_seal
+from safetrail.kept_seal import code_version
+from safetrail.kept_seal import loads as _loads
 from safetrail.server.db import server_metadata as metadata
-from safetrail.vault.keys import held, scrub
+from safetrail.vault.keys import scrub
 
-NONCE_BYTES = 12
 _PURPOSE = b"safetrail/server/v1/kept-results"
 
 kept_results = Table(
@@ -82,71 +71,6 @@ kept_results = Table(
 )
 
 
-# -- what may be read back -----------------------------------------------------------------
-
-_ALLOWED_NAMES = {
-    ("datetime", "date"),
-    ("datetime", "datetime"),
-    ("datetime", "time"),
-    ("datetime", "timedelta"),
-    ("datetime", "timezone"),
-    ("zoneinfo", "ZoneInfo._unpickle"),
-    ("numpy", "dtype"),
-    ("numpy", "ndarray"),
-    ("numpy._core.numeric", "_frombuffer"),
-    ("numpy.core.numeric", "_frombuffer"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "scalar"),
-    ("numpy.core.multiarray", "scalar"),
-    ("numpy.dtypes", "StrDType"),
-    ("numpy.dtypes", "Int64DType"),
-    ("numpy.dtypes", "Float64DType"),
-    ("numpy.dtypes", "BoolDType"),
-    ("numpy.dtypes", "ObjectDType"),
-}
-#: the packages whose classes (never their functions) a kept value may be built from
-_ALLOWED_PACKAGES = ("safetrail.analysis.", "safetrail.domain.")
-
-
-class _Refused(pickle.UnpicklingError):
-    """A kept value named something outside what analysis results are made of."""
-
-
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED_NAMES:
-            return super().find_class(module, name)
-        if module.startswith(_ALLOWED_PACKAGES) and "." not in name:
-            found = super().find_class(module, name)
-            if isinstance(found, type):
-                return found
-        raise _Refused(f"{module}.{name} is not part of a kept result")
-
-
-def _loads(payload: bytes) -> Any:
-    return _Unpickler(io.BytesIO(payload)).load()
-
-
-@cache
-def code_version() -> str:
-    """A digest of the code and data results are computed with (the analysis, the domain
-    vocabularies, the translations): after an upgrade nothing older is read back."""
-    root = Path(safetrail.__file__).parent
-    digest = hashlib.sha256(safetrail.__version__.encode())
-    for folder in ("analysis", "domain", "locale"):
-        for path in sorted((root / folder).rglob("*")):
-            if path.suffix in (".py", ".jsonl", ".json", ".mo") and path.is_file():
-                digest.update(str(path.relative_to(root)).encode() + b"\0")
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _derive(case_key: bytes | bytearray, case_id: str) -> bytearray:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=case_id.encode(), info=_PURPOSE)
-    return held(hkdf.derive(bytes(case_key)))
-
-
 class KeptResults:
     """The kept results of one open case, as one view sees it (``CaseContext.kept``)."""
 
@@ -156,20 +80,15 @@ class KeptResults:
         self.engine = engine
         self.case_id = case_id
         self.view = view
-        self._key = _derive(case_key, case_id)
+        self._key = kept_seal.derive_key(case_key, case_id, _PURPOSE)
 
     def _aad(self, slot: str, version: str) -> bytes:
-        return "\x1f".join(("kept", self.case_id, self.view, slot, version)).encode()
-
-    def _cipher(self) -> AESGCM:
-        if not any(self._key):
-            raise ValueError("the case was closed: its keys are wiped")
-        return AESGCM(bytes(self._key))
+        return kept_seal.associated(self.case_id, self.view, slot, version)
 
     def load(self, slot: str, version: str) -> Any | None:
         """The value kept for ``slot`` at exactly ``version``; None when there is none or it
         cannot be read back (it is then simply computed again)."""
-        full = f"{version}:{code_version()}"
+        full = kept_seal.with_code(version)
         reading = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         with reading.connect() as conn:
             sealed = conn.execute(
@@ -182,22 +101,13 @@ class KeptResults:
             ).scalar()
         if sealed is None:
             return None
-        raw = bytes(sealed)
-        try:
-            plain = self._cipher().decrypt(
-                raw[:NONCE_BYTES], raw[NONCE_BYTES:], self._aad(slot, full)
-            )
-            return _loads(plain)
-        except (InvalidTag, ValueError, pickle.UnpicklingError, AttributeError, EOFError):
-            return None
+        return kept_seal.unseal(self._key, self._aad(slot, full), bytes(sealed))
 
     def save(self, slot: str, version: str, head_seq: int, value: Any) -> None:
         """Keep ``value`` for ``slot`` at ``version``; a value kept for a later ledger head
         is never replaced by one computed earlier (two processes finishing out of order)."""
-        full = f"{version}:{code_version()}"
-        nonce = os.urandom(NONCE_BYTES)
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        sealed = nonce + self._cipher().encrypt(nonce, payload, self._aad(slot, full))
+        full = kept_seal.with_code(version)
+        sealed = kept_seal.seal(self._key, self._aad(slot, full), value)
         values = {
             "head_seq": head_seq,
             "version": full,
@@ -231,4 +141,4 @@ def forget(conn: Connection, case_id: str) -> None:
     )
 
 
-__all__ = ["KeptResults", "code_version", "forget", "kept_results"]
+__all__ = ["KeptResults", "_loads", "code_version", "forget", "kept_results"]

@@ -34,6 +34,7 @@ from safetrail.errors import (
 from safetrail.fsutil import remove_stale_temps
 from safetrail.i18n import _
 from safetrail.services import settings
+from safetrail.services.local_kept import LocalKept
 from safetrail.storage import faults, migrate
 from safetrail.storage.blobs import BlobStore, blob_addresses
 from safetrail.storage.engine import DISK_FULL, READ_ONLY, WRITE, sqlcipher_engine
@@ -72,6 +73,14 @@ class Vault(CaseContext):
             inbox=FolderInbox(layout.root),
         )
         self.mode = WRITE
+        #: results kept between unlocks, inside the database (``services.local_kept``)
+        self.local_kept = LocalKept(self.store, self.case_id, unlocked.keys.database)
+        self.kept = self.local_kept
+        self.on_close.append(self.local_kept.wipe)
+
+    def update_checkpoint(self) -> None:
+        super().update_checkpoint()
+        self.local_kept.forget_older()  # the ledger moved: older results are of no use
 
     def opens_with(self, passphrase: str) -> bool:
         try:

@@ -1,0 +1,106 @@
+"""Results derived from a personal vault, kept between unlocks (``CaseContext.kept``).
+
+While a vault is unlocked its analysis and the threat scan's memory of texts live in
+memory (``CaseContext.cache``); locking empties it, so without a kept copy the first
+analysis after each unlock reads every message again. This store keeps them in the
+``kept_results`` table inside the encrypted vault database (never as files in the vault
+folder: a folder with a duress vault must look exactly like one without), sealed as
+``safetrail.kept_seal`` describes under a key derived from the database key (HKDF, salt =
+the vault id, a purpose of its own).
+
+- A value is found only for the exact version it was kept for (the ledger head, the day,
+  the language, the code), so a detector change or an upgrade is computed again.
+- Any write to the vault forgets the kept values computed at an earlier ledger head
+  (:meth:`LocalKept.forget_older`, after the new signed checkpoint). The threat scan's
+  memory of texts is kept with ``head_seq`` -1: a text's flag does not depend on the case.
+- It is read only when an analysis asks for it, and it is an optimisation only: a row that
+  is missing, altered or unreadable is computed again; a vault that cannot be written to
+  (read-only folder, full disk, busy) simply keeps nothing.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.sqlite import insert
+
+from safetrail import kept_seal
+from safetrail.errors import SafetrailError
+from safetrail.storage.kept_tables import kept_results
+from safetrail.storage.records import RecordStore
+from safetrail.storage.tables import ledger
+from safetrail.vault.keys import scrub
+
+_PURPOSE = b"safetrail/vault/v1/kept-results"
+
+
+class LocalKept:
+    """The kept results of one unlocked vault (wiped when it locks)."""
+
+    def __init__(self, store: RecordStore, vault_id: str, database_key: bytes | bytearray) -> None:
+        self.store = store
+        self.vault_id = vault_id
+        self._key = kept_seal.derive_key(database_key, vault_id, _PURPOSE)
+        #: how many values were read back (whole), for the curious and the tests
+        self.loaded = 0
+        #: whether rows tied to a ledger head may be kept (from an earlier unlock, or saved)
+        self._tied = True
+
+    def _aad(self, slot: str, version: str) -> bytes:
+        return kept_seal.associated(self.vault_id, slot, version)
+
+    def load(self, slot: str, version: str) -> Any | None:
+        """The value kept for ``slot`` at exactly ``version``; None when there is none or it
+        cannot be read back (it is then simply computed again)."""
+        full = kept_seal.with_code(version)
+        try:
+            with self.store.reading() as conn:
+                sealed = conn.execute(
+                    select(kept_results.c.sealed).where(
+                        (kept_results.c.slot == slot) & (kept_results.c.version == full)
+                    )
+                ).scalar()
+        except SafetrailError:
+            return None
+        if sealed is None:
+            return None
+        found = kept_seal.unseal(self._key, self._aad(slot, full), bytes(sealed))
+        if found is not None:
+            self.loaded += 1
+        return found
+
+    def save(self, slot: str, version: str, head_seq: int, value: Any) -> None:
+        """Keep ``value`` for ``slot`` at ``version`` (nothing when the vault cannot be
+        written to now: it is computed again next time)."""
+        if self.store.write_refusal is not None:
+            return
+        full = kept_seal.with_code(version)
+        sealed = kept_seal.seal(self._key, self._aad(slot, full), value)
+        values = {"head_seq": head_seq, "version": full, "sealed": sealed}
+        statement = insert(kept_results).values(slot=slot, **values)
+        statement = statement.on_conflict_do_update(index_elements=["slot"], set_=values)
+        with suppress(SafetrailError), self.store.writing() as conn:
+            conn.execute(statement)
+            self._tied = self._tied or head_seq >= 0
+
+    def forget_older(self) -> None:
+        """Remove what was computed at an earlier ledger head than the present one (after a
+        write); values kept with ``head_seq`` -1 stay."""
+        if not self._tied or self.store.write_refusal is not None:
+            return
+        head = select(func.max(ledger.c.seq)).scalar_subquery()
+        with suppress(SafetrailError), self.store.writing() as conn:
+            conn.execute(
+                delete(kept_results).where(
+                    (kept_results.c.head_seq >= 0) & (kept_results.c.head_seq < head)
+                )
+            )
+            self._tied = False
+
+    def wipe(self) -> None:
+        scrub(self._key)
+
+
+__all__ = ["LocalKept"]
