@@ -85,6 +85,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Serv
             server.close()
 
 
+# how many lines the first "Open" button's label takes (its text's line boxes)
+OPEN_LINES = """() => {
+  const range = document.createRange();
+  range.selectNodeContents(document.querySelector('#caseload button'));
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+}"""
+
+
 def _shot(page: object, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"server-advocates-{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
@@ -199,6 +207,8 @@ def test_consent_caseload_and_revoke_in_chromium(served: tuple[str, Server]) -> 
                     assert HEADINGS[lang][name] in (page.text_content("h1") or ""), (lang, name)
                     width = page.evaluate("document.documentElement.scrollWidth")
                     assert width <= viewport["width"] + 1, (lang, name, size, width)
+                    if name == "caseload":  # "Open" on one line, in every language
+                        assert page.evaluate(OPEN_LINES) == 1, (lang, size)
                     _shot(page, f"{name}-{lang}-{size}")
         _language(server, "en")
         person_ctx.set_extra_http_headers({"Accept-Language": "en"})

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from safetrail.errors import RecordNotFound, VaultBusy
@@ -247,11 +247,13 @@ def test_dump_and_blob_folder_hold_no_content(server: Server, tmp_path: Path) ->
         )
         report = run_import(case, [chat], ImportOptions(me="Jordan Lee"))
         assert report.new == 3
-        # the analysis kept between requests (names, places, texts) is in the dump, sealed
+        # the analysis kept between requests (names, places, texts) and the threat scan's
+        # memory of texts are in the dump, sealed
         found = case_analysis(case)
         assert MARKERS["what"] in [f.text for f in found.facts.incidents]
         with server.engine.connect() as conn:
-            assert conn.execute(select(func.count()).select_from(kept_results)).scalar() == 1
+            kept = conn.execute(select(kept_results.c.slot)).scalars().all()
+        assert sorted(kept) == ["analysis:en", "threat-scan"]
         dumped = subprocess.run(
             ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "test"],
             capture_output=True,
