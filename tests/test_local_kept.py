@@ -12,6 +12,7 @@ from alembic import command
 from sqlalchemy import select, update
 
 from safetrail import kept_seal
+from safetrail.analysis import scan_cache
 from safetrail.analysis.case import Analysis
 from safetrail.analysis.threats import ThreatEngine, ThreatFlag
 from safetrail.errors import ReadOnlyVault
@@ -227,3 +228,16 @@ def test_the_key_is_wiped_when_the_vault_locks(vault: Vault) -> None:
     assert kept.load("probe", "v1") == {"fine": 1}
     vault.close()
     assert not any(kept._key)
+
+
+def test_a_large_memo_is_kept_again_only_once_it_grew_by_a_twentieth(vault: Vault) -> None:
+    kept = vault.local_kept
+    assert kept.memo_texts == scan_cache.LIMIT > analysis_cache.MEMO_KEPT_TEXTS
+    memo: dict[str, None] = {f"text {n}": None for n in range(100)}
+    kept.save(analysis_cache.MEMO_SLOT, "texts", -1, memo)
+    memo.update({f"more {n}": None for n in range(4)})  # 4 new: not yet worth writing again
+    kept.save(analysis_cache.MEMO_SLOT, "texts", -1, dict(memo))
+    assert len(kept.load(analysis_cache.MEMO_SLOT, "texts")) == 100
+    memo["one more"] = None  # 5 new: a twentieth of 100
+    kept.save(analysis_cache.MEMO_SLOT, "texts", -1, dict(memo))
+    assert len(kept.load(analysis_cache.MEMO_SLOT, "texts")) == 105

@@ -76,6 +76,7 @@ def _kept_or_analysed(
         read_before = len(memo.known)
         found = analyse_vault(ctx, day, with_impacts)
         ctx.kept.save(slot, version, seq, found)
-        if read_before < len(memo.known) <= MEMO_KEPT_TEXTS:
+        limit = getattr(ctx.kept, "memo_texts", MEMO_KEPT_TEXTS)  # a store may move more
+        if read_before < len(memo.known) <= limit:
             ctx.kept.save(MEMO_SLOT, "texts", -1, memo.known)  # -1: not tied to the ledger
     return found

@@ -13,6 +13,11 @@ the vault id, a purpose of its own).
 - Any write to the vault forgets the kept values computed at an earlier ledger head
   (:meth:`LocalKept.forget_older`, after the new signed checkpoint). The threat scan's
   memory of texts is kept with ``head_seq`` -1: a text's flag does not depend on the case.
+- The memory of texts may be as large as the scan's own (``scan_cache.LIMIT``; reading it
+  back is cheaper than reading the texts again). A small addition to a large memory is not
+  kept at once (the whole memory would be written again after every new incident): only
+  once the texts not yet kept are a twentieth of those kept; until then the next unlock
+  reads them again.
 - It is read only when an analysis asks for it, and it is an optimisation only: a row that
   is missing, altered or unreadable is computed again; a vault that cannot be written to
   (read-only folder, full disk, busy) simply keeps nothing.
@@ -20,6 +25,7 @@ the vault id, a purpose of its own).
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from contextlib import suppress
 from typing import Any
 
@@ -34,10 +40,16 @@ from safetrail.storage.tables import ledger
 from safetrail.vault.keys import scrub
 
 _PURPOSE = b"safetrail/vault/v1/kept-results"
+#: a growing value is written again once it has grown by 1/GROWTH of what was kept
+GROWTH = 20
 
 
 class LocalKept:
     """The kept results of one unlocked vault (wiped when it locks)."""
+
+    #: the largest memory of texts kept (``services.analysis_cache`` asks): as large as the
+    #: scan's own (``analysis.scan_cache.LIMIT``, not imported: opening a vault stays light)
+    memo_texts = 1_500_000
 
     def __init__(self, store: RecordStore, vault_id: str, database_key: bytes | bytearray) -> None:
         self.store = store
@@ -47,6 +59,8 @@ class LocalKept:
         self.loaded = 0
         #: whether rows tied to a ledger head may be kept (from an earlier unlock, or saved)
         self._tied = True
+        #: how many items each growing value (not tied to the ledger) had when last kept
+        self._kept_sizes: dict[str, int] = {}
 
     def _aad(self, slot: str, version: str) -> bytes:
         return kept_seal.associated(self.vault_id, slot, version)
@@ -69,12 +83,14 @@ class LocalKept:
         found = kept_seal.unseal(self._key, self._aad(slot, full), bytes(sealed))
         if found is not None:
             self.loaded += 1
+            if isinstance(found, Sized):
+                self._kept_sizes[slot] = len(found)
         return found
 
     def save(self, slot: str, version: str, head_seq: int, value: Any) -> None:
         """Keep ``value`` for ``slot`` at ``version`` (nothing when the vault cannot be
         written to now: it is computed again next time)."""
-        if self.store.write_refusal is not None:
+        if self.store.write_refusal is not None or not self._grew_enough(slot, head_seq, value):
             return
         full = kept_seal.with_code(version)
         sealed = kept_seal.seal(self._key, self._aad(slot, full), value)
@@ -84,6 +100,16 @@ class LocalKept:
         with suppress(SafetrailError), self.store.writing() as conn:
             conn.execute(statement)
             self._tied = self._tied or head_seq >= 0
+            if head_seq < 0 and isinstance(value, Sized):
+                self._kept_sizes[slot] = len(value)
+
+    def _grew_enough(self, slot: str, head_seq: int, value: Any) -> bool:
+        """Whether a value not tied to the ledger has grown enough since it was kept to be
+        written again (a twentieth more: a few new texts are cheaper to read again)."""
+        kept = self._kept_sizes.get(slot)
+        if head_seq >= 0 or kept is None or not isinstance(value, Sized):
+            return True
+        return (len(value) - kept) * GROWTH >= kept
 
     def forget_older(self) -> None:
         """Remove what was computed at an earlier ledger head than the present one (after a
