@@ -93,26 +93,24 @@ def _alter(root: Path, slot: str, change: Any) -> None:
         vault.close()
 
 
-def test_the_scan_memo_and_the_analysis_survive_locking(
-    made: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_scan_memo_survives_locking(made: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     read = Read(monkeypatch)
     first, loaded = _analysed(made)
     assert (sorted(read.texts), loaded) == (TEXTS, 0)
-    assert _rows(made) == [("analysis:en", 5), ("threat-scan", -1)]  # 2 at creation + 3 incidents
+    assert _rows(made) == [("threat-scan", -1)]  # the analysis itself is not kept
     read.texts.clear()
-    again, loaded = _analysed(made)  # the analysis itself is read back
+    again, loaded = _analysed(made)  # after unlocking: no text is read again
     assert (read.texts, loaded) == ([], 1)
     assert again.pattern.incidents == first.pattern.incidents == 3
     assert sorted(again.incident_flags) == sorted(first.incident_flags)
-    with pytest.MonkeyPatch.context() as other:  # another language: the memo only
+    with pytest.MonkeyPatch.context() as other:  # in another language too
         other.setattr(analysis_cache, "current_language", lambda: "ja")
         _whole, loaded = _analysed(made)
     assert (read.texts, loaded) == ([], 1)
-    assert _rows(made) == [("analysis:en", 5), ("analysis:ja", 5), ("threat-scan", -1)]
+    assert _rows(made) == [("threat-scan", -1)]
 
 
-def test_a_write_forgets_the_older_analysis_and_reads_only_the_new_text(
+def test_after_a_write_only_the_new_text_is_read(
     made: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read = Read(monkeypatch)
@@ -122,12 +120,20 @@ def test_a_write_forgets_the_older_analysis_and_reads_only_the_new_text(
         record_incident(vault, IncidentInput(what_happened="He rang at night", when="2026-11-30"))
     finally:
         vault.close()
-    assert _rows(made) == [("threat-scan", -1)]
     read.texts.clear()
     after, loaded = _analysed(made)
-    assert (read.texts, loaded) == (["He rang at night"], 1)  # the memo, not the analysis
+    assert (read.texts, loaded) == (["He rang at night"], 1)
     assert after.pattern.incidents == 4
-    assert _rows(made) == [("analysis:en", 6), ("threat-scan", -1)]
+    read.texts.clear()
+    _whole, loaded = _analysed(made)  # 4 texts kept now (one more is more than a twentieth)
+    assert (read.texts, loaded) == ([], 1)
+
+
+def test_nothing_tied_to_the_ledger_is_kept(vault: Vault) -> None:
+    vault.local_kept.save("analysis:en", "5:abc:2026-12-01", 5, {"an": "analysis"})
+    assert vault.local_kept.load("analysis:en", "5:abc:2026-12-01") is None
+    with vault.read() as conn:
+        assert conn.execute(select(kept_results.c.slot)).all() == []
 
 
 def test_a_code_change_invalidates_what_was_kept(
@@ -155,7 +161,6 @@ def test_an_altered_row_is_ignored_and_computed_again(
 ) -> None:
     read = Read(monkeypatch)
     first, _loaded = _analysed(made)
-    _alter(made, "analysis:en", change)
     _alter(made, "threat-scan", change)
     read.texts.clear()
     again, loaded = _analysed(made)
@@ -173,15 +178,10 @@ def test_a_row_moved_to_another_slot_does_not_open(made: Path) -> None:
         with vault.store.writing() as conn:
             conn.execute(
                 update(kept_results)
-                .where(kept_results.c.slot == "analysis:en")
-                .values(slot="analysis:ja")
+                .where(kept_results.c.slot == "threat-scan")
+                .values(slot="threat-scan-2")
             )
-        with vault.read() as conn:
-            full = conn.execute(
-                select(kept_results.c.version).where(kept_results.c.slot == "analysis:ja")
-            ).scalar_one()
-        version = str(full).rsplit(":", 1)[0]  # without the code's part, which load adds
-        assert vault.local_kept.load("analysis:ja", version) is None
+        assert vault.local_kept.load("threat-scan-2", "texts") is None
         assert vault.local_kept.loaded == 0
     finally:
         vault.close()
@@ -208,7 +208,7 @@ def test_a_vault_made_before_the_table_opens_verifies_and_keeps(
         assert verify(vault).ok  # kept results are not content
     finally:
         vault.close()
-    assert _rows(made) == [("analysis:en", 5), ("threat-scan", -1)]
+    assert _rows(made) == [("threat-scan", -1)]
 
 
 def test_a_read_only_vault_keeps_nothing_and_still_analyses(made: Path) -> None:

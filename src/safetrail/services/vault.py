@@ -78,10 +78,6 @@ class Vault(CaseContext):
         self.kept = self.local_kept
         self.on_close.append(self.local_kept.wipe)
 
-    def update_checkpoint(self) -> None:
-        super().update_checkpoint()
-        self.local_kept.forget_older()  # the ledger moved: older results are of no use
-
     def opens_with(self, passphrase: str) -> bool:
         try:
             session.master_key(self.header, passphrase)
