@@ -15,9 +15,9 @@ from safetrail.storage.columns import metadata
 kept_results = Table(
     "kept_results",
     metadata,
-    Column("slot", String(64), primary_key=True),  # what is kept ("analysis:en", ...)
+    Column("slot", String(64), primary_key=True),  # what is kept ("threat-scan", ...)
     Column("head_seq", Integer, nullable=False),  # the ledger head it was computed at; -1: none
-    Column("version", String(200), nullable=False),  # head, day, code
+    Column("version", String(200), nullable=False),  # the caller's, then the code's
     Column("sealed", LargeBinary, nullable=False),
 )
 

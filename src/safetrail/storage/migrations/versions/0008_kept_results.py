@@ -1,8 +1,7 @@
 """Results derived from the case, kept between openings (``kept_results``).
 
-A new table only: derived data outside the ledger (the threat scan's memory of texts, the
-last analysis), sealed. A vault made before it starts with none and fills it as it is
-analysed.
+A new table only: derived data outside the ledger (today the threat scan's memory of
+texts), sealed. A vault made before it starts with none and fills it as it is analysed.
 
 Revision ID: 0008
 Revises: 0007
