@@ -108,9 +108,12 @@ class ImportInbox(Protocol):
 
 
 class KeptStore(Protocol):
-    """Derived results kept beyond one opening of the case (the server's sealed store,
-    ``safetrail.server.kept``). A personal vault has none: its :attr:`CaseContext.cache`
-    lives as long as it is unlocked."""
+    """Derived results kept beyond one opening of the case, sealed under a key derived
+    from the case's own key (``safetrail.kept_seal``). The server keeps them per case and
+    view in PostgreSQL (``safetrail.server.kept``); a personal vault keeps only what does
+    not depend on the ledger (the threat scan's memory of texts) inside its encrypted
+    database (``services.local_kept``). Anything else lives in :attr:`CaseContext.cache`
+    for as long as the case is open."""
 
     def load(self, slot: str, version: str) -> Any | None:
         """The value kept for ``slot`` at exactly ``version``, or None."""

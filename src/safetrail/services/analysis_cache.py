@@ -7,12 +7,14 @@ signals are worded when they are computed), and dropped with the case when it is
 (the vault locks). Each case has its own lock, so the charts of one page wait for one
 analysis while other cases are served at once.
 
-A case that is opened per request (the server) also has a store of kept results
-(``CaseContext.kept``: sealed under the case key, per view of the case): the analysis is
-looked up there first and kept there once computed, so the next request, on any web
-process, does not analyse the case again until it changes. The threat scan's memory of
-texts (``analysis.scan_cache``) is kept there too, apart from the ledger: after a change,
-only the texts the scan has not read before are read.
+A case may also have a store of kept results (``CaseContext.kept``, sealed under a key
+derived from the case key). On the server (a case opened per request) the analysis is
+looked up there first and kept there once computed, per view of the case, so the next
+request, on any web process, does not analyse the case again until it changes. On the
+server and in a personal vault the threat scan's memory of texts (``analysis.scan_cache``)
+is kept there too, apart from the ledger: after a change or an unlock, only the texts the
+scan has not read before are read. A personal vault keeps only that memory (its analysis
+of a large case is bigger to keep than to compute again).
 """
 
 from __future__ import annotations
