@@ -113,6 +113,10 @@ BRAND_NAMES = (
     "Instagram",
     "Discord",
     "DiscordChatExporter",
+    "Signal Desktop",
+    "Signal",
+    "signal-export",  # the community tools Signal Desktop exports are made with
+    "sigtop",
     "Apple Watch",
     "Watch",  # the iPhone app of that name
     "Apple",
