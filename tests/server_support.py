@@ -6,12 +6,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
+from safetrail.server.cases import Server
 from tests.conftest import postgres_url
 
 
@@ -119,3 +121,27 @@ def drop_orphan_case_roles(url: URL) -> list[str]:
     finally:
         admin.dispose()
     return found
+
+
+@contextmanager
+def fresh_server(tmp_path: Path) -> Iterator[Server]:
+    """A SafeTrail Server in a schema of its own on the test PostgreSQL; its cases, their
+    roles and the schema are removed afterwards."""
+    from safetrail.server.cases import case_ids, remove_case
+
+    schema = f"st_srv_{uuid.uuid4().hex[:10]}"
+    made = Server.connect(postgres_url(), tmp_path / "blobs", server_schema=schema)
+    try:
+        made.init()
+    except OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required when CI=true but is not reachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {postgres_url()}")
+    try:
+        yield made
+    finally:
+        for case_id in case_ids(made):
+            remove_case(made, case_id)
+        with made.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        made.close()

@@ -8,14 +8,13 @@ import json
 import pickle
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from safetrail.analysis.case import Analysis
 from safetrail.analysis.serialize import analysis_json
@@ -23,11 +22,12 @@ from safetrail.analysis.threats import ThreatEngine, ThreatFlag
 from safetrail.i18n import use_language
 from safetrail.server import kept
 from safetrail.server.accounts import READ
-from safetrail.server.cases import Server, ServerCase, case_ids, create_case, open_case, remove_case
+from safetrail.server.cases import Server, ServerCase, create_case, open_case
 from safetrail.server.sharing import ALL, RANGE, Scope, SharedCase
 from safetrail.services import analysis_cache, settings
 from safetrail.services.incidents import IncidentInput, record_incident
 from tests.conftest import StepClock, postgres_url
+from tests.server_support import fresh_server
 
 pytestmark = pytest.mark.postgres
 
@@ -42,26 +42,8 @@ INCIDENTS = (
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    from sqlalchemy.exc import OperationalError
-
-    schema = f"st_srv_{uuid.uuid4().hex[:10]}"
-    made = Server.connect(postgres_url(), tmp_path / "blobs", server_schema=schema)
-    try:
-        made.init()
-    except OperationalError as exc:
-        import os
-
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required when CI=true but is not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {postgres_url()}")
-    try:
+    with fresh_server(tmp_path) as made:
         yield made
-    finally:
-        for case_id in case_ids(made):
-            remove_case(made, case_id)
-        with made.engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        made.close()
 
 
 @pytest.fixture

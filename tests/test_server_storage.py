@@ -20,10 +20,8 @@ from safetrail.server import keys
 from safetrail.server.cases import (
     Server,
     ServerCase,
-    case_ids,
     create_case,
     open_case,
-    remove_case,
     upgrade_case,
 )
 from safetrail.server.crypto import ContentUnreadable
@@ -46,33 +44,16 @@ from safetrail.services.people import PersonInput, add_person
 from safetrail.services.verify import verify
 from safetrail.storage.columns import CipherMissing
 from safetrail.storage.tables import incidents, person_identifiers
-from tests.conftest import StepClock, postgres_url
+from tests.conftest import StepClock
+from tests.server_support import fresh_server
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    from sqlalchemy.exc import OperationalError
-
-    schema = f"st_srv_{uuid.uuid4().hex[:10]}"
-    made = Server.connect(postgres_url(), tmp_path / "blobs", server_schema=schema)
-    try:
-        made.init()
-    except OperationalError as exc:
-        import os
-
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required when CI=true but is not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {postgres_url()}")
-    try:
+    with fresh_server(tmp_path) as made:
         yield made
-    finally:
-        for case_id in case_ids(made):
-            remove_case(made, case_id)
-        with made.engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        made.close()
 
 
 def _open(server: Server, actor: str = "person:one") -> tuple[ServerCase, bytearray]:
