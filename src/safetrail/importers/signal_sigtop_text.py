@@ -135,29 +135,28 @@ def parse_sigtop_text(source: Source) -> Iterator[Item]:
         window: list[str] = []
         numbers: list[int] = []
         block: _Block | None = None
+
+        def advance(keep: int) -> Iterator[Item]:
+            """Moves lines from the window into blocks until ``keep`` are left (a message
+            start is decided looking two lines ahead), giving each finished message."""
+            nonlocal block
+            while len(window) > keep:
+                start, stray = _take(window, numbers, block)
+                if stray is not None:
+                    yield Skipped(where.format(n=stray, chat=chat.name), w(STRAY))
+                if start is not None:
+                    if block is not None:
+                        yield _message(w, block, chat, stem, source)
+                    block = start
+
         for number, line in lines:
             if line is None:
                 yield Skipped(where.format(n=number, chat=chat.name), too_long(w, number))
                 continue
             window.append(line)
             numbers.append(number)
-            if len(window) < 3:
-                continue
-            start, stray = _take(window, numbers, block)
-            if stray is not None:
-                yield Skipped(where.format(n=stray, chat=chat.name), w(STRAY))
-            if start is not None:
-                if block is not None:
-                    yield _message(w, block, chat, stem, source)
-                block = start
-        while window:
-            start, stray = _take(window, numbers, block)
-            if stray is not None:
-                yield Skipped(where.format(n=stray, chat=chat.name), w(STRAY))
-            if start is not None:
-                if block is not None:
-                    yield _message(w, block, chat, stem, source)
-                block = start
+            yield from advance(2)
+        yield from advance(0)
         if block is None:
             raise ImportFormatError(_(NO_MESSAGES))
         yield _message(w, block, chat, stem, source)
